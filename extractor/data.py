@@ -1,0 +1,103 @@
+"""The plain data that flows between the stages.
+
+PDF → ``Page`` (ingest) → ``Block`` (ingest) → ``LabelledBlock`` (classify) → grids and
+``CellReading`` (reconstruct) → ``Check`` (validate) → ``Record`` (record).
+Coordinates are PDF points in PyMuPDF's convention: origin top left, y grows downwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+BBox = tuple[float, float, float, float]
+Label = Literal["heading", "table_cell", "prose", "other"]
+LABELS: tuple[Label, ...] = ("heading", "table_cell", "prose", "other")
+
+
+@dataclass(slots=True, frozen=True)
+class Ruling:
+    """A ruling line (a stroked path or a thin filled rectangle), horizontal or vertical."""
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def horizontal(self) -> bool:
+        return (self.x1 - self.x0) >= (self.y1 - self.y0)
+
+
+@dataclass(slots=True, frozen=True)
+class Block:
+    """A run of text on one line that no ruling line and no wide gap interrupts.
+
+    Blocks are what the classifier labels and what the reconstructor places into grid cells.
+    """
+    page: int
+    bbox: BBox
+    text: str
+    size: float            # font size in points
+    bold: bool
+    font: str
+    char_boxes: tuple[BBox, ...] = ()   # one per character of ``text``, for splitting and provenance
+    confidence: float = 1.0             # 1.0 for a text layer; the OCR score for OCR text
+
+
+@dataclass(slots=True)
+class Page:
+    number: int            # 0-based
+    width: float
+    height: float
+    blocks: list[Block]
+    rulings: list[Ruling]
+    text_layer: Literal["text", "ocr", "none"] = "text"
+
+
+@dataclass(slots=True, frozen=True)
+class LabelledBlock:
+    block: Block
+    label: Label
+    confidence: float
+
+
+@dataclass(slots=True)
+class CellReading:
+    """One template cell as read from the document: its value and where it came from."""
+    table: str
+    row: str
+    column: str | None     # None for review_litigation cells, whose row is GROUP.COLUMN
+    value: int | float | None
+    text: str
+    page: int | None
+    bbox: BBox | None
+    confidence: float
+
+    @property
+    def id(self) -> str:
+        return f"{self.table}/{self.row}" if self.column is None else f"{self.table}/{self.row}/{self.column}"
+
+
+@dataclass(slots=True)
+class Check:
+    rule: str
+    status: Literal["pass", "fail", "not_applicable", "warn"]
+    message: str
+    cells: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ReportInfo:
+    title: str | None
+    issuer: str | None
+    year: int | None
+    format: Literal["2019", "2021"] | None
+    date: str | None       # ISO date of signing
+
+
+@dataclass(slots=True)
+class Section:
+    number: str            # 一 … 六
+    title: str
+    text: str
+    page: int
