@@ -1,0 +1,94 @@
+"""The ``nianbao`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    help="Extract and check the tables of 政府信息公开工作年度报告 (annual government information "
+         "disclosure reports) from PDF into nianbao/1 JSON records.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+
+EXIT_OK, EXIT_CHECKS_FAILED, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+        typer.echo(f"nianbao {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """nianbao: 政府信息公开工作年度报告 PDF → validated nianbao/1 records."""
+
+
+def _load_model(path: Path | None):
+    from .classify import load_model
+    try:
+        return load_model(path)
+    except (OSError, ValueError) as e:
+        raise typer.BadParameter(str(e), param_hint="--model") from None
+
+
+def _outcome(record: dict) -> str:
+    from .record import failed_rules
+    failed = failed_rules(record)
+    fmt = record["report"]["format"]
+    found = len(record["cells"])
+    if failed:
+        return f"checks failed: {', '.join(failed)}"
+    return f"ok ({fmt or 'no'} format, {found} cells)"
+
+
+@app.command()
+def extract(
+    reports: Annotated[list[Path], typer.Argument(help="Report PDFs to read.", show_default=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the REPORT.json records.")] = Path("out"),
+    strict: Annotated[bool, typer.Option(help="Exit 1 when any check fails.")] = False,
+    model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+) -> None:
+    """Read each REPORT.pdf and write OUTDIR/REPORT.json (schema nianbao/1).
+
+    Prints one line per file: ok, checks failed (with the failing rules), or error (with the reason).
+    Exit status: 0 every file was read; 1 with --strict when a check failed; 2 a file could not be
+    read (the others are still processed).
+    """
+    from .pipeline import InputError, extract as extract_one
+    from .record import failed_rules, write_json
+
+    layout_model = _load_model(model)
+    unreadable = checks_failed = False
+    taken: set[str] = set()
+    for path in reports:
+        try:
+            record = extract_one(path, model=layout_model)
+        except InputError as e:
+            unreadable = True
+            typer.echo(f"error  {path}: {e}")
+            continue
+        except Exception as e:  # a bug must cost one file, not the run
+            unreadable = True
+            typer.echo(f"error  {path}: internal error ({type(e).__name__}: {e}); please report it with the file")
+            continue
+        stem = path.stem if path.stem not in taken else f"{path.stem}-{record['source']['sha256'][:8]}"
+        taken.add(stem)
+        target = write_json(record, out / f"{stem}.json")
+        checks_failed |= bool(failed_rules(record))
+        typer.echo(f"{_outcome(record)}  {path} → {target}")
+    if unreadable:
+        raise typer.Exit(EXIT_UNREADABLE)
+    if strict and checks_failed:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,31 @@
+"""The four stages, composed: PDF → pages → labelled blocks → tables → checks → record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .classify import classify
+from .ingest import InputError, ingest
+from .prose import read_report_info, read_sections, reading_order
+from .reconstruct import reconstruct
+from .record import build_record
+from .validate import validate
+
+__all__ = ["extract", "InputError"]
+
+
+def extract(source: str | Path | bytes, name: str | None = None, model=None) -> dict:
+    """Read one report into a ``nianbao/1`` record. Raises ``InputError`` for a file that is not a
+    readable PDF; everything the report itself gets wrong is reported in the record's checks."""
+    doc = ingest(source, name)
+    labelled = classify(doc.pages, model)
+    reading = reconstruct(doc.pages, labelled)
+    ordered = reading_order(labelled)
+    info = read_report_info(ordered)
+    info.format = reading.format
+    sections = read_sections(ordered)
+    checks = validate(info, reading.tables, reading.cells, sections)
+    return build_record(file=doc.file, sha256=doc.sha256, pages=len(doc.pages),
+                        text_layer=doc.text_layer, info=info, sections=sections,
+                        tables=reading.tables, units=reading.units, cells=reading.cells,
+                        checks=checks)

@@ -1,0 +1,53 @@
+"""The ``nianbao/1`` record: the stages' results put into the shape of SCHEMA.md, and written safely."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from .data import CellReading, Check, ReportInfo, Section
+
+SCHEMA = "nianbao/1"
+
+
+def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, info: ReportInfo,
+                 sections: list[Section], tables: dict, units: dict, cells: list[CellReading],
+                 checks: list[Check]) -> dict:
+    return {
+        "schema": SCHEMA,
+        "source": {"file": file, "sha256": sha256, "pages": pages, "text_layer": text_layer},
+        "report": asdict(info),
+        "sections": [asdict(s) for s in sections],
+        "tables": tables,
+        "units": units,
+        "cells": [_cell(c) for c in cells],
+        "checks": [asdict(c) for c in checks],
+    }
+
+
+def _cell(c: CellReading) -> dict:
+    d = asdict(c)
+    d["bbox"] = None if c.bbox is None else [round(v, 2) for v in c.bbox]
+    d["confidence"] = round(c.confidence, 3)
+    return d
+
+
+def failed_rules(record: dict) -> list[str]:
+    return [c["rule"] for c in record["checks"] if c["status"] == "fail"]
+
+
+def write_json(data: dict, path: Path) -> Path:
+    """Write atomically: a reader (or a killed run) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,71 @@
+"""The rules' own semantics: blanks count as zero, missing cells make a rule not applicable, a
+2021 report with the single 2019-style （六） row sums that row. End-to-end behaviour on real PDFs is
+in the corpus and extraction tests."""
+
+from extractor.data import CellReading, ReportInfo, Section
+from extractor.templates import template_cells, empty_tables, set_value
+from extractor.validate import stated_applications, validate
+
+
+def _found(fmt, drop=()):
+    return [CellReading(t, r, c, None, "", 0, None, 1.0) for t, r, c in template_cells(fmt)
+            if (t, r, c) not in drop]
+
+
+def _status(checks):
+    return {c.rule: c.status for c in checks}
+
+
+def test_blank_cells_count_as_zero_and_all_sums_hold():
+    tables = empty_tables("2021")
+    for row in ("new_received", "granted", "total"):
+        set_value(tables, "applications", row, "natural_person", 3)
+        set_value(tables, "applications", row, "total", 3)
+    info = ReportInfo("t", "i", 2022, "2021", None)
+    checks = validate(info, tables, _found("2021"), [Section("一", "总体情况", "共收到政府信息公开申请3件。", 0)])
+    assert set(_status(checks).values()) == {"pass"}
+
+
+def test_a_wrong_total_names_its_cells_and_values():
+    tables = empty_tables("2019")
+    set_value(tables, "applications", "new_received", "natural_person", 2)
+    set_value(tables, "applications", "new_received", "total", 3)
+    checks = {c.rule: c for c in validate(ReportInfo(None, None, 2020, "2019", None), tables, _found("2019"), [])}
+    tc = checks["applications.total_column"]
+    assert tc.status == "fail"
+    assert "applications/new_received/total" in tc.cells and "3" in tc.message
+    assert checks["prose.matches_tables"].status == "not_applicable"
+
+
+def test_missing_cells_make_a_sum_not_applicable_never_pass():
+    drop = {("review_litigation", "review.total", None)}
+    checks = _status(validate(ReportInfo(None, None, 2021, "2021", None), empty_tables("2021"),
+                              _found("2021", drop), []))
+    assert checks["review_litigation.totals"] == "not_applicable"
+    assert checks["tables.complete"] == "fail"
+
+
+def test_legacy_other_handling_row_is_summed_in_a_2021_report():
+    tables = empty_tables("2021")
+    set_value(tables, "applications", "other_handling", "natural_person", 2)
+    set_value(tables, "applications", "other_handling", "total", 2)
+    for row in ("new_received", "total"):
+        set_value(tables, "applications", row, "natural_person", 2)
+        set_value(tables, "applications", row, "total", 2)
+    legacy = {("applications", r, c) for r in ("other_handling.no_correction", "other_handling.fee_unpaid",
+                                               "other_handling.other")
+              for c in tables["applications"]["total"]}
+    cells = _found("2021", legacy) + [CellReading("applications", "other_handling", c, None, "", 0, None, 1.0)
+                                      for c in tables["applications"]["total"]]
+    checks = {c.rule: c for c in validate(ReportInfo(None, None, 2021, "2021", None), tables, cells, [])}
+    assert checks["applications.total_row"].status == "pass"
+    assert checks["tables.complete"].status == "fail"
+    assert len(checks["tables.complete"].cells) == 21
+
+
+def test_prose_statements_of_applications_received():
+    assert stated_applications("2020 年共收到 2条依申请公开信息，网上收到信访件共计 71 件") == [2]
+    assert stated_applications("全年收到政府信息依申请公开 11 宗。") == [11]
+    assert stated_applications("五华县受理依申请公开36件，全部为自然人提出申请") == [36]
+    assert stated_applications("本机关未收到政府信息公开申请。") == [0]
+    assert stated_applications("办理省长信箱留言 11 条，处理率达 100%。") == []
