@@ -14,9 +14,12 @@ from .validate import validate
 __all__ = ["extract", "InputError"]
 
 
-def extract(source: str | Path | bytes, name: str | None = None, model=None) -> dict:
+def extract(source: str | Path | bytes, name: str | None = None, model=None,
+            with_blocks: bool = False) -> dict:
     """Read one report into a ``nianbao/1`` record. Raises ``InputError`` for a file that is not a
-    readable PDF; everything the report itself gets wrong is reported in the record's checks."""
+    readable PDF; everything the report itself gets wrong is reported in the record's checks.
+    ``with_blocks`` adds ``"blocks"``: every text block with its layout label, for callers that
+    want to see why a cell was or was not found."""
     doc = ingest(source, name)
     labelled = classify(doc.pages, model)
     reading = reconstruct(doc.pages, labelled)
@@ -25,7 +28,12 @@ def extract(source: str | Path | bytes, name: str | None = None, model=None) -> 
     info.format = reading.format
     sections = read_sections(ordered)
     checks = validate(info, reading.tables, reading.cells, sections)
-    return build_record(file=doc.file, sha256=doc.sha256, pages=len(doc.pages),
-                        text_layer=doc.text_layer, info=info, sections=sections,
-                        tables=reading.tables, units=reading.units, cells=reading.cells,
-                        checks=checks)
+    record = build_record(file=doc.file, sha256=doc.sha256, pages=len(doc.pages),
+                          text_layer=doc.text_layer, info=info, sections=sections,
+                          tables=reading.tables, units=reading.units, cells=reading.cells,
+                          checks=checks)
+    if with_blocks:
+        record["blocks"] = [{"page": lb.block.page, "bbox": [round(v, 2) for v in lb.block.bbox],
+                             "text": lb.block.text, "label": lb.label,
+                             "confidence": round(lb.confidence, 3)} for lb in labelled]
+    return record
