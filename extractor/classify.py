@@ -1,0 +1,327 @@
+"""Label every block heading / table_cell / prose / other with a small gradient-boosted model.
+
+The features describe a block the way a reader sees it: where it sits on the page and against
+its neighbours, how big and bold it is, what its text looks like (numbering such as 一、 （一）
+1. 1、, digits, dates, page footers) and whether ruling lines box it in. They are computed per
+page with numpy over all blocks at once, so a page costs about a millisecond; the model is
+applied once per document.
+
+The shipped model lives in ``models/layout/`` as a skops file that is loaded with an explicit
+list of trusted types, so a model file someone sends cannot run code. A model trained on a
+different ``FEATURE_VERSION`` is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+import extractor
+from extractor.data import LABELS, Block, LabelledBlock, Page
+
+# Bump whenever a feature is added, removed, reordered or computed differently.
+FEATURE_VERSION = 1
+
+MODEL_DIR = Path(extractor.__file__).resolve().parents[1] / "models" / "layout"
+MODEL_FILE = "model.skops"
+
+FEATURES = (
+    # geometry, relative to the page and to the document's text column
+    "x0", "x1", "y0", "y1", "width", "height",
+    "indent", "right_gap", "off_centre", "top_rank", "bottom_rank",
+    # font, relative to the document's body size
+    "size", "bold", "size_vs_max",
+    # text
+    "chars", "digits", "han", "punct", "latin", "spaces", "density",
+    "num_cn", "num_paren_cn", "num_arabic", "num_paren_arabic", "num_circled", "item_ref",
+    "ends_sentence", "ends_colon", "numeric", "footer", "date", "date_only", "note", "unit",
+    # neighbours
+    "gap_above", "gap_below", "gap_left", "gap_right", "on_line", "on_line_above", "on_line_below",
+    "x0_above", "x1_above", "x0_below", "x1_below", "size_above", "size_below",
+    # ruling lines
+    "rule_left", "rule_right", "rule_above", "rule_below", "ruled_sides", "rulings_near",
+    # document
+    "first_page", "page_position",
+)
+
+FAR = 40.0   # distances are in body-text heights and clipped here: "nothing near"
+
+_NUMBERING = re.compile(
+    r"\s*(?:(?P<num_cn>[一二三四五六七八九十]+\s*[、.．])"
+    r"|(?P<num_paren_cn>[（(]\s*[一二三四五六七八九十]+\s*[)）])"
+    r"|(?P<num_arabic>\d{1,2}\s*(?:[、．]|\.(?!\d)))"
+    r"|(?P<num_paren_arabic>[（(]\s*\d{1,2}\s*[)）])"
+    r"|(?P<num_circled>[①-⑳]))"
+)
+_NUMBERING_COLUMN = {name: FEATURES.index(name) for name in _NUMBERING.groupindex}
+_ITEM_REF = re.compile(r"第[^第项]{1,8}项")
+_FOOTER = re.compile(
+    r"[-—–－~·]+\s*\d{1,3}\s*[-—–－~·]+"
+    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
+    r"|\d{1,3}\s*/\s*\d{1,3}"
+)
+_DATE = re.compile(r"(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月"
+                   r"(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?")
+_NUMERIC = re.compile(r"[\d\s.,，%％+\-－—/／]+")
+
+
+def _char_classes(cp: np.ndarray) -> dict[str, np.ndarray]:
+    digit = ((cp >= 0x30) & (cp <= 0x39)) | ((cp >= 0xFF10) & (cp <= 0xFF19))
+    latin = (((cp | 0x20) >= 0x61) & ((cp | 0x20) <= 0x7A)) | ((cp >= 0xFF21) & (cp <= 0xFF5A))
+    han = ((cp >= 0x4E00) & (cp <= 0x9FFF)) | ((cp >= 0x3400) & (cp <= 0x4DBF))
+    space = (cp == 0x20) | (cp == 0x3000) | (cp == 0xA0)
+    ascii_punct = (cp >= 0x21) & (cp <= 0x7E) & ~digit & ~latin
+    wide_punct = (((cp >= 0x3001) & (cp <= 0x303F)) | ((cp >= 0xFF01) & (cp <= 0xFFEF))
+                  | ((cp >= 0x2010) & (cp <= 0x206F))) & ~digit & ~latin
+    return {"digits": digit, "han": han, "punct": ascii_punct | wide_punct, "latin": latin,
+            "spaces": space}
+
+
+def _text_features(texts: list[str], out: np.ndarray) -> None:
+    """Character shares via one code-point array for the whole page; patterns via regexes."""
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    cp = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    n = np.maximum(lengths, 1)
+    for name, mask in _char_classes(cp).items():
+        csum = np.concatenate(([0], np.cumsum(mask)))
+        out[:, FEATURES.index(name)] = (csum[ends] - csum[starts]) / n
+    out[:, FEATURES.index("chars")] = lengths
+    last = np.where(lengths > 0, cp[np.maximum(ends - 1, 0)] if cp.size else 0, 0)
+    out[:, FEATURES.index("ends_sentence")] = np.isin(last, [ord(c) for c in "。；;.！？"])
+    out[:, FEATURES.index("ends_colon")] = np.isin(last, [ord(c) for c in "：:"])
+
+    columns = [FEATURES.index(name) for name in
+               ("item_ref", "numeric", "footer", "date", "date_only", "note", "unit")]
+    for i, text in enumerate(texts):
+        text = text.strip()
+        m = _NUMBERING.match(text)
+        if m:
+            out[i, _NUMBERING_COLUMN[m.lastgroup]] = 1
+        date = _DATE.search(text) if "年" in text else None
+        out[i, columns] = (
+            "项" in text and _ITEM_REF.search(text) is not None,
+            _NUMERIC.fullmatch(text) is not None,
+            _FOOTER.fullmatch(text) is not None,
+            date is not None,
+            date is not None and len(text) - (date.end() - date.start()) <= 1,
+            text.startswith(("注", "备注")),
+            "单位" in text,
+        )
+
+
+def _nearest(dist: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the smallest valid distance (or inf) and its column (or -1)."""
+    d = np.where(valid, dist, np.inf)
+    j = d.argmin(axis=1) if d.shape[1] else np.zeros(len(d), dtype=np.int64)
+    best = d[np.arange(len(d)), j] if d.shape[1] else np.full(len(d), np.inf)
+    return best, np.where(np.isfinite(best), j, -1)
+
+
+def _ruling_features(page: Page, box: np.ndarray, body: float, out: np.ndarray) -> None:
+    r = np.array([(g.x0, g.y0, g.x1, g.y1) for g in page.rulings], dtype=float).reshape(-1, 4)
+    horizontal = (r[:, 2] - r[:, 0]) >= (r[:, 3] - r[:, 1])
+    x0, y0, x1, y1 = box.T
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    tol = 0.3 * body
+    v, h = r[~horizontal], r[horizontal]
+    vx = (v[:, 0] + v[:, 2]) / 2
+    spans_y = (v[None, :, 1] <= cy[:, None]) & (v[None, :, 3] >= cy[:, None])
+    left, _ = _nearest(x0[:, None] - vx[None, :], spans_y & (vx[None, :] <= x0[:, None] + tol))
+    right, _ = _nearest(vx[None, :] - x1[:, None], spans_y & (vx[None, :] >= x1[:, None] - tol))
+    hy = (h[:, 1] + h[:, 3]) / 2
+    spans_x = (h[None, :, 0] <= cx[:, None]) & (h[None, :, 2] >= cx[:, None])
+    above, _ = _nearest(y0[:, None] - hy[None, :], spans_x & (hy[None, :] <= y0[:, None] + tol))
+    below, _ = _nearest(hy[None, :] - y1[:, None], spans_x & (hy[None, :] >= y1[:, None] - tol))
+    distances = np.clip(np.abs(np.stack([left, right, above, below], axis=1)) / body, 0, FAR)
+    first = FEATURES.index("rule_left")
+    out[:, first:first + 4] = distances
+    out[:, FEATURES.index("ruled_sides")] = (distances < 2.5).sum(axis=1)
+    m = 3 * body   # rulings crossing the block's neighbourhood
+    near = ((r[None, :, 0] <= x1[:, None] + m) & (r[None, :, 2] >= x0[:, None] - m)
+            & (r[None, :, 1] <= y1[:, None] + m) & (r[None, :, 3] >= y0[:, None] - m))
+    out[:, FEATURES.index("rulings_near")] = near.sum(axis=1)
+
+
+def _neighbour_features(box: np.ndarray, size: np.ndarray, body: float, out: np.ndarray) -> None:
+    x0, y0, x1, y1 = box.T
+    h = np.maximum(y1 - y0, 1e-3)
+    overlap_y = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :])
+    same_line = overlap_y > 0.5 * np.minimum(h[:, None], h[None, :])
+    overlap_x = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
+    stacked = (overlap_x > 0) & ~same_line
+    on_line = same_line.sum(axis=1)
+
+    up = y0[:, None] - y1[None, :]          # [i, j]: how far j's bottom is above i's top
+    gap_above, above = _nearest(up, stacked & (up > -0.5 * h[:, None]))
+    gap_below, below = _nearest(up.T, stacked & (up.T > -0.5 * h[:, None]))
+    right = x0[None, :] - x1[:, None]       # [i, j]: how far j starts right of i's end
+    gap_right, _ = _nearest(right, same_line & (right > -0.5 * body))
+    gap_left, _ = _nearest(right.T, same_line & (right.T > -0.5 * body))
+
+    f = FEATURES.index
+    for name, gap in (("gap_above", gap_above), ("gap_below", gap_below),
+                      ("gap_left", gap_left), ("gap_right", gap_right)):
+        out[:, f(name)] = np.clip(gap / body, -1, FAR)
+    out[:, f("on_line")] = on_line
+    for side, j in (("above", above), ("below", below)):
+        has = j >= 0
+        k = np.where(has, j, 0)
+        out[:, f(f"on_line_{side}")] = np.where(has, on_line[k], 0)
+        out[:, f(f"x0_{side}")] = np.where(has, np.clip(np.abs(x0 - x0[k]) / body, 0, FAR), FAR)
+        out[:, f(f"x1_{side}")] = np.where(has, np.clip(np.abs(x1 - x1[k]) / body, 0, FAR), FAR)
+        out[:, f(f"size_{side}")] = np.where(has, size[k] / size, 0)
+    # rank from the top and bottom of the page: running heads and footers sit at the extremes
+    order = np.argsort(y0, kind="stable")
+    rank = np.empty(len(y0))
+    rank[order] = np.arange(len(y0))
+    out[:, f("top_rank")] = np.minimum(rank, 5)
+    out[:, f("bottom_rank")] = np.minimum(len(y0) - 1 - rank, 5)
+
+
+def _document_metrics(pages: list[Page]) -> tuple[float, float, float, float]:
+    """Body font size, largest size, and the text column's left and right edges."""
+    blocks = [b for p in pages for b in p.blocks]
+    if not blocks:
+        return 10.5, 10.5, 0.0, 1.0
+    sizes = np.array([b.size for b in blocks])
+    lengths = np.array([len(b.text) for b in blocks], dtype=float)
+    order = np.argsort(sizes)
+    weight = np.cumsum(lengths[order])
+    body = float(sizes[order][np.searchsorted(weight, weight[-1] / 2)])
+    # the text column is where long lines (prose) start and end
+    box = np.array([b.bbox for b in blocks])
+    long = lengths >= 0.6 * np.quantile(lengths, 0.98)
+    left, right = float(np.median(box[long, 0])), float(np.median(box[long, 2]))
+    return body, float(sizes.max()), left, right
+
+
+def featurize(pages: list[Page]) -> np.ndarray:
+    """One row of ``FEATURES`` per block, pages in order and blocks in page order."""
+    body, largest, left, right = _document_metrics(pages)
+    column = max(right - left, body)
+    rows = []
+    f = FEATURES.index
+    for page in pages:
+        blocks = page.blocks
+        out = np.zeros((len(blocks), len(FEATURES)))
+        if not blocks:
+            rows.append(out)
+            continue
+        box = np.array([b.bbox for b in blocks], dtype=float)
+        size = np.array([b.size for b in blocks], dtype=float)
+        x0, y0, x1, y1 = box.T
+        out[:, f("x0")], out[:, f("x1")] = x0 / page.width, x1 / page.width
+        out[:, f("y0")], out[:, f("y1")] = y0 / page.height, y1 / page.height
+        out[:, f("width")] = (x1 - x0) / column
+        out[:, f("height")] = (y1 - y0) / body
+        out[:, f("indent")] = (x0 - left) / body
+        out[:, f("right_gap")] = (right - x1) / body
+        out[:, f("off_centre")] = np.abs((x0 - left) - (right - x1)) / body
+        out[:, f("size")] = size / body
+        out[:, f("size_vs_max")] = size / largest
+        out[:, f("bold")] = [b.bold for b in blocks]
+        texts = [b.text for b in blocks]
+        _text_features(texts, out)
+        out[:, f("density")] = out[:, f("chars")] * size / np.maximum(x1 - x0, 1e-3)
+        _neighbour_features(box, size, body, out)
+        _ruling_features(page, box, body, out)
+        out[:, f("first_page")] = page.number == 0
+        out[:, f("page_position")] = page.number / max(len(pages) - 1, 1)
+        rows.append(out)
+    return np.concatenate(rows) if rows else np.zeros((0, len(FEATURES)))
+
+
+# --- the model --------------------------------------------------------------------------------
+
+def train(X: np.ndarray, y: np.ndarray, seed: int = 0):
+    """A fitted classifier for label indices ``y`` (positions in ``LABELS``)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    model = HistGradientBoostingClassifier(
+        max_iter=200, learning_rate=0.1, max_leaf_nodes=31, l2_regularization=1.0,
+        early_stopping=False, random_state=seed)
+    return model.fit(X, y)
+
+
+# Everything a model file may contain. Anything else makes ``load_model`` refuse the file.
+TRUSTED_TYPES = [
+    "builtins.dict", "builtins.list", "builtins.str", "builtins.int", "builtins.float",
+    "numpy.dtype", "numpy.ndarray", "numpy.float64", "numpy.int64",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn._loss.loss.HalfMultinomialLoss",
+    "sklearn._loss.link.MultinomialLogit",
+    "sklearn._loss.link.Interval",
+    "sklearn._loss._loss.CyHalfMultinomialLoss",
+]
+
+
+class ModelError(Exception):
+    """A model file that cannot be used: unsafe, corrupt, or built for other features."""
+
+
+def save_model(model, directory: str | Path) -> Path:
+    import zipfile
+
+    import skops.io as sio
+
+    path = Path(directory) / MODEL_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump({"feature_version": FEATURE_VERSION, "features": list(FEATURES),
+              "labels": list(LABELS), "estimator": model}, path,
+             compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return path
+
+
+def load_model(path: str | Path | None = None):
+    """The classifier stored at ``path`` (a model directory or file; default: the shipped one)."""
+    import skops.io as sio
+
+    path = Path(path) if path is not None else MODEL_DIR
+    if path.is_dir():
+        path = path / MODEL_FILE
+    if not path.is_file():
+        raise ModelError(f"no layout model at {path}")
+    try:
+        untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+        if untrusted:
+            raise ModelError(f"{path} contains types that are not trusted: {', '.join(untrusted)}")
+        stored = sio.load(path, trusted=TRUSTED_TYPES)
+    except ModelError:
+        raise
+    except Exception as e:   # skops raises many kinds on a damaged or foreign file
+        raise ModelError(f"{path} is not a readable layout model: {e}") from e
+    version = stored.get("feature_version") if isinstance(stored, dict) else None
+    if version != FEATURE_VERSION:
+        raise ModelError(
+            f"{path} was trained on layout features version {version}; this code computes "
+            f"version {FEATURE_VERSION}. Retrain it (python -m training.train_layout) or use a "
+            f"matching nianbao version.")
+    if stored.get("features") != list(FEATURES) or stored.get("labels") != list(LABELS):
+        raise ModelError(f"{path} lists other features or labels than this code; retrain it")
+    return stored["estimator"]
+
+
+_shipped = None
+
+
+def classify(pages: list[Page], model=None) -> list[LabelledBlock]:
+    """Every block of ``pages``, in order, with its label and the model's probability for it."""
+    global _shipped
+    if model is None:
+        if _shipped is None:
+            _shipped = load_model()
+        model = _shipped
+    blocks: list[Block] = [b for p in pages for b in p.blocks]
+    if not blocks:
+        return []
+    proba = model.predict_proba(featurize(pages))
+    best = proba.argmax(axis=1)
+    classes = model.classes_
+    return [LabelledBlock(b, LABELS[classes[k]], float(proba[i, k]))
+            for i, (b, k) in enumerate(zip(blocks, best))]
