@@ -258,6 +258,8 @@ class _Writer:
             ops.append(f"1 0 0 1 {x:.2f} {yb:.2f} Tm <{font.hex(text)}> Tj")
         ops.append("ET")
         (pg.late if late else pg.main).append("\n".join(ops))
+        if not late and page == self.pending_shuffle and label in ("heading", "prose"):
+            self.traits.add("stream_order_shuffled")
         x1 = x + _width(text, font, size) + spacing * max(len(text) - 1, 0)
         box = (round(x, 2), round(base - font.ascent * size, 2), round(x1, 2),
                round(base + font.descent * size, 2))
@@ -647,9 +649,6 @@ def typeset(content: ReportContent, style: Style) -> Typeset:
                 w.paragraph(p.text, body, size, label="heading", bold=True, justify=False)
             else:
                 w.paragraph(p.text, body, size, label="prose")
-            if w.pending_shuffle == w.page:
-                w.traits.add("stream_order_shuffled")
-                w.pending_shuffle = None
 
     def after_table_text() -> None:
         if w.last_table_page == w.page:
