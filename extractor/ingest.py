@@ -1,0 +1,473 @@
+"""Stage 1: a PDF's pages as text blocks and ruling lines.
+
+Characters come from PyMuPDF's ``rawdict`` and are rebuilt into lines by geometry alone: chars
+sharing a baseline form a line, sorted by x. The content-stream order is not trusted, because
+Word places whole runs, WPS places one character at a time, and real reports draw table parts
+after later prose. Each line is cut into ``Block``s at vertical rulings and at wide gaps, so
+numbers in adjacent cells never glue together.
+
+Ruling lines come from the page's vector drawings: stroked axis-parallel lines, thin filled
+rectangles, and the edges of rectangles (tables drawn as cell rectangles), merged where collinear.
+
+A page whose text layer is garbage (unmapped glyphs, private-use code points, mojibake, Han
+characters from a wrong ToUnicode map) or missing (a scan) is marked ``text_layer="none"`` with
+no blocks and a problem saying so: its text is never passed on.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pymupdf
+
+from extractor.data import Block, Page, Ruling
+
+# Ligatures and whitespace as printed; no MuPDF-generated spaces (spacing is decided here, from
+# geometry); no images; and no TEXT_CID_FOR_UNKNOWN_UNICODE, which would turn unmapped glyphs
+# into plausible-looking ASCII instead of U+FFFD.
+TEXT_FLAGS = (pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE
+              | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_INHIBIT_SPACES)
+
+BLOCK_GAP_EM = 0.8        # a gap this wide (in ems) between two characters starts a new block
+WORD_GAP_EM = 0.3         # between two ASCII letters/digits with no space char, a gap this wide is a space
+BASELINE_TOLERANCE_EM = 0.25
+THIN = 2.0                # a filled rectangle at most this thick (pt) is a ruling line
+AXIS_TOLERANCE = 0.5      # how far (pt) a "horizontal" line may slope
+MERGE_TOLERANCE = 1.0     # collinear segments this close (pt) are one ruling
+MIN_RULING = 2.0          # shorter segments are marks, not rulings
+OUTLINE_CURVES = 200      # a page with no text but this many curve segments has its text drawn as outlines
+
+
+class InputError(Exception):
+    """The file cannot be read as a report PDF; the message is a one-line reason for the user."""
+
+
+@dataclass(slots=True)
+class Document:
+    file: str | None
+    sha256: str
+    pages: list[Page]
+    text_layer: Literal["full", "partial", "none"]
+    problems: list[str]     # e.g. "page 3: text layer is garbage (unmapped glyphs), needs OCR"
+
+
+def ingest(source: str | Path | bytes, name: str | None = None) -> Document:
+    """Read a PDF (a path or its bytes) into pages of blocks and rulings.
+
+    Raises ``InputError`` for anything that is not a readable PDF.
+    """
+    data, file = _load(source, name)
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
+    doc = _open(data)
+    problems = ["file is damaged; MuPDF repaired it"] if doc.is_repaired else []
+    pages = []
+    for number in range(doc.page_count):
+        page, problem = _read_page(doc, number)
+        pages.append(page)
+        problems += problem
+    doc.close()
+    layers = {page.text_layer for page in pages}
+    text_layer = "full" if layers == {"text"} else "none" if layers == {"none"} else "partial"
+    return Document(file, hashlib.sha256(data).hexdigest(), pages, text_layer, problems)
+
+
+def _load(source: str | Path | bytes, name: str | None) -> tuple[bytes, str | None]:
+    if isinstance(source, bytes):
+        return source, name
+    try:
+        data = Path(source).read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read file: {error.strerror or error}") from None
+    return data, name or str(source)
+
+
+def _open(data: bytes) -> pymupdf.Document:
+    if not data:
+        raise InputError("empty file")
+    # The PDF header may sit anywhere in the first 1024 bytes; MuPDF would "repair" any junk.
+    if b"%PDF-" not in data[:1024]:
+        raise InputError("not a PDF")
+    pymupdf.TOOLS.mupdf_warnings()   # drop what earlier documents left
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except (RuntimeError, pymupdf.mupdf.FzErrorBase) as error:
+        raise InputError(f"truncated or corrupt PDF: {_first_line(error)}") from None
+    if doc.needs_pass:   # an empty user password has already been tried and failed
+        raise InputError("encrypted (password required)")
+    if doc.page_count == 0:
+        raise InputError("truncated or corrupt PDF: no pages" if doc.is_repaired else "no pages")
+    pymupdf.TOOLS.mupdf_warnings()
+    return doc
+
+
+def _first_line(message: object) -> str:
+    return next((line for line in str(message).splitlines() if line.strip()), "unreadable").strip()
+
+
+def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
+    try:
+        page = doc.load_page(number)
+        raw = page.get_text("rawdict", flags=TEXT_FLAGS)
+        drawings = page.get_cdrawings()
+        has_images = bool(page.get_images())
+    except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as error:
+        raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(error)}") from None
+    warnings = pymupdf.TOOLS.mupdf_warnings()
+    problems = []
+    if warnings:
+        # In a repaired file a complaint while reading a page means lost content (MuPDF then
+        # returns an empty or partial page without raising); elsewhere it is worth a note.
+        if doc.is_repaired:
+            raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(warnings)}")
+        problems.append(f"page {number + 1}: MuPDF: {_first_line(warnings)}")
+
+    chars = page_chars(raw)
+    rulings = page_rulings(drawings, page.rect.width, page.rect.height)
+    reason = garbage_reason(chars)
+    if reason is None and not chars and (has_images or _curve_count(drawings) >= OUTLINE_CURVES):
+        reason = "no text layer (scanned image or text drawn as outlines)"
+    if reason:
+        problems.append(f"page {number + 1}: {reason}, needs OCR")
+        return Page(number, page.rect.width, page.rect.height, [], rulings, "none"), problems
+    problems += _unreadable_note(chars, number)
+    verticals = sorted((r for r in rulings if not r.horizontal), key=lambda r: r.x0)
+    blocks = [block for line in _lines(chars) for block in _blocks(line, verticals, number)]
+    return Page(number, page.rect.width, page.rect.height, blocks, rulings), problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Characters and lines
+
+
+@dataclass(slots=True)
+class Char:
+    c: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    base: float        # baseline y
+    size: float
+    font: str
+    bold: bool
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|黑|(?<!ya)hei", re.IGNORECASE)
+
+
+def is_bold(font: str, flags: int) -> bool:
+    """Bold by the font's flags or by its name.
+
+    黑体 (SimHei, Heiti, 方正黑体 …) counts as bold: Chinese official documents use it where Latin
+    typography uses bold, for the headings of the six sections. Microsoft YaHei does not: it is a
+    plain sans-serif body face.
+    """
+    return bool(flags & pymupdf.TEXT_FONT_BOLD) or bool(_BOLD_NAME.search(font))
+
+
+def page_chars(raw: dict) -> list[Char]:
+    """The horizontal characters of a ``rawdict``; rotated text (watermarks, stamps) is left out."""
+    chars = []
+    for block in raw["blocks"]:
+        for line in block.get("lines", ()):
+            dx, dy = line["dir"]
+            if dx < 0.99 or abs(dy) > 0.01:
+                continue
+            for span in line["spans"]:
+                font, size = span["font"], span["size"]
+                bold = is_bold(font, span["flags"])
+                for ch in span["chars"]:
+                    x0, y0, x1, y1 = ch["bbox"]
+                    chars.append(Char(_normalise(ch["c"]), x0, y0, x1, y1, ch["origin"][1], size, font, bold))
+    return chars
+
+
+def _normalise(c: str) -> str:
+    # Kangxi radicals and CJK compatibility ideographs render like ordinary Han characters and
+    # some PDF producers map glyphs to them (⼀ U+2F00 for 一); downstream matching needs the
+    # unified ideograph.
+    o = ord(c)
+    if 0x2E80 <= o <= 0x2FDF:
+        return unicodedata.normalize("NFKC", c)
+    if 0xF900 <= o <= 0xFAFF:
+        return unicodedata.normalize("NFC", c)
+    return c
+
+
+def _lines(chars: list[Char]) -> list[list[Char]]:
+    """Chars grouped by baseline, each line sorted by x, lines top to bottom."""
+    lines: list[list[Char]] = []
+    base = 0.0
+    for ch in sorted(chars, key=lambda ch: ch.base):
+        if lines and ch.base - base <= BASELINE_TOLERANCE_EM * ch.size:
+            lines[-1].append(ch)
+        else:
+            lines.append([ch])
+            base = ch.base
+    return [_dedupe(sorted(line, key=lambda ch: ch.x0)) for line in lines]
+
+
+def _dedupe(line: list[Char]) -> list[Char]:
+    """Drop a character drawn twice at (almost) the same place — the fake bold of Word and WPS."""
+    kept: list[Char] = []
+    for ch in line:
+        twin = next((k for k in reversed(kept[-3:]) if k.c == ch.c and abs(k.x0 - ch.x0) < 0.3 * (ch.x1 - ch.x0)), None)
+        if twin is None or ch.c.isspace():
+            kept.append(ch)
+        else:
+            twin.bold = True
+    return kept
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocks
+
+
+def _is_wide(c: str) -> bool:
+    """Han, CJK punctuation and fullwidth forms: no space belongs between two of these."""
+    o = ord(c)
+    return (0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF
+            or 0x20000 <= o <= 0x3FFFF)
+
+
+def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]:
+    ink = [ch for ch in line if not ch.c.isspace()]
+    if not ink:
+        return []
+    spaces = [ch for ch in line if ch.c.isspace()]
+    space_x = [ch.cx for ch in spaces]
+    mid = statistics.fmean((ch.y0 + ch.y1) / 2 for ch in ink)
+    cuts = [r.x0 for r in verticals if r.y0 - MERGE_TOLERANCE <= mid <= r.y1 + MERGE_TOLERANCE]
+    groups: list[list[tuple[Char, Char | None]]] = [[(ink[0], None)]]
+    for a, b in zip(ink, ink[1:]):
+        between = spaces[bisect.bisect_right(space_x, a.cx):bisect.bisect_left(space_x, b.cx)]
+        gap = b.x0 - a.x1
+        if len(between) == 1:
+            gap -= between[0].x1 - between[0].x0   # one space is a word space, however wide its glyph
+        ruled = bisect.bisect_right(cuts, a.cx) < bisect.bisect_left(cuts, b.cx)
+        if ruled or gap > BLOCK_GAP_EM * (a.size + b.size) / 2:
+            groups.append([(b, None)])
+        else:
+            groups[-1].append((b, between[0] if between else None))
+    return [_block(group, page) for group in groups]
+
+
+def _block(group: list[tuple[Char, Char | None]], page: int) -> Block:
+    """A block from its printed chars, each with the first space char before it (if any).
+
+    A space goes where the PDF has one, or between ASCII letters and digits set a word apart,
+    but never between two Han/fullwidth chars (justification and WPS spacing put spaces there).
+    """
+    ink = [ch for ch, _ in group]
+    text, boxes = [ink[0].c], [_box(ink[0])]
+    for a, (b, space) in zip(ink, group[1:]):
+        if _is_wide(a.c) and _is_wide(b.c):
+            pass
+        elif space is not None:
+            text.append(" ")
+            boxes.append(_box(space))
+        elif (a.c.isascii() and a.c.isalnum() and b.c.isascii() and b.c.isalnum()
+              and b.x0 - a.x1 >= WORD_GAP_EM * (a.size + b.size) / 2):
+            text.append(" ")
+            boxes.append((a.x1, min(a.y0, b.y0), b.x0, max(a.y1, b.y1)))
+        text.append(b.c)
+        boxes.append(_box(b))
+    fonts = Counter(ch.font for ch in ink)
+    return Block(
+        page=page,
+        bbox=(min(ch.x0 for ch in ink), min(ch.y0 for ch in ink), max(ch.x1 for ch in ink), max(ch.y1 for ch in ink)),
+        text="".join(text),
+        size=statistics.median(ch.size for ch in ink),
+        bold=2 * sum(ch.bold for ch in ink) > len(ink),
+        font=fonts.most_common(1)[0][0],
+        char_boxes=tuple(boxes),
+    )
+
+
+def _box(ch: Char) -> tuple[float, float, float, float]:
+    return (ch.x0, ch.y0, ch.x1, ch.y1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ruling lines
+
+
+def page_rulings(drawings: list[dict], width: float, height: float) -> list[Ruling]:
+    """Axis-parallel ruling lines from ``get_cdrawings()`` output, collinear pieces merged."""
+    segments: list[tuple[float, float, float, float]] = []
+    for path in drawings:
+        stroked = "s" in path["type"] and _visible(path.get("color"), path.get("stroke_opacity", 1))
+        filled = "f" in path["type"] and _visible(path.get("fill"), path.get("fill_opacity", 1))
+        if not (stroked or filled):
+            continue
+        x0, y0, x1, y1 = path["rect"]
+        if not stroked and (x1 - x0) * (y1 - y0) > 0.5 * width * height:
+            continue   # a page background
+        if not stroked and min(x1 - x0, y1 - y0) <= THIN:
+            segments.append(_centre_line(path["rect"]))   # a line drawn as a thin filled shape
+            continue
+        for item in path["items"]:
+            kind = item[0]
+            if kind == "l":
+                segments.append((*item[1], *item[2]))
+            elif kind == "re":
+                segments += _rect_edges(item[1], stroked)
+            elif kind == "qu":
+                xs, ys = [p[0] for p in item[1]], [p[1] for p in item[1]]
+                if len({round(x) for x in xs}) == 2 and len({round(y) for y in ys}) == 2:
+                    segments += _rect_edges((min(xs), min(ys), max(xs), max(ys)), stroked)
+    return _merge(segments)
+
+
+def _visible(color: tuple | None, opacity: float | None) -> bool:
+    """Not missing, not transparent, not white or near-white."""
+    if not color or (opacity is not None and opacity <= 0.05):
+        return False
+    if len(color) == 4:   # CMYK
+        c, m, y, k = color
+        return max(c, m, y, k) > 0.1
+    return min(color) < 0.9
+
+
+def _centre_line(rect: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = rect
+    if x1 - x0 >= y1 - y0:
+        y = (y0 + y1) / 2
+        return (x0, y, x1, y)
+    x = (x0 + x1) / 2
+    return (x, y0, x, y1)
+
+
+def _rect_edges(rect: tuple[float, float, float, float], stroked: bool) -> list[tuple[float, float, float, float]]:
+    x0, y0, x1, y1 = rect
+    if not stroked and min(x1 - x0, y1 - y0) <= THIN:
+        return [_centre_line(rect)]
+    return [(x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)]
+
+
+def _merge(segments: list[tuple[float, float, float, float]]) -> list[Ruling]:
+    """Axis-parallel segments, collinear and overlapping (or touching) ones joined."""
+    horizontal, vertical = [], []
+    for x0, y0, x1, y1 in segments:
+        if abs(y1 - y0) <= AXIS_TOLERANCE and abs(x1 - x0) >= MIN_RULING:
+            horizontal.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+        elif abs(x1 - x0) <= AXIS_TOLERANCE and abs(y1 - y0) >= MIN_RULING:
+            vertical.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+    rulings = [Ruling(a, pos, b, pos) for pos, a, b in _join(horizontal)]
+    rulings += [Ruling(pos, a, pos, b) for pos, a, b in _join(vertical)]
+    return rulings
+
+
+def _join(segments: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """(position, start, end) segments: those on (nearly) the same line and overlapping, joined."""
+    joined: list[tuple[float, float, float]] = []
+    for track in _tracks(sorted(segments)):
+        pos = statistics.fmean(s[0] for s in track)
+        start, end = None, None
+        for _, a, b in sorted(track, key=lambda s: s[1]):
+            if start is not None and a <= end + MERGE_TOLERANCE:
+                end = max(end, b)
+                continue
+            if start is not None:
+                joined.append((pos, start, end))
+            start, end = a, b
+        if start is not None:
+            joined.append((pos, start, end))
+    return joined
+
+
+def _tracks(segments: list[tuple[float, float, float]]) -> list[list[tuple[float, float, float]]]:
+    tracks: list[list[tuple[float, float, float]]] = []
+    for segment in segments:
+        if tracks and segment[0] - tracks[-1][-1][0] <= MERGE_TOLERANCE:
+            tracks[-1].append(segment)
+        else:
+            tracks.append([segment])
+    return tracks
+
+
+def _curve_count(drawings: list[dict]) -> int:
+    return sum(item[0] == "c" for path in drawings for item in path["items"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Garbage text layers
+
+
+def _gb2312() -> frozenset[str]:
+    """The 6,763 Han characters of GB 2312: nearly every character of a report's text is one."""
+    chars = set()
+    for row in range(0xB0, 0xF8):
+        for cell in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((row, cell)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return frozenset(chars)
+
+
+GB2312 = _gb2312()
+CID_CODE = re.compile(r"\(cid:\d+\)")
+_PLAUSIBLE = (
+    (0x20, 0x7E),        # ASCII
+    (0xA0, 0xBF), (0xD7, 0xD7), (0xF7, 0xF7),   # Latin-1 signs: ° · × ÷ …
+    (0x391, 0x3C9),      # Greek
+    (0x2000, 0x27BF),    # punctuation, number forms, arrows, maths, ① …, box drawing, shapes, dingbats
+    (0x2E80, 0x303F),    # radicals and CJK punctuation
+    (0x3200, 0x4DBF),    # enclosed CJK, ㎡ …, extension A
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),    # CJK compatibility forms
+    (0xFF00, 0xFFEF),    # fullwidth forms
+    (0x20000, 0x3FFFF),
+)
+UNREADABLE_SHARE = 0.05
+IMPLAUSIBLE_SHARE = 0.2
+RARE_HAN_SHARE = 0.2
+MIN_HAN = 20
+
+
+def _unreadable(c: str) -> bool:
+    o = ord(c)
+    return (o == 0xFFFD or 0xE000 <= o <= 0xF8FF or o >= 0xF0000
+            or (o < 0x20 and c not in "\t\n\r") or 0x7F <= o <= 0x9F)
+
+
+def _plausible(c: str) -> bool:
+    o = ord(c)
+    return any(lo <= o <= hi for lo, hi in _PLAUSIBLE)
+
+
+def garbage_reason(chars: list[Char]) -> str | None:
+    """Why a page's text layer cannot be trusted, or None when it reads as text."""
+    text = "".join(ch.c for ch in chars if not ch.c.isspace())
+    if not text:
+        return None
+    if len(CID_CODE.findall(text)) >= 3:
+        return "text layer is garbage (CID codes)"
+    if sum(map(_unreadable, text)) > UNREADABLE_SHARE * len(text):
+        return "text layer is garbage (unmapped glyphs: U+FFFD, private-use or control characters)"
+    if sum(not _plausible(c) for c in text) > IMPLAUSIBLE_SHARE * len(text):
+        return "text layer is garbage (mojibake)"
+    han = [c for c in text if 0x3400 <= ord(c) <= 0x9FFF or ord(c) >= 0x20000]
+    if len(han) >= MIN_HAN and sum(c not in GB2312 for c in han) > RARE_HAN_SHARE * len(han):
+        return "text layer is garbage (rare Han characters: a wrong ToUnicode map)"
+    return None
+
+
+def _unreadable_note(chars: list[Char], number: int) -> list[str]:
+    count = sum(_unreadable(ch.c) for ch in chars)
+    return [f"page {number + 1}: {count} unreadable character(s) (U+FFFD or private-use)"] if count else []
