@@ -2,9 +2,10 @@
 
 The content decides what is printed; this module decides where and how, from a ``Style`` drawn
 deterministically from a seed. Pages are written as hand-made content streams (fast, byte-stable,
-and in full control of glyph placement and drawing order) over PyMuPDF's CJK fonts: the built-in
-reference fonts ``china-ss`` (Song, serif) and ``china-s`` (Hei, sans), which are not embedded, or
-AR PL UMing (Debian ``fonts-arphic-uming``, serif), embedded and subset.
+and in full control of glyph placement and drawing order) over CJK fonts: SimSun (serif) and SimHei
+(sans) referenced without embedding, as Word does when it does not embed (viewers substitute; MuPDF
+uses its built-in CJK font), or AR PL UMing (Debian ``fonts-arphic-uming``, serif), embedded and
+subset.
 
 Traits (``Typeset.traits``), each listed only when the PDF really shows it:
 
@@ -140,8 +141,8 @@ class _Font:
         return 0.5 if ord(ch) < 128 else 1.0      # with the /W we give the reference fonts
 
 
-SONG = _Font("china-ss", 1.0, 0.2, False)
-HEI = _Font("china-s", 1.0, 0.2, False)
+SONG = _Font("FSong", 1.0, 0.2, False)
+HEI = _Font("FHei", 1.0, 0.2, False)
 UMING_FONT = _Font("UMing", 0.895, 0.151, True)
 FACES = {"song": SONG, "hei": HEI, "uming": UMING_FONT}
 
@@ -723,24 +724,43 @@ def _rule_ops(rules: set, st: Style) -> str:
     return f"q {lw:g} w 0 g 0 G\n" + "\n".join(ops) + "\nQ"
 
 
+def _reference_font(doc: pymupdf.Document, name: str, serif: bool) -> int:
+    """A non-embedded Adobe-GB1 font (what Word writes when it does not embed SimSun/SimHei).
+
+    Written by hand because PyMuPDF's own built-in CJK fonts share one object per ordering,
+    which would print Song and Hei alike."""
+    xrefs = [doc.get_new_xref() for _ in range(3)]
+    font, desc, descriptor = xrefs
+    doc.update_object(descriptor, f"<< /Type /FontDescriptor /FontName /{name} /Flags {6 if serif else 4} "
+                      "/FontBBox [-200 -200 1200 1200] /ItalicAngle 0 /Ascent 1000 /Descent -200 "
+                      "/CapHeight 800 /StemV 80 >>")
+    doc.update_object(desc, f"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /{name} /CIDSystemInfo "
+                      f"<< /Registry (Adobe) /Ordering (GB1) /Supplement 5 >> /FontDescriptor {descriptor} 0 R "
+                      "/DW 1000 /W [1 95 500] >>")         # half-width ASCII, as SimSun/SimHei have
+    doc.update_object(font, f"<< /Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /UniGB-UTF16-H "
+                      f"/DescendantFonts [{desc} 0 R] >>")
+    return font
+
+
 def _render(w: _Writer, content: ReportContent) -> bytes:
     st = w.style
     doc = pymupdf.open()
+    fonts_needed = sorted({f for p in w.pages for f in p.fonts}, key=lambda f: f.res)
+    font_refs = {}
     resources = None
-    fonts_needed = {f for p in w.pages for f in p.fonts}
     for pg in w.pages:
         page = doc.new_page(width=PAGE_W, height=PAGE_H)
         if resources is None:
-            for font in sorted(fonts_needed, key=lambda f: f.res):
+            for font in fonts_needed:
                 if font.embedded:
-                    page.insert_font(fontname=font.res, fontbuffer=_uming_buffer())
+                    font_refs[font.res] = page.insert_font(fontname=font.res, fontbuffer=_uming_buffer())
                 else:
-                    fx = page.insert_font(fontname=font.res)
-                    desc = doc.xref_get_key(fx, "DescendantFonts")[1].strip("[]").split()[0]
-                    doc.xref_set_key(int(desc), "W", "[1 95 500]")   # half-width ASCII, as Song/Hei have
-            resources = doc.xref_get_key(page.xref, "Resources")[1]
-        else:
-            doc.xref_set_key(page.xref, "Resources", resources)
+                    font_refs[font.res] = _reference_font(doc, "SimSun" if font is SONG else "SimHei",
+                                                          font is SONG)
+            resources = doc.get_new_xref()
+            fonts = " ".join(f"/{res} {x} 0 R" for res, x in font_refs.items())
+            doc.update_object(resources, f"<< /Font << {fonts} >> >>")
+        doc.xref_set_key(page.xref, "Resources", f"{resources} 0 R")
         stream = "\n".join(filter(None, [_rule_ops(pg.rules, st), "\n".join(pg.main),
                                          _rule_ops(pg.late_rules, st), "\n".join(pg.late)]))
         xref = doc.get_new_xref()
