@@ -90,5 +90,31 @@ def extract(
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 exposes the service to the network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[Optional[int], typer.Option(min=1, envvar="NIANBAO_WORKERS", show_default="one per CPU",
+                                                   help="Extraction processes, each with the model loaded once.")] = None,
+    queue: Annotated[int, typer.Option(min=0, envvar="NIANBAO_QUEUE",
+                                       help="Requests admitted beyond those being extracted; more get 503.")] = 32,
+    max_upload_mb: Annotated[float, typer.Option(min=0, envvar="NIANBAO_MAX_UPLOAD_MB",
+                                                 help="Larger uploads get 413.")] = 20.0,
+    max_pages: Annotated[int, typer.Option(min=1, envvar="NIANBAO_MAX_PAGES",
+                                           help="PDFs with more pages get 413.")] = 200,
+    timeout: Annotated[float, typer.Option(min=0, envvar="NIANBAO_TIMEOUT",
+                                           help="Seconds one extraction may take; then 504 and the worker is replaced.")] = 60.0,
+    model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+) -> None:
+    """Serve the extractor over HTTP: POST /v1/extract, GET /healthz, GET /v1/model, docs at /docs."""
+    import os
+
+    from .service import Limits, serve as run
+
+    _load_model(model)   # a bad --model is a usage error here, not a crash in every worker
+    run(Limits(max_upload_mb=max_upload_mb, max_pages=max_pages, timeout=timeout,
+               workers=workers or os.cpu_count() or 1, queue=queue), host, port, model)
+
+
 if __name__ == "__main__":
     app()
