@@ -1,0 +1,255 @@
+"""Table grids on one page: cells with their text, from ruling lines or, where a table has none,
+from the alignment of its blocks.
+
+A ``Grid`` is a page's table as a reader sees it: a lattice of column edges ``xs`` and row edges
+``ys``, and ``GridCell``s that each cover one or more lattice squares (a merged cell covers
+several). Text is placed into the cell that holds the centre of each character, so a block that
+runs across a ruling (WPS output glued 3001 | 53 into one run) is split where the ruling is.
+
+Which table a grid is, and what its rows and columns mean, is the reconstructor's business; this
+module only knows geometry.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from .data import BBox, LabelledBlock, Page, Ruling
+
+TOL = 2.0          # points: rulings closer than this are the same line
+MIN_CELL = 3.0     # points: lattice lines closer than this are one line
+
+
+@dataclass(slots=True)
+class Piece:
+    """The part of one block that falls into one cell (usually the whole block)."""
+    text: str
+    bbox: BBox
+    block: LabelledBlock
+
+
+@dataclass(slots=True)
+class GridCell:
+    row: int
+    col: int
+    rows: int                       # rows spanned
+    cols: int                       # columns spanned
+    bbox: BBox
+    pieces: list[Piece] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.lines_in_order())
+
+    def lines_in_order(self) -> list[Piece]:
+        return sorted(self.pieces, key=lambda p: (round((p.bbox[1] + p.bbox[3]) / 2 / 3), p.bbox[0]))
+
+    @property
+    def text_bbox(self) -> BBox | None:
+        """The box around the cell's text (what a person looks for), None for an empty cell."""
+        if not self.pieces:
+            return None
+        return (min(p.bbox[0] for p in self.pieces), min(p.bbox[1] for p in self.pieces),
+                max(p.bbox[2] for p in self.pieces), max(p.bbox[3] for p in self.pieces))
+
+
+@dataclass(slots=True)
+class Grid:
+    page: int
+    xs: list[float]                 # column edges, left to right
+    ys: list[float]                 # row edges, top to bottom
+    cells: list[GridCell]
+    ruled: bool                     # False: rebuilt from alignment, less sure
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
+
+    def rows(self) -> list[list[GridCell]]:
+        """For each lattice row, the cells covering it, left to right (a merged cell repeats)."""
+        out: list[list[GridCell]] = [[] for _ in range(len(self.ys) - 1)]
+        for cell in self.cells:
+            for r in range(cell.row, cell.row + cell.rows):
+                out[r].append(cell)
+        for row in out:
+            row.sort(key=lambda c: c.col)
+        return out
+
+
+def page_grids(page: Page, blocks: list[LabelledBlock]) -> list[Grid]:
+    """The tables on one page, top to bottom; ``blocks`` are that page's labelled blocks."""
+    grids = [lattice(page.number, h, v) for h, v in _ruled_tables(page.rulings)]
+    grids = [g for g in grids if g is not None]
+    rest = _place(grids, blocks)
+    grids += alignment_grids(page.number, rest)
+    grids.sort(key=lambda g: g.ys[0])
+    return grids
+
+
+# --- ruled tables ---------------------------------------------------------------------------------
+
+def _ruled_tables(rulings: list[Ruling]) -> list[tuple[list[Ruling], list[Ruling]]]:
+    """Group rulings into tables: each table is a vertical band that vertical rulings cover
+    without a gap, with the horizontal rulings inside it. Lines with no verticals beside them
+    (an underline, a rule under a heading) make no table."""
+    horizontal = [r for r in rulings if r.horizontal and r.x1 - r.x0 > MIN_CELL]
+    vertical = [r for r in rulings if not r.horizontal and r.y1 - r.y0 > MIN_CELL]
+    bands: list[list[float]] = []
+    for r in sorted(vertical, key=lambda r: r.y0):
+        if bands and r.y0 <= bands[-1][1] + TOL:
+            bands[-1][1] = max(bands[-1][1], r.y1)
+        else:
+            bands.append([r.y0, r.y1])
+    tables = []
+    for top, bottom in bands:
+        v = [r for r in vertical if r.y0 >= top - TOL and r.y1 <= bottom + TOL]
+        left, right = min(r.x0 for r in v), max(r.x1 for r in v)
+        h = [r for r in horizontal
+             if top - TOL <= (r.y0 + r.y1) / 2 <= bottom + TOL and r.x1 > left + TOL and r.x0 < right - TOL]
+        if len(v) >= 2 and h:
+            tables.append((h, v))
+    return tables
+
+
+def _cluster(values: list[float]) -> list[float]:
+    """Positions closer than MIN_CELL are one line; the line is their mean."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= MIN_CELL:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+class _Segments:
+    """Ruling segments along each lattice line, to ask 'is there a line here?'."""
+
+    def __init__(self, lines: list[float], rulings: list[tuple[float, float, float]]):
+        self.lines = lines
+        self.spans: list[list[tuple[float, float]]] = [[] for _ in lines]
+        for pos, a, b in rulings:
+            i = _nearest(lines, pos)
+            if abs(lines[i] - pos) <= MIN_CELL:
+                self.spans[i].append((a - TOL, b + TOL))
+
+    def covers(self, line: int, at: float) -> bool:
+        return any(a <= at <= b for a, b in self.spans[line])
+
+
+def _nearest(values: list[float], v: float) -> int:
+    i = bisect.bisect_left(values, v)
+    if i == len(values) or (i > 0 and v - values[i - 1] < values[i] - v):
+        i -= 1
+    return i
+
+
+def lattice(page: int, horizontal: list[Ruling], vertical: list[Ruling]) -> Grid | None:
+    """Cells of a ruled table: lattice squares joined where the ruling between them is missing."""
+    xs = _cluster([(r.x0 + r.x1) / 2 for r in vertical])
+    ys = _cluster([(r.y0 + r.y1) / 2 for r in horizontal])
+    # A table cut by a page break may lack its closing rule: the verticals still show its extent.
+    top, bottom = min(r.y0 for r in vertical), max(r.y1 for r in vertical)
+    if top < ys[0] - MIN_CELL:
+        ys.insert(0, top)
+    if bottom > ys[-1] + MIN_CELL:
+        ys.append(bottom)
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    vseg = _Segments(xs, [((r.x0 + r.x1) / 2, r.y0, r.y1) for r in vertical])
+    hseg = _Segments(ys, [((r.y0 + r.y1) / 2, r.x0, r.x1) for r in horizontal])
+    ncols, nrows = len(xs) - 1, len(ys) - 1
+    parent = list(range(nrows * ncols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(nrows):
+        ymid = (ys[r] + ys[r + 1]) / 2
+        for c in range(ncols):
+            xmid = (xs[c] + xs[c + 1]) / 2
+            if c + 1 < ncols and not vseg.covers(c + 1, ymid):
+                parent[find(r * ncols + c + 1)] = find(r * ncols + c)
+            if r + 1 < nrows and not hseg.covers(r + 1, xmid):
+                parent[find((r + 1) * ncols + c)] = find(r * ncols + c)
+    squares: dict[int, list[tuple[int, int]]] = {}
+    for r in range(nrows):
+        for c in range(ncols):
+            squares.setdefault(find(r * ncols + c), []).append((r, c))
+    cells = []
+    for members in squares.values():
+        r0, r1 = min(m[0] for m in members), max(m[0] for m in members)
+        c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
+        cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
+    cells.sort(key=lambda c: (c.row, c.col))
+    return Grid(page, xs, ys, cells, ruled=True)
+
+
+def _place(grids: list[Grid], blocks: list[LabelledBlock]) -> list[LabelledBlock]:
+    """Put each block's characters into the ruled cells that hold them; return the blocks that
+    fall in no ruled table."""
+    owners = []
+    for g in grids:
+        owner = {}
+        for cell in g.cells:
+            for r in range(cell.row, cell.row + cell.rows):
+                for c in range(cell.col, cell.col + cell.cols):
+                    owner[r, c] = cell
+        owners.append(owner)
+    rest = []
+    for lb in blocks:
+        x0, y0, x1, y1 = lb.block.bbox
+        ym = (y0 + y1) / 2
+        for g, owner in zip(grids, owners):
+            gx0, gy0, gx1, gy1 = g.bbox
+            if gy0 <= ym <= gy1 and x0 < gx1 and x1 > gx0:
+                r = min(max(bisect.bisect_right(g.ys, ym) - 1, 0), len(g.ys) - 2)
+                _split_into(lb, g, owner, r)
+                break
+        else:
+            rest.append(lb)
+    return rest
+
+
+def _split_into(lb: LabelledBlock, g: Grid, owner: dict, row: int) -> None:
+    """Add the block to the cells of ``row`` that its characters fall in (characters outside the
+    table are dropped: they are not in any cell)."""
+    b = lb.block
+    boxes = b.char_boxes if len(b.char_boxes) == len(b.text) else ()
+    if not boxes:
+        xm = (b.bbox[0] + b.bbox[2]) / 2
+        c = bisect.bisect_right(g.xs, xm) - 1
+        if 0 <= c < len(g.xs) - 1:
+            owner[row, c].pieces.append(Piece(b.text, b.bbox, lb))
+        return
+    runs: list[tuple[GridCell, list[int]]] = []
+    for i, (cx0, _, cx1, _) in enumerate(boxes):
+        c = bisect.bisect_right(g.xs, (cx0 + cx1) / 2) - 1
+        if not 0 <= c < len(g.xs) - 1:
+            continue
+        cell = owner[row, c]
+        if runs and runs[-1][0] is cell:
+            runs[-1][1].append(i)
+        else:
+            runs.append((cell, [i]))
+    for cell, idx in runs:
+        text = "".join(b.text[i] for i in idx).strip()
+        if not text:
+            continue
+        bbox = (min(boxes[i][0] for i in idx), min(boxes[i][1] for i in idx),
+                max(boxes[i][2] for i in idx), max(boxes[i][3] for i in idx))
+        cell.pieces.append(Piece(text, bbox, lb))
+
+
+# --- tables without rulings -----------------------------------------------------------------------
+
+def alignment_grids(page: int, blocks: list[LabelledBlock]) -> list[Grid]:
+    """Grids rebuilt from alignment for the table cells that no ruling boxes in.
+
+    TODO(reconstruct): rows from y-clusters, columns from x-clusters of number and header blocks.
+    """
+    return []

@@ -1,0 +1,547 @@
+"""Stage 3: the fixed tables, cell by cell, from the page grids.
+
+Grids (``grid.py``) are read top to bottom, across pages, as a stream of rows. A row is a *data
+row* when it holds numbers or its label is a template row's label; the rows above a run of data
+rows are its *header*, and the header's lowest cells are the columns. Every column is named by its
+header text (``本年新制作数量`` → ``new_made``) and every data row by its label (``1.属于国家秘密``
+under ``（三）不予公开`` → ``denied.state_secret``); a value lands in a template cell only through
+both names, never through its position. A table that continues on the next page without its
+header keeps the columns of the page before, matched by x-position.
+
+Each cell's confidence says how sure every step was: ruled grid or alignment, exact or fuzzy
+label, a block the classifier called table_cell or not, a clean number or one with text beside it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+
+from .data import BBox, CellReading, LabelledBlock, Page
+from .grid import Grid, GridCell, page_grids
+from .templates import (
+    AMOUNT_CELLS, APPLICATION_COLUMNS, FORMATS, REVIEW_COLUMNS, REVIEW_GROUPS, application_column_labels,
+    application_labels, disclosure_groups, empty_tables, set_value, spec, template_cells, unit_key,
+)
+
+SURE = 1.0
+# How much each doubt costs. Anything below validate's 0.9 is named by cells.confident.
+FUZZY_LABEL = 0.95        # a label matched fuzzily, with a clear lead over the next candidate
+WEAK_LABEL = 0.7          # a label matched fuzzily without a clear lead
+ALIGNED = 0.95            # placed by alignment, no rulings
+NOT_TABLE_CELL = 0.85     # the classifier did not call the block a table cell
+EXTRA_TEXT = 0.95         # 22（其中修订16件）: the number is clear, the rest is left out
+AMBIGUOUS_COLUMN = 0.7    # the cell overlaps two columns
+UNPARSEABLE = 0.3
+DUPLICATE = 0.5           # two rows or columns of the document claim the same template cell
+
+
+@dataclass
+class TableReading:
+    format: str | None
+    tables: dict
+    units: dict
+    cells: list[CellReading]
+    problems: list[str] = field(default_factory=list)
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+# Variants real reports print, mapped to the official wording before matching.
+ALIASES = {"社会组织": "社会公益组织", "行政事业性费": "行政事业性收费"}
+_PUNCT = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]")
+_BRACKETED = re.compile(r"\([^()]*\)")
+
+
+def norm(text: str) -> str:
+    """What a label says, without width, spacing or punctuation: （三）不予公开 → 三不予公开."""
+    text = unicodedata.normalize("NFKC", text)
+    for variant, official in ALIASES.items():
+        if variant in text and official not in text:
+            text = text.replace(variant, official)
+    return _PUNCT.sub("", text)
+
+
+def norm_header(text: str) -> str:
+    """A column header without its bracketed notes: 采购总金额（单位：万元） → 采购总金额."""
+    return norm(_BRACKETED.sub("", unicodedata.normalize("NFKC", text)))
+
+
+@dataclass(frozen=True)
+class Match:
+    key: object
+    confidence: float
+    score: float
+
+
+def best_match(text: str, candidates: dict[str, object]) -> Match | None:
+    """The candidate whose normalised label ``text`` is, exactly or by similarity.
+
+    ``candidates`` maps normalised labels to keys (several labels may share a key). A fuzzy match
+    needs a ratio of 0.6 and is sure only with a lead of 0.15 over the best other key."""
+    if not text:
+        return None
+    if text in candidates:
+        return Match(candidates[text], SURE, 1.0)
+    scored: dict[object, float] = {}
+    sm = difflib.SequenceMatcher(autojunk=False)
+    sm.set_seq2(text)
+    for label, key in candidates.items():
+        sm.set_seq1(label)
+        if sm.real_quick_ratio() < 0.6 or sm.quick_ratio() < 0.6:
+            continue
+        scored[key] = max(scored.get(key, 0.0), sm.ratio())
+    if not scored:
+        return None
+    ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+    key, score = ranked[0]
+    if score < 0.6:
+        return None
+    lead = score - (ranked[1][1] if len(ranked) > 1 else 0.0)
+    return Match(key, FUZZY_LABEL if score >= 0.75 and lead >= 0.15 else WEAK_LABEL, score)
+
+
+# --- values ----------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)?")
+_BLANKS = {"", "/", "\\", "-", "—", "--", "——", "无", "－"}
+
+
+@dataclass(frozen=True)
+class Value:
+    value: int | float | None
+    unit: str | None
+    confidence: float
+    problem: str | None = None
+
+
+def parse_value(text: str, amount: bool = False) -> Value:
+    """"0" → 0, "+453" → 453, "-207" → -207, "51447.2 万元" → 51447.2 (万元), "/" → None,
+    "22（其中修订16件）" → 22 (less sure). Anything else → None, unsure, with a problem."""
+    t = unicodedata.normalize("NFKC", text).strip().replace("－", "-").replace("—", "-")
+    t = re.sub(r"\s+", "", t)
+    if t in _BLANKS:
+        return Value(None, None, SURE)
+    m = _NUMBER.match(t)
+    if not m:
+        return Value(None, None, UNPARSEABLE, f"not a number: {text!r}")
+    sign, digits, unit = m.groups()
+    rest = t[m.end():]
+    number = digits.replace(",", "")
+    value: int | float = float(number) if ("." in number or amount) else int(number)
+    if sign == "-":
+        value = -value
+    if not rest:
+        return Value(value, unit, SURE)
+    if rest[0] == "(" and rest[-1] == ")":
+        return Value(value, unit, EXTRA_TEXT)
+    return Value(None, None, UNPARSEABLE, f"not a number: {text!r}")
+
+
+def looks_numeric(text: str) -> bool:
+    """A data cell's text: a number, possibly with a unit or a bracketed note."""
+    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return bool(t) and bool(re.match(r"[+\-]?\d", t)) and not re.match(r"\d+[.、]\D", t)
+
+
+_UNIT = re.compile(r"单位[:：]?\s*(万元|元)")
+
+
+def stated_unit(text: str) -> str | None:
+    m = _UNIT.search(unicodedata.normalize("NFKC", text))
+    return m.group(1) if m else None
+
+
+# --- template labels --------------------------------------------------------------------------------
+
+# A column of the document, named: ("applications", "natural_person"), ("review_litigation",
+# "review.upheld"), ("active_disclosure", "new_made").
+ColumnKey = tuple[str, str]
+
+
+@cache
+def _disclosure_columns() -> dict[str, ColumnKey]:
+    return {norm_header(label): ("active_disclosure", col)
+            for fmt in FORMATS for g in disclosure_groups(fmt) for col, label in g.columns.items()}
+
+
+@cache
+def _disclosure_rows() -> dict[str, str]:
+    return {norm(label): row for fmt in FORMATS for g in disclosure_groups(fmt) for row, label in g.rows.items()}
+
+
+@cache
+def _application_columns() -> dict[str, ColumnKey]:
+    return {norm_header(label): ("applications", col) for col, label in application_column_labels().items()}
+
+
+@cache
+def _review_columns() -> dict[str, str]:
+    return {norm_header(label): col for col, label in spec()["review_litigation"]["columns"].items()}
+
+
+@cache
+def _review_groups() -> dict[str, str]:
+    groups = spec()["review_litigation"]["groups"]
+    return {norm(label.split("·")[-1]): g for g, label in groups.items()}
+
+
+@dataclass(frozen=True)
+class _AppRow:
+    row: str
+    group: str          # normalised group label, "" for a row without one
+    own: str            # normalised label of the row itself
+
+
+@cache
+def _application_rows() -> tuple[_AppRow, ...]:
+    out = []
+    for row, label in application_labels().items():
+        head, _, item = label.partition(" ")
+        out.append(_AppRow(row, norm(head), norm(item)) if item else _AppRow(row, "", norm(head)))
+    return tuple(out)
+
+
+@cache
+def _application_groups() -> dict[str, str]:
+    """Normalised group label → group id (denied, unable, not_processed, other_handling)."""
+    return {r.group: r.row.split(".")[0] for r in _application_rows() if r.group}
+
+
+_OUTCOMES = norm("三、本年度办理结果")
+_GROUP_NUMBER = re.compile(r"^\(([一二三四五六七八九十]+)\)")
+
+
+# --- the row stream ---------------------------------------------------------------------------------
+
+@dataclass
+class _Column:
+    key: ColumnKey | None   # None: a label column (信息内容, the balance note)
+    x0: float
+    x1: float
+    confidence: float
+    unit: str | None
+
+
+@dataclass
+class _Reader:
+    problems: list[str] = field(default_factory=list)
+    readings: dict[tuple, CellReading] = field(default_factory=dict)
+    units: dict[str, str | None] = field(default_factory=dict)
+    columns: list[_Column] = field(default_factory=list)
+    group: str | None = None          # the applications group a numbered sub-row falls under
+    evidence: dict[str, int] = field(default_factory=lambda: {"2019": 0, "2021": 0})
+
+    def read(self, grids: list[Grid]) -> None:
+        header: list[list[GridCell]] = []
+        header_grid: Grid | None = None
+        for grid in grids:
+            for cells in grid.rows():
+                if all(not c.pieces for c in cells):
+                    continue
+                row_match = self.row_label(cells)
+                numeric = any(looks_numeric(c.text) for c in cells if c.pieces)
+                if not numeric and (row_match is None or any(_is_header_text(c.text) for c in cells)):
+                    if header_grid is not grid:
+                        header = []
+                    header.append(cells)
+                    header_grid = grid
+                    continue
+                if header:
+                    self.columns = _columns(header, grid.ruled)
+                    header = []
+                    row_match = self.row_label(cells)
+                if self.columns:
+                    self.data_row(grid, cells, row_match)
+                else:
+                    self.problems.append(f"page {grid.page + 1}: a table row with no header: "
+                                         f"{''.join(c.text for c in cells)!r}")
+
+    def label_cells(self, cells: list[GridCell]) -> list[GridCell]:
+        """The row's cells left of its first value column (all of them before any header)."""
+        start = min((c.x0 for c in self.columns if c.key), default=None)
+        seen, out = set(), []
+        for c in cells:
+            if id(c) in seen or not c.pieces:
+                continue
+            seen.add(id(c))
+            centre = (c.bbox[0] + c.bbox[2]) / 2
+            if start is not None and centre < start or start is None and not looks_numeric(c.text):
+                out.append(c)
+        return out
+
+    def table(self) -> str | None:
+        tables = [c.key[0] for c in self.columns if c.key]
+        return max(set(tables), key=tables.count) if tables else None
+
+    def row_label(self, cells: list[GridCell]) -> Match | None:
+        texts = [c.text for c in self.label_cells(cells)]
+        if not texts:
+            return None
+        table = self.table()
+        if table == "applications" or table is None and _starts_numbered(texts):
+            return self.application_row(texts)
+        if table in ("active_disclosure", None):
+            return best_match(norm("".join(texts)), _disclosure_rows())
+        return None
+
+    def application_row(self, texts: list[str]) -> Match | None:
+        texts = [t for t in texts if not _is_outcomes_label(t)]
+        if not texts:
+            return None
+        own = norm(texts[-1])
+        head = "".join(texts[:-1])
+        group = self.resolve_group(head, texts[-1])
+        rows = _application_rows()
+        if group is not None:
+            candidates = {r.own: r.row for r in rows if r.row.split(".")[0] == group and r.group}
+        else:
+            candidates = {r.own: r.row for r in rows if not r.group}
+        m = best_match(own, candidates)
+        if m is None or m.confidence < SURE:
+            # the group may be wrong or missing: try the whole label against every row
+            full = best_match(norm(head) + own, {r.group + r.own: r.row for r in rows})
+            if full is not None and (m is None or full.score > m.score):
+                m = full
+        return m
+
+    def resolve_group(self, head: str, own_text: str) -> str | None:
+        """The group a row's label falls under: its own group cell, else the group still open
+        from the rows above (a label starting 1. 2. …), else none."""
+        groups = _application_groups()
+        if head:
+            n = norm(head)
+            numbered = _GROUP_NUMBER.match(unicodedata.normalize("NFKC", head).strip())
+            if numbered:
+                for label, g in groups.items():
+                    if label.startswith(numbered.group(1)):
+                        return g
+            if self.group is not None:
+                current = next(label for label, g in groups.items() if g == self.group)
+                if n in current:
+                    return self.group
+            inside = {g for label, g in groups.items() if n in label}
+            if len(inside) == 1:
+                return inside.pop()
+            m = best_match(n, groups)
+            if m is not None:
+                return m.key
+        if re.match(r"\d+[.、]", unicodedata.normalize("NFKC", own_text).strip()):
+            return self.group
+        return None
+
+    def data_row(self, grid: Grid, cells: list[GridCell], row_match: Match | None) -> None:
+        table = self.table()
+        if table == "review_litigation":
+            row_match = Match(None, SURE, 1.0)
+        if row_match is None:
+            label = "".join(c.text for c in self.label_cells(cells))
+            self.problems.append(f"page {grid.page + 1}: row not recognised: {label!r}")
+            return
+        row = row_match.key
+        if table == "applications":
+            self.group = row.split(".")[0] if "." in row else None
+            if row.startswith("other_handling"):
+                self.evidence["2021" if "." in row else "2019"] += 1
+        if table == "active_disclosure" and row in ("other_management_services", "procurement"):
+            self.evidence["2019"] += 1
+        seen = set()
+        for cell in cells:
+            if id(cell) in seen:
+                continue
+            seen.add(id(cell))
+            column, overlap_conf = self.column_of(cell)
+            if column is None or column.key is None:
+                continue
+            if column.key[0] != table:
+                continue
+            self.place(grid, table, row, column, cell, min(row_match.confidence, overlap_conf))
+
+    def column_of(self, cell: GridCell) -> tuple[_Column | None, float]:
+        x0, x1 = cell.bbox[0], cell.bbox[2]
+        width = max(x1 - x0, 1e-6)
+        overlaps = sorted(((min(x1, c.x1) - max(x0, c.x0), c) for c in self.columns),
+                          key=lambda oc: -oc[0])
+        if not overlaps or overlaps[0][0] <= 0:
+            return None, SURE
+        best, col = overlaps[0]
+        second = overlaps[1][0] if len(overlaps) > 1 else 0.0
+        sure = second <= 0.25 * width and best >= 0.5 * min(width, col.x1 - col.x0)
+        return col, SURE if sure else AMBIGUOUS_COLUMN
+
+    def place(self, grid: Grid, table: str, row: str, column: _Column, cell: GridCell, conf: float) -> None:
+        col = column.key[1]
+        if table == "review_litigation":
+            key = (table, col, None)
+        else:
+            key = (table, row, col)
+        amount = any((row, col) == a for cells in AMOUNT_CELLS.values() for a in cells)
+        text = cell.text
+        parsed = parse_value(text, amount)
+        if parsed.problem:
+            self.problems.append(f"page {grid.page + 1}: {_cell_name(key)}: {parsed.problem}")
+        confidence = min(conf, column.confidence, parsed.confidence, SURE if grid.ruled else ALIGNED)
+        for p in cell.pieces:
+            if p.block.label != "table_cell":
+                confidence = min(confidence, NOT_TABLE_CELL)
+            confidence = min(confidence, p.block.block.confidence)
+        if amount:
+            self.units[unit_key(row, col)] = parsed.unit or column.unit or self.units.get(unit_key(row, col))
+        bbox: BBox = cell.text_bbox or cell.bbox
+        reading = CellReading(table, key[1], key[2], parsed.value, text, grid.page,
+                              tuple(round(v, 2) for v in bbox), round(confidence, 3))
+        if key in self.readings:
+            first = self.readings[key]
+            self.problems.append(f"{_cell_name(key)} read twice: {first.text!r} on page {first.page + 1}"
+                                 f" and {text!r} on page {grid.page + 1}")
+            first.confidence = min(first.confidence, DUPLICATE)
+            return
+        self.readings[key] = reading
+
+
+def _cell_name(key: tuple) -> str:
+    return "/".join(k for k in key if k is not None)
+
+
+@cache
+def _header_words() -> frozenset[str]:
+    words = {*_disclosure_columns(), *_application_columns(), *_review_columns(), *_review_groups()}
+    words |= {norm(w) for w in ("申请人情况", "法人或其他组织", "信息内容", "行政诉讼", "行政复议")}
+    return frozenset(words)
+
+
+def _is_header_text(text: str) -> bool:
+    """A column header or a header group (商业企业, 未经复议直接起诉, 第二十条第（一）项), never a row label."""
+    n = norm_header(text)
+    if not n:
+        return False
+    if n in _header_words() or n.startswith("第二十条"):
+        return True
+    return len(n) >= 4 and any(difflib.SequenceMatcher(None, n, w).ratio() >= 0.85
+                               for w in _header_words() if len(w) >= 4)
+
+
+def _starts_numbered(texts: list[str]) -> bool:
+    return bool(re.match(r"[一二三四五六七八九十]+、|\(", unicodedata.normalize("NFKC", texts[0]).strip()))
+
+
+def _is_outcomes_label(text: str) -> bool:
+    """三、本年度办理结果, or a piece of it left by a page break (理结果, 三、), never （三）."""
+    raw = unicodedata.normalize("NFKC", text).strip()
+    n = norm(raw)
+    if not n:
+        return True
+    if raw.startswith("("):
+        return False
+    if n in _OUTCOMES and (len(n) >= 2 or raw.startswith("三、")):
+        return True
+    return difflib.SequenceMatcher(None, n, _OUTCOMES).ratio() >= 0.75
+
+
+# --- header → columns ----------------------------------------------------------------------------------
+
+def _columns(header: list[list[GridCell]], ruled: bool) -> list[_Column]:
+    """The leaf columns under a header: the cells of its lowest row, each named by its own text or,
+    for the review table, by the group above it too."""
+    leaves: list[GridCell] = []
+    seen = set()
+    for c in header[-1]:
+        if id(c) not in seen:
+            seen.add(id(c))
+            leaves.append(c)
+    above = [c for row in header[:-1] for c in row if id(c) not in seen]
+    boxes = [leaf.bbox if ruled else leaf.text_bbox or leaf.bbox for leaf in leaves]
+    if not ruled:
+        # without rulings a column reaches halfway to its neighbours
+        centres = [(b[0] + b[2]) / 2 for b in boxes]
+        edges = [-1e9] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [1e9]
+        boxes = [(edges[i], b[1], edges[i + 1], b[3]) for i, b in enumerate(boxes)]
+    chains = []
+    for leaf, box in zip(leaves, boxes):
+        mid = (box[0] + box[2]) / 2 if ruled else ((leaf.text_bbox or leaf.bbox)[0] + (leaf.text_bbox or leaf.bbox)[2]) / 2
+        over = sorted({id(c): c for c in above if c.bbox[0] - 1 <= mid <= c.bbox[2] + 1}.values(),
+                      key=lambda c: c.bbox[1])
+        chains.append([c.text for c in over] + [leaf.text])
+    named = [_name_column(chain) for chain in chains]
+    tables = [m.key[0] for m in named if m is not None]
+    table = max(set(tables), key=tables.count) if tables else None
+    out = []
+    for chain, box, m in zip(chains, boxes, named):
+        unit = next((u for u in map(stated_unit, chain) if u), None)
+        if m is None or m.key[0] != table:
+            out.append(_Column(None, box[0], box[2], SURE, unit))
+        else:
+            out.append(_Column(m.key, box[0], box[2], m.confidence, unit))
+    return out
+
+
+def _name_column(chain: list[str]) -> Match | None:
+    """结果维持 under 未经复议直接起诉 → litigation_direct.upheld; 商业企业 → commercial_enterprise."""
+    leaf = norm_header(chain[-1])
+    if not leaf:
+        return None
+    group = None
+    for text in chain[:-1]:
+        group = best_match(norm(text), _review_groups()) or group
+    if group is not None:
+        column = best_match(leaf, _review_columns())
+        if column is None:
+            return None
+        return Match(("review_litigation", f"{group.key}.{column.key}"),
+                     min(column.confidence, group.confidence), column.score)
+    return best_match(leaf, {**_application_columns(), **_disclosure_columns()})
+
+
+# --- the whole document ------------------------------------------------------------------------------
+
+def reconstruct(pages: list[Page], labelled: list[LabelledBlock]) -> TableReading:
+    by_page: dict[int, list[LabelledBlock]] = {}
+    for lb in labelled:
+        by_page.setdefault(lb.block.page, []).append(lb)
+    grids = [g for page in pages for g in page_grids(page, by_page.get(page.number, []))]
+    reader = _Reader()
+    reader.read(grids)
+    fmt = detect_format(reader)
+    return _reading(fmt, reader)
+
+
+def detect_format(reader: _Reader) -> str | None:
+    """From the labels the tables use, never from the year: 本年新制作数量 (2019) against 本年制发件数
+    (2021), 其他对外管理服务事项 and 政府集中采购 (2019 only), and the （六）其他处理 sub-rows (2021)."""
+    only = {fmt: {col for _, _, col in template_cells(fmt) if col} for fmt in FORMATS}
+    votes = {"2019": 0, "2021": 0}
+    for table, row, col in reader.readings:
+        if table == "active_disclosure":
+            for fmt, other in (("2019", "2021"), ("2021", "2019")):
+                if col in only[fmt] and col not in only[other]:
+                    votes[fmt] += 1
+    if votes["2019"] != votes["2021"]:
+        return max(votes, key=votes.get)
+    ev = reader.evidence
+    if ev["2019"] != ev["2021"]:
+        return max(ev, key=ev.get)
+    return None
+
+
+def _reading(fmt: str | None, reader: _Reader) -> TableReading:
+    problems = list(reader.problems)
+    if fmt is None:
+        return TableReading(None, {}, {}, list(reader.readings.values()),
+                            problems + ["the table format (2019 or 2021) was not recognised"])
+    tables = empty_tables(fmt)
+    wanted = set(template_cells(fmt))
+    cells = []
+    legacy = fmt == "2021" and any(k[1] == "other_handling" for k in reader.readings)
+    for key, reading in reader.readings.items():
+        if key in wanted or legacy and key[:2] == ("applications", "other_handling"):
+            set_value(tables, *key, reading.value)
+            cells.append(reading)
+        else:
+            problems.append(f"{_cell_name(key)} is not a cell of the {fmt} format (text {reading.text!r})")
+    order = {k: i for i, k in enumerate(template_cells(fmt))}
+    cells.sort(key=lambda c: order.get((c.table, c.row, c.column), len(order)))
+    units = {unit_key(row, col): reader.units.get(unit_key(row, col)) for row, col in AMOUNT_CELLS[fmt]}
+    return TableReading(fmt, tables, units, cells, problems)
