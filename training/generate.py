@@ -1,0 +1,264 @@
+"""Write synthetic reports: ``NAME.pdf``, ``NAME.truth.json`` and ``NAME.blocks.jsonl``.
+
+    python -m training.generate -o DIR [--count N] [--seed S] [--format 2019|2021]
+    python -m training.generate --fixtures          # regenerate the committed set in fixtures/
+
+The truth is what a perfect extraction of the PDF would give (SCHEMA.md shape), plus what was
+put in on purpose: ``expected_fail`` (the rules that must fail), ``injected``, ``traits``, the
+``style`` and the ``seed``. Everything is deterministic: the same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from extractor.data import CellReading, ReportInfo, Section
+
+from .content import ReportContent, make_content
+from .seeds import seed_contents
+from .typeset import Style, Typeset, style_for, typeset
+
+SCHEMA = "nianbao/1"
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def style_seed(seed: int) -> int:
+    """The style's seed, apart from the content's so that the two draws do not correlate."""
+    return seed + 7_000_003
+
+
+# --- one report -----------------------------------------------------------------------------------
+
+def truth_of(content: ReportContent, style: Style, ts: Typeset) -> dict:
+    heading_pages = {}
+    for b in ts.blocks:
+        if b["label"] == "heading":
+            heading_pages.setdefault(b["text"].split("、")[0], b["page"])
+    cells = []
+    for key in content.cell_text:
+        where = ts.cells.get(key)
+        if where is None:
+            continue
+        table, row, column = key
+        value = content.tables[table][row] if column is None else content.tables[table][row][column]
+        cells.append({"table": table, "row": row, "column": column, "value": value,
+                      "text": content.cell_text[key], "page": where["page"], "bbox": where["bbox"]})
+    return {
+        "schema": SCHEMA,
+        "report": {"title": content.title, "issuer": content.issuer, "year": content.year,
+                   "format": content.format, "date": content.date},
+        "sections": [{"number": s.number, "title": s.title,
+                      "text": "".join(p.text for p in s.paragraphs),
+                      "page": heading_pages.get(s.number)} for s in content.sections],
+        "tables": content.tables,
+        "units": content.units,
+        "cells": cells,
+        "expected_fail": content.expected_fail,
+        "injected": content.injected,
+        "traits": sorted(set(content.traits) | set(ts.traits)),
+        "style": asdict(style),
+        "seed": content.seed,
+        "notes": content.truth_notes,
+    }
+
+
+def write_report(out: Path, content: ReportContent, style: Style) -> dict:
+    ts = typeset(content, style)
+    truth = truth_of(content, style, ts)
+    name = content.name
+    (out / f"{name}.pdf").write_bytes(ts.pdf)
+    (out / f"{name}.truth.json").write_text(dump_truth(truth), "utf-8")
+    (out / f"{name}.blocks.jsonl").write_text(
+        "".join(json.dumps(b, ensure_ascii=False) + "\n" for b in ts.blocks), "utf-8")
+    return truth
+
+
+def dump_truth(truth: dict) -> str:
+    """Indented JSON with one cell per line: readable in a diff, a third of the size."""
+    parts = []
+    for key, value in truth.items():
+        if key == "cells":
+            body = ",\n".join("  " + json.dumps(c, ensure_ascii=False) for c in value)
+            text = f"[\n{body}\n ]"
+        else:
+            text = json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n ")
+        parts.append(f" {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def report_for(seed: int, fmt: str | None = None) -> tuple[ReportContent, Style]:
+    style = style_for(style_seed(seed))
+    content = make_content(seed, fmt=fmt)
+    content.name = f"r{content.year}-{seed:05d}-{style.glyphs}"
+    return content, style
+
+
+# --- truth back into the extractor's types --------------------------------------------------------
+
+def load_truth(path) -> tuple[ReportInfo, dict, list[CellReading], list[Section], list[str]]:
+    """A truth file as the extractor's dataclasses (every cell read with confidence 1.0)."""
+    truth = json.loads(Path(path).read_text("utf-8"))
+    r = truth["report"]
+    info = ReportInfo(r["title"], r["issuer"], r["year"], r["format"], r["date"])
+    cells = [CellReading(c["table"], c["row"], c["column"], c["value"], c["text"], c["page"],
+                         tuple(c["bbox"]), 1.0) for c in truth["cells"]]
+    sections = [Section(s["number"], s["title"], s["text"], s["page"]) for s in truth["sections"]]
+    return info, truth["tables"], cells, sections, truth["expected_fail"]
+
+
+# --- the committed fixtures -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fixture:
+    """One committed report: its seed, the content options and the style overrides that give it
+    the traits it is there for."""
+    name: str
+    seed: int
+    why: str
+    content: dict = field(default_factory=dict)
+    style: dict = field(default_factory=dict)
+
+
+NO = {"inject": None}
+FIXTURES = (
+    # --- 2019 format (reports on 2019 and 2020) ---
+    Fixture("f19-word-song", 101, "Word runs, Song, narrow columns: stacked and wrapped headers",
+            {**NO, "year": 2019, "profile": "small", "cell_traits": (), "label_variants": ()},
+            {"glyphs": "word", "font": "song", "narrow_columns": True, "break_applications_at": None}),
+    Fixture("f19-wps-hei", 102, "WPS glyph-by-glyph, Hei (sans); blank cells; 1、 numbering",
+            {**NO, "year": 2020, "profile": "medium", "cell_traits": ("blank_cells",),
+             "label_variants": ("dun_numbering",)},
+            {"glyphs": "wps", "font": "hei", "narrow_columns": True}),
+    Fixture("f19-uming-large", 103, "embedded AR PL UMing; large numbers; +453 changes; amount unit in cell",
+            {**NO, "year": 2020, "profile": "large", "cell_traits": ("plus_sign",), "amount_unit": "cell"},
+            {"glyphs": "word", "font": "uming", "table_size": 9.0, "narrow_columns": False}),
+    Fixture("f19-split-repeat", 104, "applications table broken inside （四）无法提供 with a repeated header",
+            {**NO, "year": 2019, "profile": "medium", "amount_unit": "header"},
+            {"glyphs": "wps", "font": "song", "repeat_header": True,
+             "break_applications_at": "unable.needs_creation", "footer": "- {n} -"}),
+    Fixture("f19-split-shuffled", 105, "table broken without header; continuation drawn after the prose",
+            {**NO, "year": 2020, "profile": "small", "note": True},
+            {"glyphs": "word", "font": "song", "repeat_header": False, "stream_order_shuffled": True,
+             "break_applications_at": "denied.internal_affairs", "footer": "— {n} —"}),
+    Fixture("f19-slash-annotated", 106, "\"/\" cells, 22（其中修订16件）, amount unit in header, a note",
+            {**NO, "year": 2019, "profile": "medium", "cell_traits": ("slash_cells", "annotated_cell"),
+             "amount_unit": "header", "note": True},
+            {"glyphs": "wps", "font": "uming"}),
+    Fixture("f19-zero", 107, "everything zero; prose says none received; unruled disclosure table",
+            {**NO, "year": 2020, "profile": "zero", "statement": "stated", "cell_traits": ()},
+            {"glyphs": "word", "font": "hei", "ruled_disclosure": False}),
+    Fixture("f19-labels", 108, "社会组织, 行政事业性费, a typo, half-width brackets; ruled by filled rectangles",
+            {**NO, "year": 2019, "profile": "small",
+             "label_variants": ("shehui_zuzhi", "shiyexing_fei", "typo", "halfwidth_brackets")},
+            {"glyphs": "wps", "font": "song", "rule_fill": True}),
+    Fixture("f19-bigtype", 109, "16pt body, 12pt table: long labels wrap over three lines",
+            {**NO, "year": 2020, "profile": "medium", "cell_traits": ("blank_cells", "plus_sign")},
+            {"glyphs": "word", "font": "song", "body_size": 16.0, "table_size": 12.0, "narrow_columns": True}),
+    Fixture("f19-inject-total-row", 110, "injected: an outcome cell off by one, （七）总计 unchanged",
+            {"year": 2020, "profile": "medium", "inject": "total_row"}, {"glyphs": "wps"}),
+    Fixture("f19-inject-balance", 111, "injected: 结转下年度 off by one",
+            {"year": 2019, "profile": "small", "inject": "balance"}, {"glyphs": "word"}),
+    Fixture("f19-inject-prose", 112, "injected: prose states another number of applications",
+            {"year": 2020, "profile": "small", "inject": "prose", "statement": "stated"}, {"glyphs": "word"}),
+    Fixture("f19-inject-review", 113, "injected: a review/litigation total wrong",
+            {"year": 2019, "profile": "large", "inject": "review_totals"}, {"glyphs": "wps"}),
+    # --- 2021 format (reports on 2021 and later) ---
+    Fixture("f21-word-song", 201, "Word runs, Song, narrow columns",
+            {**NO, "year": 2023, "profile": "small", "cell_traits": (), "label_variants": ()},
+            {"glyphs": "word", "font": "song", "narrow_columns": True, "break_applications_at": None}),
+    Fixture("f21-wps-hei", 202, "WPS glyph-by-glyph, Hei; blank cells; 1、 numbering",
+            {**NO, "year": 2022, "profile": "medium", "cell_traits": ("blank_cells",),
+             "label_variants": ("dun_numbering",)},
+            {"glyphs": "wps", "font": "hei", "narrow_columns": True}),
+    Fixture("f21-uming-large", 203, "embedded UMing; large numbers; decimal 万元 fees",
+            {**NO, "year": 2024, "profile": "large"},
+            {"glyphs": "word", "font": "uming", "table_size": 9.0, "narrow_columns": False}),
+    Fixture("f21-split-repeat", 204, "applications table broken inside （四）无法提供 with a repeated header",
+            {**NO, "year": 2021, "profile": "medium"},
+            {"glyphs": "wps", "font": "song", "repeat_header": True,
+             "break_applications_at": "unable.needs_creation", "footer": "- {n} -"}),
+    Fixture("f21-split-shuffled", 205, "table broken without header; continuation drawn after the prose",
+            {**NO, "year": 2022, "profile": "small", "note": True},
+            {"glyphs": "word", "font": "song", "repeat_header": False, "stream_order_shuffled": True,
+             "break_applications_at": "not_processed.duplicate", "footer": "— {n} —"}),
+    Fixture("f21-slash-annotated", 206, "\"/\" cells, 22（其中修订16件）, a note under a table",
+            {**NO, "year": 2023, "profile": "medium", "cell_traits": ("slash_cells", "annotated_cell"),
+             "note": True},
+            {"glyphs": "wps", "font": "uming"}),
+    Fixture("f21-zero", 207, "everything zero; unruled disclosure table",
+            {**NO, "year": 2021, "profile": "zero", "statement": "stated", "cell_traits": ()},
+            {"glyphs": "word", "font": "hei", "ruled_disclosure": False}),
+    Fixture("f21-labels", 208, "社会组织, 行政事业性费, a typo, half-width brackets; filled-rectangle rules",
+            {**NO, "year": 2024, "profile": "small",
+             "label_variants": ("shehui_zuzhi", "shiyexing_fei", "typo", "halfwidth_brackets")},
+            {"glyphs": "wps", "font": "song", "rule_fill": True}),
+    Fixture("f21-bigtype", 209, "16pt body, 12pt table: long labels wrap over three lines",
+            {**NO, "year": 2022, "profile": "medium", "cell_traits": ("blank_cells",)},
+            {"glyphs": "word", "font": "song", "body_size": 16.0, "table_size": 12.0, "narrow_columns": True}),
+    Fixture("f21-legacy-other", 210, "2021 format printing the single 2019-style （六）其他处理 row",
+            {**NO, "year": 2021, "profile": "medium", "legacy_other_handling": True},
+            {"glyphs": "wps", "font": "song"}),
+    Fixture("f21-inject-total-column", 211, "injected: a row total off by one",
+            {"year": 2023, "profile": "medium", "inject": "total_column"}, {"glyphs": "word"}),
+    Fixture("f21-inject-total-row", 212, "injected: an outcome cell off by one, （七）总计 unchanged",
+            {"year": 2022, "profile": "small", "inject": "total_row"}, {"glyphs": "wps"}),
+    Fixture("f21-inject-prose", 213, "injected: prose states another number of applications",
+            {"year": 2024, "profile": "medium", "inject": "prose", "statement": "stated"}, {"glyphs": "wps"}),
+    Fixture("f21-inject-balance", 214, "injected: 结转下年度 off by one",
+            {"year": 2021, "profile": "small", "inject": "balance"}, {"glyphs": "word"}),
+    Fixture("f21-inject-review", 215, "injected: a review/litigation total wrong",
+            {"year": 2023, "profile": "medium", "inject": "review_totals"}, {"glyphs": "word"}),
+)
+
+# Seeds re-typeset: Word-like for the Word exports, WPS for the one whose text came glyph by glyph.
+SEED_STYLES = {
+    "seed-000-liannan-2020": {"glyphs": "word", "font": "song", "narrow_columns": True},
+    "seed-001-wuhua-2020": {"glyphs": "word", "font": "song", "narrow_columns": False},
+    "seed-002-lianzhou-2023": {"glyphs": "word", "font": "song", "narrow_columns": True,
+                               "break_applications_at": "other_handling.no_correction"},
+    "seed-003-liansheng-2020": {"glyphs": "wps", "font": "song", "narrow_columns": True},
+    "seed-004-bureau-2020": {"glyphs": "word", "font": "song", "narrow_columns": True},
+}
+
+
+def fixture_reports() -> list[tuple[ReportContent, Style]]:
+    reports = []
+    for f in FIXTURES:
+        content = make_content(f.seed, name=f.name, **f.content)
+        content.truth_notes = f.why
+        reports.append((content, style_for(style_seed(f.seed), **f.style)))
+    for i, content in enumerate(seed_contents()):
+        reports.append((content, style_for(style_seed(i), **SEED_STYLES[content.name])))
+    return reports
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m training.generate", description=__doc__.split("\n")[0])
+    parser.add_argument("-o", "--out", type=Path, help="output directory")
+    parser.add_argument("--count", type=int, default=1, help="how many reports")
+    parser.add_argument("--seed", type=int, default=0, help="first seed; report i uses seed S+i")
+    parser.add_argument("--format", choices=("2019", "2021"), help="only this table format")
+    parser.add_argument("--fixtures", action="store_true", help="regenerate the committed set into fixtures/")
+    args = parser.parse_args(argv)
+    if args.fixtures:
+        out, reports = args.out or FIXTURES_DIR, fixture_reports()
+    elif args.out is None:
+        parser.error("-o DIR is required unless --fixtures")
+    else:
+        out = args.out
+        reports = (report_for(s, args.format) for s in range(args.seed, args.seed + args.count))
+    out.mkdir(parents=True, exist_ok=True)
+    from tqdm import tqdm
+
+    total = len(FIXTURES) + 5 if args.fixtures else args.count
+    for content, style in tqdm(reports, total=total, unit="report"):
+        write_report(out, content, style)
+
+
+if __name__ == "__main__":
+    main()
