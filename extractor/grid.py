@@ -250,6 +250,63 @@ def _split_into(lb: LabelledBlock, g: Grid, owner: dict, row: int) -> None:
 def alignment_grids(page: int, blocks: list[LabelledBlock]) -> list[Grid]:
     """Grids rebuilt from alignment for the table cells that no ruling boxes in.
 
-    TODO(reconstruct): rows from y-clusters, columns from x-clusters of number and header blocks.
-    """
-    return []
+    Lines wrapped inside one cell (本年新 / 制作数量, a long row label) are joined first: they
+    overlap in x and stand closer than rows do. A row is then every cell whose height overlaps;
+    its number, set on the middle line of a wrapped label, falls inside the label's height. Rows
+    further apart than a few lines start another table."""
+    cells = _wrapped_cells([lb for lb in blocks if lb.label == "table_cell"])
+    rows: list[list[GridCell]] = []
+    extent: list[list[float]] = []
+    for cell in sorted(cells, key=lambda c: (c.bbox[1] + c.bbox[3]) / 2):
+        top, bottom = cell.bbox[1], cell.bbox[3]
+        shrink = 0.25 * min(bottom - top, 12.0)
+        if rows and top + shrink < extent[-1][1]:
+            rows[-1].append(cell)
+            extent[-1][1] = max(extent[-1][1], bottom)
+        else:
+            rows.append([cell])
+            extent.append([top, bottom])
+    grids: list[Grid] = []
+    start = 0
+    for i in range(1, len(rows) + 1):
+        line = extent[i - 1][1] - extent[i - 1][0]
+        if i == len(rows) or extent[i][0] - extent[i - 1][1] > 3 * min(line, 15.0):
+            grids.append(_aligned_grid(page, rows[start:i], extent[start:i]))
+            start = i
+    return grids
+
+
+def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
+    """One cell per run of vertically adjacent, x-overlapping text lines (never numbers)."""
+    cells: list[GridCell] = []
+    for lb in sorted(blocks, key=lambda lb: (lb.block.bbox[1], lb.block.bbox[0])):
+        x0, y0, x1, y1 = lb.block.bbox
+        piece = Piece(lb.block.text, lb.block.bbox, lb)
+        numeric = lb.block.text.strip()[:1].isdigit()
+        home = None
+        for cell in reversed(cells):
+            cx0, cy0, cx1, cy1 = cell.bbox
+            if y0 - cy1 > 0.3 * (y1 - y0):
+                break
+            if (not numeric and not cell.text.strip()[:1].isdigit() and x0 < cx1 and x1 > cx0
+                    and y0 >= cy1 - 0.3 * (y1 - y0)):
+                home = cell
+                break
+        if home is None:
+            cells.append(GridCell(0, 0, 1, 1, lb.block.bbox, [piece]))
+        else:
+            home.pieces.append(piece)
+            cx0, cy0, cx1, cy1 = home.bbox
+            home.bbox = (min(cx0, x0), cy0, max(cx1, x1), max(cy1, y1))
+    return cells
+
+
+def _aligned_grid(page: int, rows: list[list[GridCell]], extent: list[list[float]]) -> Grid:
+    ys = [extent[0][0] - 1.0] + [(a[1] + b[0]) / 2 for a, b in zip(extent, extent[1:])] + [extent[-1][1] + 1.0]
+    out = []
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(sorted(row, key=lambda cell: cell.bbox[0])):
+            cell.row, cell.col = r, c
+            out.append(cell)
+    xs = [min(c.bbox[0] for c in out), max(c.bbox[2] for c in out)]
+    return Grid(page, xs, ys, out, ruled=False)
