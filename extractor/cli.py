@@ -116,5 +116,50 @@ def serve(
                workers=workers or os.cpu_count() or 1, queue=queue), host, port, model)
 
 
+@app.command()
+def batch(
+    inputs: Annotated[list[str], typer.Argument(help="Folders (searched recursively for *.pdf), globs, "
+                                                     "PDFs, or files listing paths one per line.",
+                                                show_default=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder: records/, cells and checks "
+                                                          "tables, summary.json.")],
+    workers: Annotated[Optional[int], typer.Option(min=1, show_default="one per CPU",
+                                                   help="Reports read at once.")] = None,
+    resume: Annotated[bool, typer.Option(help="Skip reports whose record exists for the same content "
+                                              "and model version.")] = False,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds one report may take; then it is "
+                                                         "recorded as failed and its worker replaced.")] = 300.0,
+    executor: Annotated[str, typer.Option(help="local: processes on this machine; dask: a Dask "
+                                               "distributed cluster.")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (tcp://host:port); "
+                                                          "default: a local cluster on 127.0.0.1.")] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 when any check fails.")] = False,
+    model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+) -> None:
+    """Read many reports in parallel into OUTDIR/records/*.json and an analysts' dataset.
+
+    Writes OUTDIR/cells.parquet|csv, OUTDIR/checks.parquet|csv (with series.carry_over across an
+    issuer's consecutive years) and OUTDIR/summary.json. A report that cannot be read, times out or
+    crashes its worker is recorded with the reason and the run goes on. Exit status as for extract.
+    """
+    import os
+
+    from .batch import run_batch
+
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter("choose local or dask", param_hint="--executor")
+    if model is not None:
+        _load_model(model)
+    result = run_batch(inputs, out, workers=workers or len(os.sched_getaffinity(0)), timeout=timeout,
+                       resume=resume, executor=executor, scheduler=scheduler, model=model)
+    files = result.summary["files"]
+    typer.echo(f"{files['ok']} read ({files['resumed']} from an earlier run), {files['failed']} failed, "
+               f"{files['duplicates']} duplicates → {out}")
+    if result.failed:
+        raise typer.Exit(EXIT_UNREADABLE)
+    if strict and result.summary["failed_checks_by_rule"]:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
 if __name__ == "__main__":
     app()
