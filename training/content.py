@@ -207,7 +207,7 @@ def _tables(rng: random.Random, fmt: str, profile: str, scale: float, legacy: bo
                 tables["applications"][row] = apps.get(row) or dict.fromkeys(APPLICATION_COLUMNS)
     _active_disclosure(rng, fmt, profile, scale, tables)
     rows = application_rows("2019") if legacy else application_rows(fmt)
-    _applications(rng, profile, rows, tables)
+    _applications(rng, profile, min(2.0, max(0.1, scale / 3)), rows, tables)
     _review(rng, profile, tables)
     return tables
 
@@ -215,7 +215,7 @@ def _tables(rng: random.Random, fmt: str, profile: str, scale: float, legacy: bo
 def _count(rng: random.Random, profile: str, scale: float, low: int, high: int) -> int:
     if profile == "zero":
         return 0
-    factor = {"small": 0.15, "medium": 1.0, "large": 8.0}[profile] * scale
+    factor = {"small": 0.15, "medium": 1.0, "large": 3.0}[profile] * scale
     return max(0, int(rng.randint(low, high) * factor))
 
 
@@ -246,7 +246,7 @@ def _active_disclosure(rng, fmt, profile, scale, tables):
         ad["fees"] = {"amount_wan": None}
 
 
-def _applications(rng, profile, rows, tables):
+def _applications(rng, profile, scale, rows, tables):
     apps = tables["applications"]
     outcomes = outcome_rows(rows)
     weights = [OUTCOME_WEIGHTS[r] for r in outcomes]
@@ -256,8 +256,9 @@ def _applications(rng, profile, rows, tables):
         else:
             natural, legal = APPLICANT_RANGES[profile]
             low, high = natural if col == "natural_person" else legal
-            new = rng.randint(low, high) if col in ("natural_person", "commercial_enterprise") \
-                or rng.random() < 0.25 else 0
+            # research institutions, social organisations and law firms apply far less than companies
+            rare = 1.0 if col in ("natural_person", "commercial_enterprise") else 0.3
+            new = int(rng.randint(low, high) * scale * rare) if rare == 1.0 or rng.random() < 0.25 else 0
             carried = rng.randint(0, max(1, new // 10)) if new and rng.random() < 0.3 else 0
             forward = rng.randint(0, max(1, (new + carried) // 8)) if new and rng.random() < 0.3 else 0
         handled = Counter(rng.choices(outcomes, weights, k=new + carried - forward))

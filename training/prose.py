@@ -132,7 +132,7 @@ class _Filler:
         scale = max(self.body.scale, 0.3)
         values = dict(year=self.year, we=self.body.we, place=self.body.place or "本地",
                       issuer=self.body.issuer or "本机关", office=self.body.office,
-                      n1=int(r.randint(50, 3000) * scale), n2=r.randint(2, 60), n3=r.randint(1, 12),
+                      n1=int(r.randint(50, 3000) * scale) + 400, n2=r.randint(2, 60), n3=r.randint(1, 12),
                       n4=r.randint(10, 400), party=_party(self.year))
         values.update(extra)
         return pattern.format(**values)
@@ -179,15 +179,16 @@ def _overview(fill: _Filler, statement: str | None) -> list:
             parts.append(f"{ENUM[i]}是{TOPIC_LEAD[topic]}。{text}")
         paragraphs.append(Paragraph("".join(parts)))
         return paragraphs
+    suffix = rng.choice(("方面。", "方面。", "情况", "工作"))
     for i, (topic, patterns) in enumerate(topics):
-        heading = f"（{NUMERALS[i]}）{topic}方面。"
+        heading = f"（{NUMERALS[i]}）{topic}{suffix}"
         text = fill.pick(patterns)
         if topic == "依申请公开" and statement:
             text += statement
         if style == "own_line":
             paragraphs += [Paragraph(heading, heading=True), Paragraph(text)]
         else:
-            paragraphs.append(Paragraph(heading + text))
+            paragraphs.append(Paragraph(heading.rstrip("。") + "。" + text))
     return paragraphs
 
 
@@ -196,10 +197,13 @@ def _problems(fill: _Filler) -> list:
 
     rng = fill.rng
     problems = rng.sample(PROBLEMS, rng.randint(2, 3))
-    lead = fill.pick(PROBLEM_LEADS)
-    text = lead + "".join(f"{ENUM[i]}是{p}" for i, p in enumerate(problems))
     measures = rng.sample(MEASURES, rng.randint(2, 4))
-    out = [Paragraph(text), Paragraph(fill.pick(MEASURE_LEADS))]
+    listed = "".join(f"{ENUM[i]}是{p}" for i, p in enumerate(problems))
+    if rng.random() < 0.3:        # as seed 003: numbered sub-headings on lines of their own
+        return [Paragraph("1、存在问题", heading=True), Paragraph(listed),
+                Paragraph("2、改进措施", heading=True),
+                Paragraph("".join(f"{ENUM[i]}是{m}" for i, m in enumerate(measures)))]
+    out = [Paragraph(fill.pick(PROBLEM_LEADS) + listed), Paragraph(fill.pick(MEASURE_LEADS))]
     out += [Paragraph(f"（{NUMERALS[i]}）{m}") for i, m in enumerate(measures)]
     return out
 
@@ -216,6 +220,13 @@ OPENING = (
     "公开工作，较好地保障了人民群众的知情权、参与权、表达权和监督权。",
     "一年来，{we}政务公开工作以习近平新时代中国特色社会主义思想为指导，全面贯彻{party}，准确执行新修订的"
     "《中华人民共和国政府信息公开条例》，紧紧围绕中心工作，持续加大主动公开、政策解读和回应关切力度。",
+    "{issuer}负责本机关政务公开工作，并负责指导、监督政府信息公开工作。{year}年以来，{we}认真贯彻落实"
+    "《条例》和上级关于政务公开工作的有关文件精神，加大主动公开、政策解读、回应关切等工作力度，"
+    "推进政务公开工作取得实效。",
+    "{year}年，在上级政务公开主管部门的指导下，{we}紧扣“放管服”改革和优化营商环境要求，健全政务公开"
+    "制度机制，规范政府信息公开平台，政务公开工作质量和实效进一步提升。",
+    "{year}年，{we}坚持以人民为中心的发展思想，把政务公开作为建设法治政府、服务型政府的重要抓手，"
+    "围绕重点工作加强信息发布、解读回应和平台建设，各项工作有序推进。",
 )
 
 TOPIC_LEAD = {"主动公开": "扎实推进政府信息主动公开工作", "依申请公开": "做好依申请公开工作",
@@ -230,12 +241,16 @@ OVERVIEW_TOPICS = (
         "民生领域，及时公开涉及群众切身利益的政府信息，全年共发布各类信息{n1}条，其中政务要闻{n4}条。",
         "持续深化细化财政预决算、公共资源交易、重大建设项目批准和实施、公益事业建设等领域信息公开，"
         "全年更新发布政府信息公开目录单位{n2}个，公开各类政府信息{n1}余条。",
+        "围绕乡村振兴、安全生产、生态环境保护等群众关注的重点领域，及时发布权威信息，"
+        "全年在政府信息公开专栏发布信息{n1}条，发布通知公告{n4}条。",
     )),
     ("依申请公开", (
         "坚持问题导向，以案释法，规范答复文书格式，增强答复针对性，认真做好依申请公开办理工作。",
         "依法依规做好政府信息依申请公开工作，及时修订发布《政府信息公开指南》，完善依申请公开工作流程，"
         "建立登记、审核、办理、答复、归档等一整套工作流程。",
         "严格按照新修订的《条例》有关要求，不断规范依申请公开办理流程，准确把握信息公开申请办理时限。",
+        "畅通依申请公开受理渠道，提供网上申请、信函申请和当面申请等方式，规范答复格式和用语，"
+        "加强与申请人的沟通，依法保障申请人的合法权益。",
     )),
     ("政府信息管理", (
         "完善政府信息公开管理和信息发布审核制度，强化日常内容维护，严格执行政府信息公开保密审查工作，"
@@ -244,17 +259,23 @@ OVERVIEW_TOPICS = (
         "让群众更加方便、快捷、准确获取所需要的政府信息。",
         "对属于主动公开的政府信息及时予以公开，并严格落实保密审查工作程序，确保涉密政府信息不上网，"
         "全年无一例政府信息公开失密、泄密事件发生。",
+        "及时调整主动公开基本目录和政府信息公开指南，开展政策文件清理，全年清理规范性文件{n2}件，"
+        "确保公开的信息完整、准确、及时。",
     )),
     ("平台建设", (
         "进一步加强政府信息公开平台规范化、标准化建设，优化政府网站栏目设置及重点领域栏目建设，"
         "下设{n2}个信息公开子频道，持续推进政务新媒体矩阵建设，目前共有政务新媒体账号{n3}个。",
         "结合“数字政府”改革建设工作部署，推进政府网站集约化平台建设，实现统一标准规范、统一技术平台、"
         "统一安全防护、统一运维监管，全年编发政府公报{n3}期。",
+        "加强政务新媒体管理，严格落实信息发布审核制度，全年通过政务微信公众号发布信息{n4}条，"
+        "政府信息公开平台与门户网站栏目实现同步更新。",
     )),
     ("解读回应", (
         "坚持“谁起草、谁解读”的原则，政策文件与解读材料同步组织、同步审签、同步部署，全年发布政策解读{n2}篇，"
         "办理网民留言{n4}条，处理率达100%。",
         "统筹做好网民留言办理工作，提高留言办理规范化、制度化水平，全年办理留言{n4}条，推动群众合理诉求高效解决。",
+        "围绕重要政策文件，采取图文解读、视频解读、新闻发布会等形式开展解读，全年发布图解{n3}期，"
+        "回应公众关切的问题{n2}个。",
     )),
     ("监督保障", (
         "将政务公开工作列入年度绩效考核内容，进一步压实各部门工作责任，全年开展政务公开培训{n3}次，"
