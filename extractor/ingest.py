@@ -37,7 +37,8 @@ TEXT_FLAGS = (pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE
               | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_INHIBIT_SPACES)
 
 BLOCK_GAP_EM = 0.8        # a gap this wide (in ems) between two characters starts a new block
-WORD_GAP_EM = 0.3         # between two ASCII letters/digits with no space char, a gap this wide is a space
+WORD_GAP_EM = 0.2         # between two ASCII letters/digits with no space char, a gap this wide (a thin
+                          # space) is a space: digits of one number are set solid, so numbers never glue
 BASELINE_TOLERANCE_EM = 0.25
 THIN = 2.0                # a filled rectangle at most this thick (pt) is a ruling line
 AXIS_TOLERANCE = 0.5      # how far (pt) a "horizontal" line may slope
@@ -155,14 +156,11 @@ class Char:
     y0: float
     x1: float
     y1: float
+    cx: float          # centre x
     base: float        # baseline y
     size: float
     font: str
     bold: bool
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
 
 
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|黑|(?<!ya)hei", re.IGNORECASE)
@@ -191,7 +189,10 @@ def page_chars(raw: dict) -> list[Char]:
                 bold = is_bold(font, span["flags"])
                 for ch in span["chars"]:
                     x0, y0, x1, y1 = ch["bbox"]
-                    chars.append(Char(_normalise(ch["c"]), x0, y0, x1, y1, ch["origin"][1], size, font, bold))
+                    c = ch["c"]
+                    if "\u2e80" <= c <= "\ufaff":
+                        c = _normalise(c)
+                    chars.append(Char(c, x0, y0, x1, y1, (x0 + x1) / 2, ch["origin"][1], size, font, bold))
     return chars
 
 
@@ -249,50 +250,53 @@ def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]
         return []
     spaces = [ch for ch in line if ch.c.isspace()]
     space_x = [ch.cx for ch in spaces]
-    mid = statistics.fmean((ch.y0 + ch.y1) / 2 for ch in ink)
+    mid = (min(ch.y0 for ch in ink) + max(ch.y1 for ch in ink)) / 2
     cuts = [r.x0 for r in verticals if r.y0 - MERGE_TOLERANCE <= mid <= r.y1 + MERGE_TOLERANCE]
-    groups: list[list[tuple[Char, Char | None]]] = [[(ink[0], None)]]
-    for a, b in zip(ink, ink[1:]):
-        between = spaces[bisect.bisect_right(space_x, a.cx):bisect.bisect_left(space_x, b.cx)]
-        gap = b.x0 - a.x1
-        if len(between) == 1:
-            gap -= between[0].x1 - between[0].x0   # one space is a word space, however wide its glyph
-        ruled = bisect.bisect_right(cuts, a.cx) < bisect.bisect_left(cuts, b.cx)
+    blocks, start, before = [], 0, [None]   # before[i]: the space char printed before ink[i]
+    for i in range(1, len(ink)):
+        a, b = ink[i - 1], ink[i]
+        gap, space = b.x0 - a.x1, None
+        if spaces:
+            between = spaces[bisect.bisect_right(space_x, a.cx):bisect.bisect_left(space_x, b.cx)]
+            if between:
+                space = between[0]
+            if len(between) == 1:
+                gap -= space.x1 - space.x0   # one space is a word space, however wide its glyph
+        ruled = bool(cuts) and bisect.bisect_right(cuts, a.cx) < bisect.bisect_left(cuts, b.cx)
         if ruled or gap > BLOCK_GAP_EM * (a.size + b.size) / 2:
-            groups.append([(b, None)])
-        else:
-            groups[-1].append((b, between[0] if between else None))
-    return [_block(group, page) for group in groups]
+            blocks.append(_block(ink[start:i], before[start:i], page))
+            start, space = i, None
+        before.append(space)
+    blocks.append(_block(ink[start:], before[start:], page))
+    return blocks
 
 
-def _block(group: list[tuple[Char, Char | None]], page: int) -> Block:
-    """A block from its printed chars, each with the first space char before it (if any).
+def _block(ink: list[Char], before: list[Char | None], page: int) -> Block:
+    """A block from its printed chars and the space char (if any) printed before each.
 
     A space goes where the PDF has one, or between ASCII letters and digits set a word apart,
     but never between two Han/fullwidth chars (justification and WPS spacing put spaces there).
     """
-    ink = [ch for ch, _ in group]
     text, boxes = [ink[0].c], [_box(ink[0])]
-    for a, (b, space) in zip(ink, group[1:]):
-        if _is_wide(a.c) and _is_wide(b.c):
-            pass
-        elif space is not None:
-            text.append(" ")
-            boxes.append(_box(space))
+    for a, b, space in zip(ink, ink[1:], before[1:]):
+        if space is not None:
+            if not (_is_wide(a.c) and _is_wide(b.c)):
+                text.append(" ")
+                boxes.append(_box(space))
         elif (a.c.isascii() and a.c.isalnum() and b.c.isascii() and b.c.isalnum()
               and b.x0 - a.x1 >= WORD_GAP_EM * (a.size + b.size) / 2):
             text.append(" ")
             boxes.append((a.x1, min(a.y0, b.y0), b.x0, max(a.y1, b.y1)))
         text.append(b.c)
         boxes.append(_box(b))
-    fonts = Counter(ch.font for ch in ink)
+    fonts = {ch.font for ch in ink}
     return Block(
         page=page,
-        bbox=(min(ch.x0 for ch in ink), min(ch.y0 for ch in ink), max(ch.x1 for ch in ink), max(ch.y1 for ch in ink)),
+        bbox=(ink[0].x0, min(ch.y0 for ch in ink), max(ch.x1 for ch in ink), max(ch.y1 for ch in ink)),
         text="".join(text),
-        size=statistics.median(ch.size for ch in ink),
+        size=sorted(ch.size for ch in ink)[len(ink) // 2],
         bold=2 * sum(ch.bold for ch in ink) > len(ink),
-        font=fonts.most_common(1)[0][0],
+        font=fonts.pop() if len(fonts) == 1 else Counter(ch.font for ch in ink).most_common(1)[0][0],
         char_boxes=tuple(boxes),
     )
 
@@ -446,11 +450,6 @@ def _unreadable(c: str) -> bool:
             or (o < 0x20 and c not in "\t\n\r") or 0x7F <= o <= 0x9F)
 
 
-def _plausible(c: str) -> bool:
-    o = ord(c)
-    return any(lo <= o <= hi for lo, hi in _PLAUSIBLE)
-
-
 def garbage_reason(chars: list[Char]) -> str | None:
     """Why a page's text layer cannot be trusted, or None when it reads as text."""
     text = "".join(ch.c for ch in chars if not ch.c.isspace())
@@ -458,12 +457,22 @@ def garbage_reason(chars: list[Char]) -> str | None:
         return None
     if len(CID_CODE.findall(text)) >= 3:
         return "text layer is garbage (CID codes)"
-    if sum(map(_unreadable, text)) > UNREADABLE_SHARE * len(text):
+    unreadable = implausible = han = rare = 0
+    for c in text:
+        if " " < c < "\x7f":
+            continue
+        if "\u3400" <= c <= "\u9fff" or "\U00020000" <= c <= "\U0003ffff":
+            han += 1
+            rare += c not in GB2312
+        elif _unreadable(c):
+            unreadable += 1
+        elif not any(lo <= ord(c) <= hi for lo, hi in _PLAUSIBLE):
+            implausible += 1
+    if unreadable > UNREADABLE_SHARE * len(text):
         return "text layer is garbage (unmapped glyphs: U+FFFD, private-use or control characters)"
-    if sum(not _plausible(c) for c in text) > IMPLAUSIBLE_SHARE * len(text):
+    if unreadable + implausible > IMPLAUSIBLE_SHARE * len(text):
         return "text layer is garbage (mojibake)"
-    han = [c for c in text if 0x3400 <= ord(c) <= 0x9FFF or ord(c) >= 0x20000]
-    if len(han) >= MIN_HAN and sum(c not in GB2312 for c in han) > RARE_HAN_SHARE * len(han):
+    if han >= MIN_HAN and rare > RARE_HAN_SHARE * han:
         return "text layer is garbage (rare Han characters: a wrong ToUnicode map)"
     return None
 

@@ -1,0 +1,355 @@
+"""Ingest on small real PDFs built here with PyMuPDF, and on the committed corpus fixtures."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from extractor.data import Ruling
+from extractor.ingest import InputError, ingest
+
+SIZE = 12
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def make_pdf(path: Path, *pages, **save) -> Path:
+    """A PDF with one page per drawing function, each called with a fresh A4 page."""
+    doc = pymupdf.open()
+    for draw in pages:
+        draw(doc.new_page(width=595, height=842))
+    doc.subset_fonts()
+    doc.save(path, **save)
+    return path
+
+
+def word_run(page, x, y, text, font="china-ss", size=SIZE):
+    """Word style: a whole run in one text-showing operation."""
+    page.insert_text((x, y), text, fontname=font, fontsize=size)
+
+
+def wps_chars(page, x, y, text, font="china-ss", size=SIZE, spacing=0.5, order=1):
+    """WPS style: one positioned operation per character, with a little letter spacing;
+    ``order=-1`` draws them right to left."""
+    placed = []
+    for ch in text:
+        placed.append((x, ch))
+        x += pymupdf.get_text_length(ch, fontname=font, fontsize=size) + spacing
+    for x, ch in placed[::order]:
+        page.insert_text((x, y), ch, fontname=font, fontsize=size)
+    return x
+
+
+def texts(doc, page=0):
+    return [block.text for block in doc.pages[page].blocks]
+
+
+LINES = ["政府信息公开工作年度报告", "2020 年共受理申请 36 件，办结 35 件。", "（一）主动公开情况"]
+
+
+@pytest.mark.parametrize("style", [word_run, wps_chars])
+def test_word_runs_and_wps_characters_read_the_same(tmp_path, style):
+    def draw(page):
+        for i, line in enumerate(LINES):
+            style(page, 72, 100 + 20 * i, line)
+
+    doc = ingest(make_pdf(tmp_path / "t.pdf", draw))
+    assert texts(doc) == LINES
+    block = doc.pages[0].blocks[1]
+    assert len(block.char_boxes) == len(block.text)
+    assert block.bbox[0] == 72 and block.size == SIZE and block.font == "Song" and not block.bold
+    assert doc.text_layer == "full" and doc.problems == []
+
+
+def test_no_spaces_between_han_characters(tmp_path):
+    def draw(page):
+        word_run(page, 72, 100, "公开 工作")                          # a real space between Han
+        wps_chars(page, 72, 130, "年度报告", spacing=0.4 * SIZE)       # justified WPS letter spacing
+        wps_chars(page, 72, 160, "2020年", spacing=0.1)                 # no space printed: none added
+        word_run(page, 72, 190, "Open data 2020", font="helv")
+        wps_chars(page, 72, 220, "ab", font="helv", spacing=0.4 * SIZE)  # Latin set a word apart
+
+    assert texts(ingest(make_pdf(tmp_path / "t.pdf", draw))) == [
+        "公开工作", "年度报告", "2020年", "Open data 2020", "a b"]
+
+
+def test_lines_follow_the_page_not_the_content_stream(tmp_path):
+    def draw(page):
+        # later prose drawn first, the table row above it drawn last, each line right to left
+        wps_chars(page, 72, 300, "其后的正文段落。", order=-1)
+        wps_chars(page, 72, 120, "第一行", order=-1)
+        for x, text in ((72, "行政许可"), (200, "1094"), (300, "-475")):
+            wps_chars(page, x, 200, text, order=-1)
+
+    assert texts(ingest(make_pdf(tmp_path / "t.pdf", draw))) == [
+        "第一行", "行政许可", "1094", "-475", "其后的正文段落。"]
+
+
+CELLS = [(100, 160), (160, 200), (200, 240)]   # three adjacent cells, 40-60 pt wide
+TOP, BOTTOM = 180, 200
+TABLE_RULINGS = [
+    Ruling(100, TOP, 240, TOP), Ruling(100, BOTTOM, 240, BOTTOM),
+    Ruling(100, TOP, 100, BOTTOM), Ruling(160, TOP, 160, BOTTOM),
+    Ruling(200, TOP, 200, BOTTOM), Ruling(240, TOP, 240, BOTTOM),
+]
+
+
+def numbers_in_cells(page):
+    """3001 right-aligned, 53 left-aligned, 0 left-aligned: 2-3 pt apart, far under one em."""
+    width = pymupdf.get_text_length("3001", fontname="helv", fontsize=SIZE) + 3 * 0.2
+    wps_chars(page, CELLS[0][1] - 2 - width, 195, "3001", font="helv", spacing=0.2)
+    wps_chars(page, CELLS[1][0] + 1, 195, "53", font="helv", spacing=0.2)
+    wps_chars(page, CELLS[2][0] + 1, 195, "0", font="helv", spacing=0.2)
+
+
+def stroked_cells(page):
+    for x0, x1 in CELLS:
+        page.draw_rect((x0, TOP, x1, BOTTOM), color=(0, 0, 0), width=0.5)
+
+
+def thin_filled_borders(page):
+    """WPS draws borders as thin filled rectangles, one per cell edge, overlapping at corners."""
+    for x0, x1 in CELLS:
+        for rect in ((x0, TOP - 0.25, x1, TOP + 0.25), (x0, BOTTOM - 0.25, x1, BOTTOM + 0.25),
+                     (x0 - 0.25, TOP, x0 + 0.25, BOTTOM), (x1 - 0.25, TOP, x1 + 0.25, BOTTOM)):
+            page.draw_rect(rect, color=None, fill=(0, 0, 0))
+
+
+@pytest.mark.parametrize("borders", [stroked_cells, thin_filled_borders])
+def test_ruled_cells_split_numbers_placed_close_together(tmp_path, borders):
+    def draw(page):
+        page.draw_rect(page.rect, color=None, fill=(0.97, 0.97, 0.97))   # near-white background
+        borders(page)
+        numbers_in_cells(page)
+
+    page = ingest(make_pdf(tmp_path / "t.pdf", draw)).pages[0]
+    assert [b.text for b in page.blocks] == ["3001", "53", "0"]
+    assert sorted(page.rulings, key=_key) == sorted(TABLE_RULINGS, key=_key)
+
+
+def test_without_rulings_close_numbers_still_do_not_glue(tmp_path):
+    # the same placement with no borders: a quarter-em gap cannot split a block, but it is a space
+    page = ingest(make_pdf(tmp_path / "t.pdf", numbers_in_cells)).pages[0]
+    assert [b.text for b in page.blocks] == ["3001 53", "0"]
+
+
+def test_shaded_cell_edges_are_rulings(tmp_path):
+    def draw(page):
+        page.draw_rect((100, 180, 240, 200), color=None, fill=(0.8, 0.8, 0.8))
+
+    page = ingest(make_pdf(tmp_path / "t.pdf", draw)).pages[0]
+    assert sorted(page.rulings, key=_key) == sorted(
+        [Ruling(100, 180, 240, 180), Ruling(100, 200, 240, 200),
+         Ruling(100, 180, 100, 200), Ruling(240, 180, 240, 200)], key=_key)
+
+
+def _key(r: Ruling):
+    return (r.horizontal, r.x0, r.y0, r.x1, r.y1)
+
+
+def test_unruled_row_splits_at_wide_gaps(tmp_path):
+    def draw(page):
+        for x, text in ((72, "（七）总计"), (200, "3001"), (250, "53"), (290, "0")):
+            wps_chars(page, x, 200, text, font="helv" if text.isdigit() else "china-ss")
+
+    page = ingest(make_pdf(tmp_path / "t.pdf", draw)).pages[0]
+    assert [b.text for b in page.blocks] == ["（七）总计", "3001", "53", "0"]
+    assert page.rulings == []
+
+
+def test_fake_bold_drawn_twice_reads_once_and_bold(tmp_path):
+    def draw(page):
+        for dx in (0, 0.3):
+            word_run(page, 72 + dx, 100, "一、总体情况")
+        word_run(page, 72, 130, "正文")
+
+    blocks = ingest(make_pdf(tmp_path / "t.pdf", draw)).pages[0].blocks
+    assert [(b.text, b.bold, b.font) for b in blocks] == [("一、总体情况", True, "Song"), ("正文", False, "Song")]
+
+
+def test_hei_counts_as_bold(tmp_path):
+    # PyMuPDF keeps one built-in GB font per document: 黑体 needs a file of its own
+    def draw(page):
+        word_run(page, 72, 100, "二、主动公开政府信息情况", font="china-s")
+
+    blocks = ingest(make_pdf(tmp_path / "t.pdf", draw)).pages[0].blocks
+    assert [(b.text, b.bold, b.font) for b in blocks] == [("二、主动公开政府信息情况", True, "Heiti")]
+
+
+# --- garbage text layers --------------------------------------------------------------------
+
+PROSE = "根据中华人民共和国政府信息公开条例的要求，现公布本年度政府信息公开工作年度报告。"
+
+
+def embedded_font_page(page):
+    page.insert_font(fontname="F0", fontbuffer=pymupdf.Font("cjk").buffer)
+    page.insert_text((72, 100), PROSE, fontname="F0", fontsize=10)
+    page.insert_text((72, 130), "2020 年共受理申请 36 件", fontname="F0", fontsize=10)
+
+
+def rewrite_fonts(path: Path, edit, embedded: bool) -> Path:
+    """Break the text layer the way real files are broken: edit the dictionary of each composite
+    font that is (or is not) embedded."""
+    doc = pymupdf.open(path)
+    for xref in range(1, doc.xref_length()):
+        if doc.xref_get_key(xref, "Subtype")[1] == "/Type0":
+            if ("Droid" in doc.xref_get_key(xref, "BaseFont")[1]) == embedded:
+                edit(doc, xref)
+    out = path.with_name("broken-" + path.name)
+    doc.save(out)
+    return out
+
+
+def drop_tounicode(doc, font):
+    doc.xref_set_key(font, "ToUnicode", "null")
+
+
+def tounicode_to(target: int):
+    """A ToUnicode map sending glyph codes to ``target`` onwards (U+E000: private use)."""
+    ranges = "\n".join(f"<{hi:02x}00> <{hi:02x}ff> <{target + hi:04x}>" for hi in range(100))
+    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def\n"
+            "1 begincodespacerange <0000> <ffff> endcodespacerange\n"
+            f"100 beginbfrange\n{ranges}\nendbfrange\nendcmap CMapName currentdict /CMap defineresource pop end end")
+
+    def edit(doc, font):
+        doc.update_stream(int(doc.xref_get_key(font, "ToUnicode")[1].split()[0]), cmap.encode())
+    return edit
+
+
+def identity_encoding(doc, font):
+    # the UCS-2 codes are then read as GB1 CIDs: a wrong but plausible-looking mapping
+    doc.xref_set_key(font, "Encoding", "/Identity-H")
+
+
+def builtin_font_page(page):
+    page.insert_text((72, 100), PROSE, fontname="china-ss", fontsize=10)
+
+
+UNMAPPED = "unmapped glyphs: U+FFFD, private-use or control characters"
+
+
+@pytest.mark.parametrize("good, bad, edit, reason", [
+    (builtin_font_page, embedded_font_page, drop_tounicode, UNMAPPED),
+    (builtin_font_page, embedded_font_page, tounicode_to(0xE000), UNMAPPED),
+    (builtin_font_page, embedded_font_page, tounicode_to(0x0100), "mojibake"),
+    (embedded_font_page, builtin_font_page, identity_encoding, "rare Han characters: a wrong ToUnicode map"),
+], ids=["no-tounicode", "private-use", "mojibake", "wrong-cmap"])
+def test_garbage_text_layer_is_reported_not_passed_on(tmp_path, good, bad, edit, reason):
+    path = make_pdf(tmp_path / "t.pdf", good, bad)
+    doc = ingest(rewrite_fonts(path, edit, embedded=bad is embedded_font_page))
+    assert [p.text_layer for p in doc.pages] == ["text", "none"]
+    assert texts(doc, 0)[0] == PROSE and doc.pages[1].blocks == []
+    assert doc.text_layer == "partial"
+    assert doc.problems[-1] == f"page 2: text layer is garbage ({reason}), needs OCR"
+
+
+def test_a_few_unreadable_characters_are_noted_and_kept(tmp_path):
+    def draw(page):
+        page.insert_font(fontname="F0", fontbuffer=pymupdf.Font("cjk").buffer)
+        page.insert_text((72, 100), PROSE * 2 + "\ue000", fontname="F0", fontsize=5)
+
+    doc = ingest(make_pdf(tmp_path / "t.pdf", draw))
+    assert doc.pages[0].text_layer == "text"
+    assert texts(doc) == [PROSE * 2 + "\ufffd"]   # the font has no glyph for it
+    assert doc.problems == ["page 1: 1 unreadable character(s) (U+FFFD or private-use)"]
+
+
+def test_scanned_page_has_no_text_layer(tmp_path):
+    image = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 40, 40), False)
+    image.clear_with(128)
+
+    def scan(page):
+        page.insert_image(page.rect, pixmap=image)
+
+    doc = ingest(make_pdf(tmp_path / "t.pdf", scan, scan))
+    assert [p.text_layer for p in doc.pages] == ["none", "none"] and doc.text_layer == "none"
+    assert doc.problems == [f"page {n}: no text layer (scanned image or text drawn as outlines), needs OCR"
+                            for n in (1, 2)]
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+def test_encrypted_with_a_user_password_is_refused(tmp_path):
+    path = make_pdf(tmp_path / "t.pdf", builtin_font_page, encryption=pymupdf.PDF_ENCRYPT_AES_256,
+                    user_pw="secret", owner_pw="owner")
+    with pytest.raises(InputError, match=r"^encrypted \(password required\)$"):
+        ingest(path)
+
+
+def test_encrypted_with_an_empty_user_password_is_read(tmp_path):
+    path = make_pdf(tmp_path / "t.pdf", builtin_font_page, encryption=pymupdf.PDF_ENCRYPT_AES_256,
+                    owner_pw="owner")
+    assert texts(ingest(path)) == [PROSE]
+
+
+def good_bytes(tmp_path) -> bytes:
+    def draw(page):
+        word_run(page, 72, 100, PROSE)
+        stroked_cells(page)
+    return make_pdf(tmp_path / "good.pdf", draw, draw, draw, garbage=3, deflate=True).read_bytes()
+
+
+@pytest.mark.parametrize("cut", [2, 3])
+def test_truncated_pdf_is_refused_with_a_reason(tmp_path, cut):
+    data = good_bytes(tmp_path)
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(data[:len(data) // cut])
+    with pytest.raises(InputError, match=r"^truncated or corrupt PDF: \S"):
+        ingest(path)
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "empty file"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(200), "not a PDF"),
+    ("政府信息公开工作年度报告\n".encode(), "not a PDF"),
+])
+def test_not_a_pdf_is_refused_with_a_reason(tmp_path, content, reason):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as error:
+        ingest(path)
+    assert str(error.value) == reason
+
+
+def test_png_renamed_pdf_is_refused(tmp_path):
+    pixmap = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 8, 8), False)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(pixmap.tobytes("png"))
+    with pytest.raises(InputError, match="^not a PDF$"):
+        ingest(path)
+
+
+def test_missing_file_is_refused(tmp_path):
+    with pytest.raises(InputError, match="^cannot read file: No such file or directory$"):
+        ingest(tmp_path / "nothing.pdf")
+
+
+def test_bytes_in_document_out(tmp_path):
+    data = good_bytes(tmp_path)
+    doc = ingest(data, name="r.pdf")
+    assert doc.file == "r.pdf" and doc.sha256 == hashlib.sha256(data).hexdigest()
+    assert [texts(doc, n) for n in range(3)] == [[PROSE]] * 3
+    assert [len(p.rulings) for p in doc.pages] == [6, 6, 6]
+    assert (doc.pages[0].width, doc.pages[0].height) == (595, 842)
+
+
+# --- corpus fixtures --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("truth", sorted(FIXTURES.glob("*.truth.json")), ids=lambda p: p.name)
+def test_fixture_cells_are_read_at_their_boxes(truth):
+    """Every printed cell text is found, whole, among the blocks inside its cell's box."""
+    cells = json.loads(truth.read_text(encoding="utf-8"))["cells"]
+    doc = ingest(truth.with_name(truth.name.replace(".truth.json", ".pdf")))
+    checked = 0
+    for cell in cells:
+        if cell["page"] is None or not cell["text"]:
+            continue
+        x0, y0, x1, y1 = cell["bbox"]
+        inside = [b for b in doc.pages[cell["page"]].blocks
+                  if x0 <= (b.bbox[0] + b.bbox[2]) / 2 <= x1 and y0 <= (b.bbox[1] + b.bbox[3]) / 2 <= y1]
+        assert "".join(b.text for b in inside) == cell["text"], (cell["table"], cell["row"], cell["column"])
+        checked += 1
+    assert checked
