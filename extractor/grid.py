@@ -37,21 +37,23 @@ class GridCell:
     cols: int                       # columns spanned
     bbox: BBox
     pieces: list[Piece] = field(default_factory=list)
+    text: str = ""                  # the pieces in reading order, set once they are all in
+    text_bbox: BBox | None = None   # the box around the text (what a person looks for)
 
-    @property
-    def text(self) -> str:
-        return "".join(p.text for p in self.lines_in_order())
-
-    def lines_in_order(self) -> list[Piece]:
-        return sorted(self.pieces, key=lambda p: (round((p.bbox[1] + p.bbox[3]) / 2 / 3), p.bbox[0]))
-
-    @property
-    def text_bbox(self) -> BBox | None:
-        """The box around the cell's text (what a person looks for), None for an empty cell."""
+    def finish(self) -> None:
+        """Join the pieces line by line, top to bottom: 本年新 / 制作数量 → 本年新制作数量."""
         if not self.pieces:
-            return None
-        return (min(p.bbox[0] for p in self.pieces), min(p.bbox[1] for p in self.pieces),
-                max(p.bbox[2] for p in self.pieces), max(p.bbox[3] for p in self.pieces))
+            return
+        pieces = sorted(self.pieces, key=lambda p: p.bbox[1] + p.bbox[3])
+        lines: list[list[Piece]] = []
+        for p in pieces:
+            if lines and (p.bbox[1] + p.bbox[3]) / 2 < lines[-1][0].bbox[3]:
+                lines[-1].append(p)
+            else:
+                lines.append([p])
+        self.text = "".join(p.text for line in lines for p in sorted(line, key=lambda p: p.bbox[0]))
+        self.text_bbox = (min(p.bbox[0] for p in pieces), min(p.bbox[1] for p in pieces),
+                          max(p.bbox[2] for p in pieces), max(p.bbox[3] for p in pieces))
 
 
 @dataclass(slots=True)
@@ -84,6 +86,9 @@ def page_grids(page: Page, blocks: list[LabelledBlock]) -> list[Grid]:
     rest = _place(grids, blocks)
     grids += alignment_grids(page.number, rest)
     grids.sort(key=lambda g: g.ys[0])
+    for g in grids:
+        for cell in g.cells:
+            cell.finish()
     return grids
 
 
@@ -219,17 +224,26 @@ def _split_into(lb: LabelledBlock, g: Grid, owner: dict, row: int) -> None:
     """Add the block to the cells of ``row`` that its characters fall in (characters outside the
     table are dropped: they are not in any cell)."""
     b = lb.block
-    boxes = b.char_boxes if len(b.char_boxes) == len(b.text) else ()
-    if not boxes:
-        xm = (b.bbox[0] + b.bbox[2]) / 2
-        c = bisect.bisect_right(g.xs, xm) - 1
-        if 0 <= c < len(g.xs) - 1:
+    boxes = b.char_boxes if len(b.char_boxes) == len(b.text) and b.char_boxes else None
+    ncols = len(g.xs) - 1
+
+    def column(x: float) -> int:
+        return bisect.bisect_right(g.xs, x) - 1
+
+    if boxes is None:
+        c = column((b.bbox[0] + b.bbox[2]) / 2)
+        if 0 <= c < ncols:
             owner[row, c].pieces.append(Piece(b.text, b.bbox, lb))
+        return
+    first, last = column((boxes[0][0] + boxes[0][2]) / 2), column((boxes[-1][0] + boxes[-1][2]) / 2)
+    if first == last or 0 <= first < ncols and owner[row, first] is owner.get((row, last)):
+        if 0 <= first < ncols:
+            owner[row, first].pieces.append(Piece(b.text.strip(), b.bbox, lb))
         return
     runs: list[tuple[GridCell, list[int]]] = []
     for i, (cx0, _, cx1, _) in enumerate(boxes):
-        c = bisect.bisect_right(g.xs, (cx0 + cx1) / 2) - 1
-        if not 0 <= c < len(g.xs) - 1:
+        c = column((cx0 + cx1) / 2)
+        if not 0 <= c < ncols:
             continue
         cell = owner[row, c]
         if runs and runs[-1][0] is cell:
@@ -238,11 +252,10 @@ def _split_into(lb: LabelledBlock, g: Grid, owner: dict, row: int) -> None:
             runs.append((cell, [i]))
     for cell, idx in runs:
         text = "".join(b.text[i] for i in idx).strip()
-        if not text:
-            continue
-        bbox = (min(boxes[i][0] for i in idx), min(boxes[i][1] for i in idx),
-                max(boxes[i][2] for i in idx), max(boxes[i][3] for i in idx))
-        cell.pieces.append(Piece(text, bbox, lb))
+        if text:
+            bbox = (boxes[idx[0]][0], min(boxes[i][1] for i in idx),
+                    boxes[idx[-1]][2], max(boxes[i][3] for i in idx))
+            cell.pieces.append(Piece(text, bbox, lb))
 
 
 # --- tables without rulings -----------------------------------------------------------------------
@@ -255,6 +268,8 @@ def alignment_grids(page: int, blocks: list[LabelledBlock]) -> list[Grid]:
     its number, set on the middle line of a wrapped label, falls inside the label's height. Rows
     further apart than a few lines start another table."""
     cells = _wrapped_cells([lb for lb in blocks if lb.label == "table_cell"])
+    if not cells:
+        return []
     rows: list[list[GridCell]] = []
     extent: list[list[float]] = []
     for cell in sorted(cells, key=lambda c: (c.bbox[1] + c.bbox[3]) / 2):
@@ -266,6 +281,7 @@ def alignment_grids(page: int, blocks: list[LabelledBlock]) -> list[Grid]:
         else:
             rows.append([cell])
             extent.append([top, bottom])
+    _rescue(rows, extent, [lb for lb in blocks if lb.label != "table_cell"])
     grids: list[Grid] = []
     start = 0
     for i in range(1, len(rows) + 1):
@@ -274,6 +290,20 @@ def alignment_grids(page: int, blocks: list[LabelledBlock]) -> list[Grid]:
             grids.append(_aligned_grid(page, rows[start:i], extent[start:i]))
             start = i
     return grids
+
+
+def _rescue(rows: list[list[GridCell]], extent: list[list[float]], others: list[LabelledBlock]) -> None:
+    """A block the classifier did not call a table cell but that stands on a table row, within the
+    table's width, is a misfiled cell: it joins the row (and its reading is marked unsure)."""
+    x0 = min(c.bbox[0] for row in rows for c in row)
+    x1 = max(c.bbox[2] for row in rows for c in row)
+    tops = [e[0] for e in extent]
+    for lb in others:
+        bx0, by0, bx1, by1 = lb.block.bbox
+        ym = (by0 + by1) / 2
+        i = bisect.bisect_right(tops, ym) - 1
+        if i >= 0 and ym <= extent[i][1] and bx0 >= x0 - 2 and bx1 <= x1 + 2 and len(rows[i]) > 1:
+            rows[i].append(GridCell(0, 0, 1, 1, lb.block.bbox, [Piece(lb.block.text, lb.block.bbox, lb)]))
 
 
 def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
@@ -288,7 +318,7 @@ def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
             cx0, cy0, cx1, cy1 = cell.bbox
             if y0 - cy1 > 0.3 * (y1 - y0):
                 break
-            if (not numeric and not cell.text.strip()[:1].isdigit() and x0 < cx1 and x1 > cx0
+            if (not numeric and not cell.pieces[0].text.strip()[:1].isdigit() and x0 < cx1 and x1 > cx0
                     and y0 >= cy1 - 0.3 * (y1 - y0)):
                 home = cell
                 break

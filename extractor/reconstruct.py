@@ -18,7 +18,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from .data import BBox, CellReading, LabelledBlock, Page
 from .grid import Grid, GridCell, page_grids
@@ -32,6 +32,7 @@ SURE = 1.0
 FUZZY_LABEL = 0.95        # a label matched fuzzily, with a clear lead over the next candidate
 WEAK_LABEL = 0.7          # a label matched fuzzily without a clear lead
 ALIGNED = 0.95            # placed by alignment, no rulings
+BLANK_ALIGNED = 0.9       # a blank cell of a table without rulings: a column with no text in the row
 NOT_TABLE_CELL = 0.85     # the classifier did not call the block a table cell
 EXTRA_TEXT = 0.95         # 22（其中修订16件）: the number is clear, the rest is left out
 AMBIGUOUS_COLUMN = 0.7    # the cell overlaps two columns
@@ -56,6 +57,7 @@ _PUNCT = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]")
 _BRACKETED = re.compile(r"\([^()]*\)")
 
 
+@lru_cache(maxsize=8192)
 def norm(text: str) -> str:
     """What a label says, without width, spacing or punctuation: （三）不予公开 → 三不予公开."""
     text = unicodedata.normalize("NFKC", text)
@@ -65,6 +67,7 @@ def norm(text: str) -> str:
     return _PUNCT.sub("", text)
 
 
+@lru_cache(maxsize=4096)
 def norm_header(text: str) -> str:
     """A column header without its bracketed notes: 采购总金额（单位：万元） → 采购总金额."""
     return norm(_BRACKETED.sub("", unicodedata.normalize("NFKC", text)))
@@ -77,11 +80,18 @@ class Match:
     score: float
 
 
-def best_match(text: str, candidates: dict[str, object]) -> Match | None:
+class Labels(dict):
+    """Normalised label → key (several labels may share a key); built once, hashed by identity so
+    that matches are cached."""
+    __hash__ = object.__hash__
+
+
+@lru_cache(maxsize=8192)
+def best_match(text: str, candidates: Labels) -> Match | None:
     """The candidate whose normalised label ``text`` is, exactly or by similarity.
 
-    ``candidates`` maps normalised labels to keys (several labels may share a key). A fuzzy match
-    needs a ratio of 0.6 and is sure only with a lead of 0.15 over the best other key."""
+    A fuzzy match needs a ratio of 0.6 and is sure only with a lead of 0.15 over the best other
+    key."""
     if not text:
         return None
     if text in candidates:
@@ -118,6 +128,7 @@ class Value:
     problem: str | None = None
 
 
+@lru_cache(maxsize=4096)
 def parse_value(text: str, amount: bool = False) -> Value:
     """"0" → 0, "+453" → 453, "-207" → -207, "51447.2 万元" → 51447.2 (万元), "/" → None,
     "22（其中修订16件）" → 22 (less sure). Anything else → None, unsure, with a problem."""
@@ -141,6 +152,7 @@ def parse_value(text: str, amount: bool = False) -> Value:
     return Value(None, None, UNPARSEABLE, f"not a number: {text!r}")
 
 
+@lru_cache(maxsize=4096)
 def looks_numeric(text: str) -> bool:
     """A data cell's text: a number, possibly with a unit or a bracketed note."""
     t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
@@ -163,30 +175,37 @@ ColumnKey = tuple[str, str]
 
 
 @cache
-def _disclosure_columns() -> dict[str, ColumnKey]:
-    return {norm_header(label): ("active_disclosure", col)
-            for fmt in FORMATS for g in disclosure_groups(fmt) for col, label in g.columns.items()}
+def _disclosure_columns() -> Labels:
+    return Labels({norm_header(label): ("active_disclosure", col)
+                   for fmt in FORMATS for g in disclosure_groups(fmt) for col, label in g.columns.items()})
 
 
 @cache
-def _disclosure_rows() -> dict[str, str]:
-    return {norm(label): row for fmt in FORMATS for g in disclosure_groups(fmt) for row, label in g.rows.items()}
+def _disclosure_rows() -> Labels:
+    return Labels({norm(label): row
+                   for fmt in FORMATS for g in disclosure_groups(fmt) for row, label in g.rows.items()})
 
 
 @cache
-def _application_columns() -> dict[str, ColumnKey]:
-    return {norm_header(label): ("applications", col) for col, label in application_column_labels().items()}
+def _application_columns() -> Labels:
+    return Labels({norm_header(label): ("applications", col)
+                   for col, label in application_column_labels().items()})
 
 
 @cache
-def _review_columns() -> dict[str, str]:
-    return {norm_header(label): col for col, label in spec()["review_litigation"]["columns"].items()}
+def _any_column() -> Labels:
+    return Labels({**_application_columns(), **_disclosure_columns()})
 
 
 @cache
-def _review_groups() -> dict[str, str]:
+def _review_columns() -> Labels:
+    return Labels({norm_header(label): col for col, label in spec()["review_litigation"]["columns"].items()})
+
+
+@cache
+def _review_groups() -> Labels:
     groups = spec()["review_litigation"]["groups"]
-    return {norm(label.split("·")[-1]): g for g, label in groups.items()}
+    return Labels({norm(label.split("·")[-1]): g for g, label in groups.items()})
 
 
 @dataclass(frozen=True)
@@ -206,9 +225,22 @@ def _application_rows() -> tuple[_AppRow, ...]:
 
 
 @cache
-def _application_groups() -> dict[str, str]:
+def _application_groups() -> Labels:
     """Normalised group label → group id (denied, unable, not_processed, other_handling)."""
-    return {r.group: r.row.split(".")[0] for r in _application_rows() if r.group}
+    return Labels({r.group: r.row.split(".")[0] for r in _application_rows() if r.group})
+
+
+@cache
+def _application_items(group: str | None) -> Labels:
+    """The rows of one group by their own label; group "*": the rows of every group; None: the
+    rows without a group (一、 … （七）总计)."""
+    return Labels({r.own: r.row for r in _application_rows()
+                   if (r.group and group in ("*", r.row.split(".")[0])) or (not r.group and group is None)})
+
+
+@cache
+def _application_full() -> Labels:
+    return Labels({r.group + r.own: r.row for r in _application_rows()})
 
 
 _OUTCOMES = norm("三、本年度办理结果")
@@ -224,6 +256,8 @@ class _Column:
     x1: float
     confidence: float
     unit: str | None
+    text_x0: float          # where the header's text stands: a blank cell's box without rulings
+    text_x1: float
 
 
 @dataclass
@@ -236,29 +270,33 @@ class _Reader:
     evidence: dict[str, int] = field(default_factory=lambda: {"2019": 0, "2021": 0})
 
     def read(self, grids: list[Grid]) -> None:
-        header: list[list[GridCell]] = []
-        header_grid: Grid | None = None
         for grid in grids:
+            # a header names the data rows below it in its own grid; a grid that opens with data
+            # rows continues the table above it (a page break without a repeated header)
+            header: list[list[GridCell]] = []
             for cells in grid.rows():
                 if all(not c.pieces for c in cells):
                     continue
-                row_match = self.row_label(cells)
                 numeric = any(looks_numeric(c.text) for c in cells if c.pieces)
-                if not numeric and (row_match is None or any(_is_header_text(c.text) for c in cells)):
-                    if header_grid is not grid:
-                        header = []
+                if not numeric and any(_is_header_text(c.text) for c in cells):
                     header.append(cells)
-                    header_grid = grid
                     continue
                 if header:
                     self.columns = _columns(header, grid.ruled)
                     header = []
-                    row_match = self.row_label(cells)
-                if self.columns:
+                row_match = self.row_label(cells)
+                texts = {id(c) for c in cells if c.pieces}
+                if not numeric and (row_match is None or not grid.ruled and len(texts) < 2
+                                    and row_match.confidence < SURE):
+                    # neither numbers, nor a header, nor a row's label: a footer, a fragment of
+                    # a label cut by a page break, a line of prose that strayed into the table
+                    self.problems.append(f"page {grid.page + 1}: text in a table ignored: "
+                                         f"{''.join(c.text for c in cells if c.pieces)!r}")
+                elif self.columns:
                     self.data_row(grid, cells, row_match)
                 else:
                     self.problems.append(f"page {grid.page + 1}: a table row with no header: "
-                                         f"{''.join(c.text for c in cells)!r}")
+                                         f"{''.join(c.text for c in cells if c.pieces)!r}")
 
     def label_cells(self, cells: list[GridCell]) -> list[GridCell]:
         """The row's cells left of its first value column (all of them before any header)."""
@@ -295,15 +333,14 @@ class _Reader:
         own = norm(texts[-1])
         head = "".join(texts[:-1])
         group = self.resolve_group(head, texts[-1])
-        rows = _application_rows()
-        if group is not None:
-            candidates = {r.own: r.row for r in rows if r.row.split(".")[0] == group and r.group}
-        else:
-            candidates = {r.own: r.row for r in rows if not r.group}
-        m = best_match(own, candidates)
+        if group is None and _numbered_item(texts[-1]):
+            # a sub-row whose group label stands elsewhere (the merged cell's text fell on
+            # another page): the item's own words are unique across groups
+            group = "*"
+        m = best_match(own, _application_items(group))
         if m is None or m.confidence < SURE:
             # the group may be wrong or missing: try the whole label against every row
-            full = best_match(norm(head) + own, {r.group + r.own: r.row for r in rows})
+            full = best_match(norm(head) + own, _application_full())
             if full is not None and (m is None or full.score > m.score):
                 m = full
         return m
@@ -329,7 +366,7 @@ class _Reader:
             m = best_match(n, groups)
             if m is not None:
                 return m.key
-        if re.match(r"\d+[.、]", unicodedata.normalize("NFKC", own_text).strip()):
+        if _numbered_item(own_text):
             return self.group
         return None
 
@@ -348,17 +385,23 @@ class _Reader:
                 self.evidence["2021" if "." in row else "2019"] += 1
         if table == "active_disclosure" and row in ("other_management_services", "procurement"):
             self.evidence["2019"] += 1
-        seen = set()
+        seen, filled = set(), set()
         for cell in cells:
             if id(cell) in seen:
                 continue
             seen.add(id(cell))
             column, overlap_conf = self.column_of(cell)
-            if column is None or column.key is None:
+            if column is None or column.key is None or column.key[0] != table:
                 continue
-            if column.key[0] != table:
-                continue
+            filled.add(column.key)
             self.place(grid, table, row, column, cell, min(row_match.confidence, overlap_conf))
+        if not grid.ruled:
+            # without rulings a blank cell leaves no trace: it is the column this row has no text in
+            top, bottom = min(c.bbox[1] for c in cells), max(c.bbox[3] for c in cells)
+            for column in self.columns:
+                if column.key and column.key[0] == table and column.key not in filled:
+                    blank = GridCell(0, 0, 1, 1, (column.text_x0, top, column.text_x1, bottom))
+                    self.place(grid, table, row, column, blank, min(row_match.confidence, BLANK_ALIGNED))
 
     def column_of(self, cell: GridCell) -> tuple[_Column | None, float]:
         x0, x1 = cell.bbox[0], cell.bbox[2]
@@ -413,6 +456,7 @@ def _header_words() -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=4096)
 def _is_header_text(text: str) -> bool:
     """A column header or a header group (商业企业, 未经复议直接起诉, 第二十条第（一）项), never a row label."""
     n = norm_header(text)
@@ -424,10 +468,16 @@ def _is_header_text(text: str) -> bool:
                                for w in _header_words() if len(w) >= 4)
 
 
+def _numbered_item(text: str) -> bool:
+    """1.属于国家秘密, 2、重复申请: an item under a group."""
+    return bool(re.match(r"\d+[.、]", unicodedata.normalize("NFKC", text).strip()))
+
+
 def _starts_numbered(texts: list[str]) -> bool:
     return bool(re.match(r"[一二三四五六七八九十]+、|\(", unicodedata.normalize("NFKC", texts[0]).strip()))
 
 
+@lru_cache(maxsize=4096)
 def _is_outcomes_label(text: str) -> bool:
     """三、本年度办理结果, or a piece of it left by a page break (理结果, 三、), never （三）."""
     raw = unicodedata.normalize("NFKC", text).strip()
@@ -446,22 +496,19 @@ def _is_outcomes_label(text: str) -> bool:
 def _columns(header: list[list[GridCell]], ruled: bool) -> list[_Column]:
     """The leaf columns under a header: the cells of its lowest row, each named by its own text or,
     for the review table, by the group above it too."""
-    leaves: list[GridCell] = []
-    seen = set()
-    for c in header[-1]:
-        if id(c) not in seen:
-            seen.add(id(c))
-            leaves.append(c)
-    above = [c for row in header[:-1] for c in row if id(c) not in seen]
-    boxes = [leaf.bbox if ruled else leaf.text_bbox or leaf.bbox for leaf in leaves]
-    if not ruled:
+    leaves = list({id(c): c for c in header[-1]}.values())
+    above = [c for row in header[:-1] for c in row if all(c is not leaf for leaf in leaves)]
+    texts = [leaf.text_bbox or leaf.bbox for leaf in leaves]
+    if ruled:
+        spans = [(leaf.bbox[0], leaf.bbox[2]) for leaf in leaves]
+    else:
         # without rulings a column reaches halfway to its neighbours
-        centres = [(b[0] + b[2]) / 2 for b in boxes]
+        centres = [(b[0] + b[2]) / 2 for b in texts]
         edges = [-1e9] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [1e9]
-        boxes = [(edges[i], b[1], edges[i + 1], b[3]) for i, b in enumerate(boxes)]
+        spans = list(zip(edges, edges[1:]))
     chains = []
-    for leaf, box in zip(leaves, boxes):
-        mid = (box[0] + box[2]) / 2 if ruled else ((leaf.text_bbox or leaf.bbox)[0] + (leaf.text_bbox or leaf.bbox)[2]) / 2
+    for leaf, (x0, x1), text in zip(leaves, spans, texts):
+        mid = (x0 + x1) / 2 if ruled else (text[0] + text[2]) / 2
         over = sorted({id(c): c for c in above if c.bbox[0] - 1 <= mid <= c.bbox[2] + 1}.values(),
                       key=lambda c: c.bbox[1])
         chains.append([c.text for c in over] + [leaf.text])
@@ -469,12 +516,10 @@ def _columns(header: list[list[GridCell]], ruled: bool) -> list[_Column]:
     tables = [m.key[0] for m in named if m is not None]
     table = max(set(tables), key=tables.count) if tables else None
     out = []
-    for chain, box, m in zip(chains, boxes, named):
+    for chain, (x0, x1), text, m in zip(chains, spans, texts, named):
         unit = next((u for u in map(stated_unit, chain) if u), None)
-        if m is None or m.key[0] != table:
-            out.append(_Column(None, box[0], box[2], SURE, unit))
-        else:
-            out.append(_Column(m.key, box[0], box[2], m.confidence, unit))
+        key, confidence = (m.key, m.confidence) if m is not None and m.key[0] == table else (None, SURE)
+        out.append(_Column(key, x0, x1, confidence, unit, text[0], text[2]))
     return out
 
 
@@ -492,7 +537,7 @@ def _name_column(chain: list[str]) -> Match | None:
             return None
         return Match(("review_litigation", f"{group.key}.{column.key}"),
                      min(column.confidence, group.confidence), column.score)
-    return best_match(leaf, {**_application_columns(), **_disclosure_columns()})
+    return best_match(leaf, _any_column())
 
 
 # --- the whole document ------------------------------------------------------------------------------
