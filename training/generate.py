@@ -225,13 +225,15 @@ SEED_STYLES = {
 
 
 def fixture_reports() -> list[tuple[ReportContent, Style]]:
+    # Tables break where the page is full unless a fixture asks for a break at a given row.
+    natural = {"break_applications_at": None}
     reports = []
     for f in FIXTURES:
         content = make_content(f.seed, name=f.name, **f.content)
         content.truth_notes = f.why
-        reports.append((content, style_for(style_seed(f.seed), **f.style)))
+        reports.append((content, style_for(style_seed(f.seed), **{**natural, **f.style})))
     for i, content in enumerate(seed_contents()):
-        reports.append((content, style_for(style_seed(i), **SEED_STYLES[content.name])))
+        reports.append((content, style_for(style_seed(i), **{**natural, **SEED_STYLES[content.name]})))
     return reports
 
 
