@@ -468,12 +468,12 @@ def garbage_reason(chars: list[Char]) -> str | None:
             unreadable += 1
         elif not any(lo <= ord(c) <= hi for lo, hi in _PLAUSIBLE):
             implausible += 1
+    if han >= MIN_HAN and rare > RARE_HAN_SHARE * han:
+        return "text layer is garbage (rare Han characters: a wrong ToUnicode map)"
     if unreadable > UNREADABLE_SHARE * len(text):
         return "text layer is garbage (unmapped glyphs: U+FFFD, private-use or control characters)"
     if unreadable + implausible > IMPLAUSIBLE_SHARE * len(text):
         return "text layer is garbage (mojibake)"
-    if han >= MIN_HAN and rare > RARE_HAN_SHARE * han:
-        return "text layer is garbage (rare Han characters: a wrong ToUnicode map)"
     return None
 
 
