@@ -312,8 +312,9 @@ class _Writer:
         for n, pg in enumerate(self.pages):
             text = self.style.footer.format(n=n + 1)
             size = 10.5 if self.style.body_size <= 14 else 14.0
-            x = (PAGE_W - _width(text, SONG, size)) / 2
-            self.show(n, x, PAGE_H - self.style.margin_y * 0.6, text, SONG, size, label="other")
+            face = FACES[self.style.font]
+            x = (PAGE_W - _width(text, face, size)) / 2
+            self.show(n, x, PAGE_H - self.style.margin_y * 0.6, text, face, size, label="other")
 
 
 # --- tables ---------------------------------------------------------------------------------------------
@@ -414,13 +415,12 @@ def _place_table(w: _Writer, table: _Table, font: _Font, size: float, out_cells:
             r = next((r for r in span if vtop[r] <= vy + lh / 2 < vtop[r + 1]), span[-1])
             pg, y = rows_at[r]
             y += vy - vtop[r]
-            t, b = segments[pg]
-            if y + lh > b + 0.5:                     # the line would cross the page foot
+            if y + lh > segments[pg][1] + 0.5:                     # the line would cross the page foot
                 later = [p for p in segments if p > pg]
                 if later:
                     pg = later[0]
                     y = segments[pg][0] + vpad
-            y = max(y, t + 1.0, prev.get(pg, -1e9) + lh)
+            y = max(y, segments[pg][0] + 1.0, prev.get(pg, -1e9) + lh)
             prev[pg] = y
             lw = _width(line, font, size)
             x = x0 + pad if c.align == "left" else (x0 + x1 - lw) / 2
