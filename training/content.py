@@ -222,7 +222,7 @@ def _count(rng: random.Random, profile: str, scale: float, low: int, high: int) 
 def _active_disclosure(rng, fmt, profile, scale, tables):
     ad = tables["active_disclosure"]
     c = lambda lo, hi: _count(rng, profile, scale, lo, hi)   # noqa: E731
-    makes_rules = scale >= 3 and rng.random() < 0.4
+    makes_rules = scale >= 6 and rng.random() < 0.6      # only prefecture-level governments make 规章
     if fmt == "2019":
         for row, active in (("rules", makes_rules), ("normative_documents", True)):
             made = c(0, 6 if row == "rules" else 30) if active else 0
@@ -417,7 +417,7 @@ def _annotate(content: ReportContent, rng: random.Random) -> None:
                   if k[0] == "active_disclosure" and k[1] == "normative_documents" and t.isdigit() and int(t) >= 2]
     if not candidates:
         return
-    key = rng.choice(candidates)
+    key = candidates[0]           # 本年制发件数 / 本年新制作数量: where reports say how many were revisions
     n = int(content.cell_text[key])
     k = rng.randint(1, n - 1)
     form = rng.choice(("{n}（其中修订{k}件）", "{n}（含修订{k}件）", "{n}(其中废止{k}件)"))
