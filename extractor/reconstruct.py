@@ -133,14 +133,13 @@ def parse_value(text: str, amount: bool = False) -> Value:
     """"0" → 0, "+453" → 453, "-207" → -207, "51447.2 万元" → 51447.2 (万元), "/" → None,
     "22（其中修订16件）" → 22 (less sure). Anything else → None, unsure, with a problem."""
     t = unicodedata.normalize("NFKC", text).strip().replace("－", "-").replace("—", "-")
-    t = re.sub(r"\s+", "", t)
     if t in _BLANKS:
         return Value(None, None, SURE)
     m = _NUMBER.match(t)
     if not m:
         return Value(None, None, UNPARSEABLE, f"not a number: {text!r}")
     sign, digits, unit = m.groups()
-    rest = t[m.end():]
+    rest = t[m.end():].strip()
     number = digits.replace(",", "")
     value: int | float = float(number) if ("." in number or amount) else int(number)
     if sign == "-":
