@@ -17,6 +17,7 @@ no blocks and a problem saying so: its text is never passed on.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 import statistics
@@ -163,17 +164,29 @@ class Char:
     bold: bool
 
 
-_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|黑|(?<!ya)hei", re.IGNORECASE)
+_BOLD_NAME = re.compile(r"bold|black|heavy|黑|(?<!ya)hei|标宋|biaosong", re.IGNORECASE)
 
 
 def is_bold(font: str, flags: int) -> bool:
     """Bold by the font's flags or by its name.
 
-    黑体 (SimHei, Heiti, 方正黑体 …) counts as bold: Chinese official documents use it where Latin
-    typography uses bold, for the headings of the six sections. Microsoft YaHei does not: it is a
-    plain sans-serif body face.
+    黑体 (SimHei, Heiti, 方正黑体 …) and 小标宋 count as bold: Chinese official documents use them
+    where Latin typography uses bold, for titles and the headings of the six sections. Microsoft
+    YaHei does not: it is a plain sans-serif body face. 楷体 (second-level headings) is not bold.
     """
     return bool(flags & pymupdf.TEXT_FONT_BOLD) or bool(_BOLD_NAME.search(font))
+
+
+@functools.lru_cache(maxsize=256)
+def font_name(name: str) -> str:
+    """The font's name, with a GBK-encoded name (宋体 stored as bytes CB CE CC E5, which PyMuPDF
+    reads as Latin-1 "ËÎÌå") decoded."""
+    if name.isascii() or max(name) > "\xff":
+        return name
+    try:
+        return name.encode("latin-1").decode("gbk")
+    except UnicodeDecodeError:
+        return name
 
 
 def page_chars(raw: dict) -> list[Char]:
@@ -185,7 +198,7 @@ def page_chars(raw: dict) -> list[Char]:
             if dx < 0.99 or abs(dy) > 0.01:
                 continue
             for span in line["spans"]:
-                font, size = span["font"], span["size"]
+                font, size = font_name(span["font"]), span["size"]
                 bold = is_bold(font, span["flags"])
                 for ch in span["chars"]:
                     x0, y0, x1, y1 = ch["bbox"]

@@ -179,6 +179,21 @@ def test_hei_counts_as_bold(tmp_path):
     assert [(b.text, b.bold, b.font) for b in blocks] == [("二、主动公开政府信息情况", True, "Heiti")]
 
 
+def test_font_name_stored_in_gbk_is_decoded(tmp_path):
+    def draw(page):
+        word_run(page, 72, 100, "一、总体情况")
+
+    path = make_pdf(tmp_path / "t.pdf", draw)
+    doc = pymupdf.open(path)
+    for xref in range(1, doc.xref_length()):
+        for key in ("BaseFont", "FontName"):
+            if doc.xref_get_key(xref, key)[0] != "null":
+                doc.xref_set_key(xref, key, "/ABCDEF+#BA#DA#CC#E5")   # 黑体 in GBK, subset-tagged
+    doc.save(tmp_path / "gbk.pdf")
+    blocks = ingest(tmp_path / "gbk.pdf").pages[0].blocks
+    assert [(b.text, b.bold, b.font) for b in blocks] == [("一、总体情况", True, "黑体")]
+
+
 # --- garbage text layers --------------------------------------------------------------------
 
 PROSE = "根据中华人民共和国政府信息公开条例的要求，现公布本年度政府信息公开工作年度报告。"
