@@ -21,6 +21,9 @@ Notes for the typesetter (fields added to the original contract):
 - ``traits``: what the content deliberately contains (blank_cells, slash_cells, annotated_cell, …);
   the truth lists them together with the typesetter's traits.
 - ``truth_notes``: a sentence for people (why a seed's layout was chosen), written into the truth.
+- ``table_after``: table -> section number after whose paragraphs the table is drawn instead of
+  under its own heading. Seed 004 draws its review table after 六: {"review_litigation": "六"}.
+  (Requested from typeset; not yet honoured there.)
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ class ReportContent:
     signer: str | None = None                # the name printed above the date; None: no signature
     traits: list[str] = field(default_factory=list)
     truth_notes: str = ""
+    table_after: dict[str, str] = field(default_factory=dict)
 
 
 # --- options --------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def _build(name: str, *, title: str, issuer: str | None, year: int, date: str | 
            applications: dict[str, list[str]], review: list[str], units: dict,
            labels: dict | None = None, columns: dict | None = None, notes: str = "",
            expected_fail: tuple[str, ...] = (), injected: str | None = None,
-           traits: tuple[str, ...] = ()) -> ReportContent:
+           traits: tuple[str, ...] = (), table_after: dict | None = None) -> ReportContent:
     fmt = "2019" if year <= 2020 else "2021"
     tables = empty_tables(fmt)
     cell_text, row_labels, column_labels = {}, {}, {}
@@ -69,6 +69,7 @@ def _build(name: str, *, title: str, issuer: str | None, year: int, date: str | 
         tables=tables, units=units, cell_text=cell_text, row_labels=row_labels,
         column_labels=column_labels, expected_fail=sorted(expected_fail), injected=injected,
         signer=issuer if date else None, traits=list(traits), truth_notes=notes,
+        table_after=table_after or {},
     )
     check(content)
     return content
@@ -387,6 +388,7 @@ def seed_004() -> ReportContent:
         notes="The report names no issuer (issuer null) and is unsigned; in the real PDF its review table "
               "is drawn after section 六.",
         traits=("title_without_issuer", "amount_unit_header", "signed_change_plus", "unsigned"),
+        table_after={"review_litigation": "六"},
     )
 
 
