@@ -69,14 +69,13 @@ def ingest(source: str | Path | bytes, name: str | None = None) -> Document:
     data, file = _load(source, name)
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
-    doc = _open(data)
-    problems = ["file is damaged; MuPDF repaired it"] if doc.is_repaired else []
     pages = []
-    for number in range(doc.page_count):
-        page, problem = _read_page(doc, number)
-        pages.append(page)
-        problems += problem
-    doc.close()
+    with _open(data) as doc:
+        problems = ["file is damaged; MuPDF repaired it"] if doc.is_repaired else []
+        for number in range(doc.page_count):
+            page, problem = _read_page(doc, number)
+            pages.append(page)
+            problems += problem
     layers = {page.text_layer for page in pages}
     text_layer = "full" if layers == {"text"} else "none" if layers == {"none"} else "partial"
     return Document(file, hashlib.sha256(data).hexdigest(), pages, text_layer, problems)

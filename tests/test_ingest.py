@@ -316,6 +316,13 @@ def test_truncated_pdf_is_refused_with_a_reason(tmp_path, cut):
         ingest(path)
 
 
+def test_damaged_but_complete_pdf_is_read_with_a_note(tmp_path):
+    data = good_bytes(tmp_path)
+    doc = ingest(data[:-40])   # the trailer and startxref are gone; every object is still there
+    assert [texts(doc, n) for n in range(3)] == [[PROSE]] * 3
+    assert doc.problems == ["file is damaged; MuPDF repaired it"]
+
+
 @pytest.mark.parametrize("content, reason", [
     (b"", "empty file"),
     (b"\x89PNG\r\n\x1a\n" + bytes(200), "not a PDF"),
