@@ -201,23 +201,18 @@ def page_chars(raw: dict) -> list[Char]:
                 bold = is_bold(font, span["flags"])
                 for ch in span["chars"]:
                     x0, y0, x1, y1 = ch["bbox"]
-                    c = ch["c"]
-                    if "\u2e80" <= c <= "\ufaff":
-                        c = _normalise(c)
+                    c = UNIFIED.get(ch["c"], ch["c"])
                     chars.append(Char(c, x0, y0, x1, y1, (x0 + x1) / 2, ch["origin"][1], size, font, bold))
     return chars
 
 
-def _normalise(c: str) -> str:
-    # Kangxi radicals and CJK compatibility ideographs render like ordinary Han characters and
-    # some PDF producers map glyphs to them (⼀ U+2F00 for 一); downstream matching needs the
-    # unified ideograph.
-    o = ord(c)
-    if 0x2E80 <= o <= 0x2FDF:
-        return unicodedata.normalize("NFKC", c)
-    if 0xF900 <= o <= 0xFAFF:
-        return unicodedata.normalize("NFC", c)
-    return c
+# Kangxi radicals, CJK radicals and CJK compatibility ideographs render like ordinary Han
+# characters and some PDF producers map glyphs to them (⼀ U+2F00 for 一); downstream matching
+# needs the unified ideograph.
+# The simplified radicals that are whole characters have no Unicode decomposition: mapped by hand.
+UNIFIED = {c: n for c in map(chr, [*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00)])
+           if (n := unicodedata.normalize("NFKC", c)) != c and len(n) == 1}
+UNIFIED.update(zip("⻅⻆⻉⻋⻓⻔⻙⻚⻛⻜⻢⻥⻦⻧⻨⻩⻬⻮⻰", "见角贝车长门韦页风飞马鱼鸟卤麦黄齐齿龙"))
 
 
 def _lines(chars: list[Char]) -> list[list[Char]]:

@@ -222,16 +222,21 @@ def drop_tounicode(doc, font):
     doc.xref_set_key(font, "ToUnicode", "null")
 
 
-def tounicode_to(target: int):
-    """A ToUnicode map sending glyph codes to ``target`` onwards (U+E000: private use)."""
-    ranges = "\n".join(f"<{hi:02x}00> <{hi:02x}ff> <{target + hi:04x}>" for hi in range(100))
+def tounicode(kind: str, entries: list[str]):
+    """An edit replacing a font's ToUnicode map by one ``bfrange`` or ``bfchar`` section."""
     cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def\n"
             "1 begincodespacerange <0000> <ffff> endcodespacerange\n"
-            f"100 beginbfrange\n{ranges}\nendbfrange\nendcmap CMapName currentdict /CMap defineresource pop end end")
+            f"{len(entries)} begin{kind}\n" + "\n".join(entries) + f"\nend{kind}\n"
+            "endcmap CMapName currentdict /CMap defineresource pop end end")
 
     def edit(doc, font):
         doc.update_stream(int(doc.xref_get_key(font, "ToUnicode")[1].split()[0]), cmap.encode())
     return edit
+
+
+def tounicode_to(target: int):
+    """Every glyph code mapped to ``target`` onwards (U+E000: private use)."""
+    return tounicode("bfrange", [f"<{hi:02x}00> <{hi:02x}ff> <{target + hi:04x}>" for hi in range(100)])
 
 
 def identity_encoding(doc, font):
@@ -259,6 +264,23 @@ def test_garbage_text_layer_is_reported_not_passed_on(tmp_path, good, bad, edit,
     assert texts(doc, 0)[0] == PROSE and doc.pages[1].blocks == []
     assert doc.text_layer == "partial"
     assert doc.problems[-1] == f"page 2: text layer is garbage ({reason}), needs OCR"
+
+
+def test_radical_lookalikes_read_as_ordinary_han(tmp_path):
+    """WPS and Word files often map glyphs to Kangxi radicals (⼯ U+2F2F for 工) or simplified
+    radicals (⻔ U+2ED4 for 门): they look right but match nothing."""
+    lookalikes = {"工": "⼯", "方": "⽅", "面": "⾯", "门": "⻔"}
+
+    def draw(page):
+        page.insert_font(fontname="F0", fontbuffer=pymupdf.Font("cjk").buffer)
+        page.insert_text((72, 100), "工作方面门户", fontname="F0", fontsize=12)
+
+    path = make_pdf(tmp_path / "t.pdf", draw)
+    glyphs = {chr(c[0]): c[1] for span in pymupdf.open(path)[0].get_texttrace() for c in span["chars"]}
+    edit = tounicode("bfchar", [f"<{gid:04x}> <{ord(lookalikes.get(c, c)):04x}>" for c, gid in glyphs.items()])
+    broken = rewrite_fonts(path, edit, embedded=True)
+    assert pymupdf.open(broken)[0].get_text().strip() == "⼯作⽅⾯⻔户"
+    assert texts(ingest(broken)) == ["工作方面门户"]
 
 
 def test_a_few_unreadable_characters_are_noted_and_kept(tmp_path):
