@@ -217,7 +217,33 @@ def _place(grids: list[Grid], blocks: list[LabelledBlock]) -> list[LabelledBlock
                 break
         else:
             rest.append(lb)
+    for g, owner in zip(grids, owners):
+        _reattach_overflow(g, owner)
     return rest
+
+
+def _reattach_overflow(g: Grid, owner: dict) -> None:
+    """Text wider than its cell spills over a ruling: the glyph that stands astride the line lands
+    in the neighbouring cell (84（其中修订67件） → "8" | "4（其中…"). A piece that reaches past its
+    cell's edge and touches a piece of the next cell on the same line belongs to that piece."""
+    for (r, c), cell in owner.items():
+        if (cell.row, cell.col) != (r, c) or not cell.pieces:   # each cell once
+            continue
+        for p in list(cell.pieces):
+            for step, edge in ((1, cell.bbox[2]), (-1, cell.bbox[0])):
+                reach = p.bbox[2] - edge if step == 1 else edge - p.bbox[0]
+                nc = c + cell.cols if step == 1 else c - 1
+                if reach <= 0.5 or not 0 <= nc < len(g.xs) - 1:
+                    continue
+                ym = (p.bbox[1] + p.bbox[3]) / 2
+                pr = min(max(bisect.bisect_right(g.ys, ym) - 1, cell.row), cell.row + cell.rows - 1)
+                other = owner[pr, nc]
+                if any(q.bbox[1] < ym < q.bbox[3] and
+                       abs((q.bbox[0] - p.bbox[2]) if step == 1 else (p.bbox[0] - q.bbox[2])) < 1.0
+                       for q in other.pieces):
+                    cell.pieces.remove(p)
+                    other.pieces.append(p)
+                    break
 
 
 def _split_into(lb: LabelledBlock, g: Grid, owner: dict, row: int) -> None:
@@ -318,8 +344,11 @@ def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
             cx0, cy0, cx1, cy1 = cell.bbox
             if y0 - cy1 > 0.3 * (y1 - y0):
                 break
-            if (not numeric and not cell.pieces[0].text.strip()[:1].isdigit() and x0 < cx1 and x1 > cx0
-                    and y0 >= cy1 - 0.3 * (y1 - y0)):
+            above = cell.pieces[-1].text
+            # a number never wraps, but a note beside it may: 150（其中废止 / 126件）
+            opened = above.count("（") + above.count("(") > above.count("）") + above.count(")")
+            if ((opened or not numeric and not cell.pieces[0].text.strip()[:1].isdigit())
+                    and x0 < cx1 and x1 > cx0 and y0 >= cy1 - 0.3 * (y1 - y0)):
                 home = cell
                 break
         if home is None:
