@@ -235,6 +235,16 @@ def unruled_disclosure(doc, truth):
     return False
 
 
+def disclosure_blocks(doc, truth):
+    """Captions stand outside the tables: a table starts under a 第二十条 caption and no vertical
+    ruling runs past one."""
+    pages = [(page.search_for("第二十条"), [r for r in _rulings(page) if r.height > r.width]) for page in doc]
+    pages = [(caps, verticals) for caps, verticals in pages if caps]
+    under = any(0 <= v.y0 - c.y1 < 3 * c.height for caps, verticals in pages for c in caps for v in verticals)
+    return under and not any(
+        v.y0 < (c.y0 + c.y1) / 2 < v.y1 for caps, verticals in pages for c in caps for v in verticals)
+
+
 def ruled_fill(doc, truth):
     fills = [d for page in doc for d in page.get_drawings() if d["type"] == "f"]
     return bool(fills) and all(min(d["rect"].width, d["rect"].height) <= 1.0 for d in fills)
@@ -304,7 +314,8 @@ def signed(doc, truth):
 CHECKS = {f.__name__: f for f in (
     wps_glyphs, word_runs, serif, sans, embedded_font, stacked_header, wrapped_header,
     vertical_group_label, wrapped_row_label, three_level_header, table_split, repeated_header,
-    group_label_cut, prose_after_table, stream_order_shuffled, unruled_disclosure, ruled_fill,
+    group_label_cut, prose_after_table, stream_order_shuffled, unruled_disclosure, disclosure_blocks,
+    ruled_fill,
     blank_cells, slash_cells, signed_change, text_beside_number, amount_unit_in_header,
     amount_unit_in_cell, table_note, label_variant, legacy_other_handling, two_line_title, signed)}
 CHECKS["footer_in_table"] = footer_in_table

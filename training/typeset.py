@@ -25,6 +25,8 @@ Traits (``Typeset.traits``), each listed only when the PDF really shows it:
 - ``stream_order_shuffled``: a table continuation is drawn into the content stream after the prose
   that follows it on the page
 - ``unruled_disclosure``: the active-disclosure table has no ruling lines
+- ``disclosure_blocks``: active disclosure as small ruled tables, one per 第二十条 item under its
+  caption line, instead of one table with caption rows
 - ``ruled_fill``: ruling lines are thin filled rectangles instead of stroked lines
 - ``blank_cells``, ``slash_cells``, ``text_beside_number``, ``signed_change``: cell texts "" / "/" /
   22（其中修订16件） / +453 or -207
@@ -80,6 +82,7 @@ class Style:
     rule_fill: bool                                # thin filled rectangles instead of strokes
     rule_width: float
     caption_centered: bool                         # 第二十条第（一）项 centred or left in its row
+    disclosure_blocks: bool                        # one small table per 第二十条 item, caption above
 
     @property
     def serif(self) -> bool:
@@ -109,6 +112,7 @@ def style_for(seed: int, **overrides) -> Style:
         rule_fill=rnd.random() < 0.4,
         rule_width=rnd.choice((0.5, 0.5, 0.75)),
         caption_centered=rnd.random() < 0.3,
+        disclosure_blocks=rnd.random() < 0.3,
     )
     return replace(style, **overrides)
 
@@ -480,18 +484,28 @@ def _col_label(content: ReportContent, table: str, col: str, official: str) -> s
     return content.column_labels.get((table, col), official)
 
 
-def _disclosure_table(content: ReportContent, st: Style, width: float) -> _Table:
+def _disclosure_tables(content: ReportContent, st: Style, width: float) -> list[tuple[str | None, _Table]]:
+    """One ruled table whose caption rows (第二十条第（一）项) span all columns, as Word exports
+    have it, or with ``disclosure_blocks`` one small table per item under its caption line."""
+    groups = [(_group(content, f"item:{n}", g.item), g)
+              for n, g in enumerate(templates.disclosure_groups(content.format))]
+    if st.disclosure_blocks:
+        return [(caption, _disclosure_table(content, st, width, [(None, g)])) for caption, g in groups]
+    return [(None, _disclosure_table(content, st, width, groups))]
+
+
+def _disclosure_table(content: ReportContent, st: Style, width: float, groups) -> _Table:
     sub = 6                                          # value area split in 6 so 1, 2 and 3 columns all fit
     label_w = width * (0.30 if st.narrow_columns else 0.34)
     widths = [label_w] + [(width - label_w) / sub] * sub
     cells: list[_Cell] = []
     row_ids: list[str | None] = []
-    for n, g in enumerate(templates.disclosure_groups(content.format)):
+    for caption, g in groups:
+        if caption:
+            cells.append(_Cell(len(row_ids), 0, caption, colspan=1 + sub, role="caption",
+                               align="center" if st.caption_centered else "left"))
+            row_ids.append(None)
         r = len(row_ids)
-        cells.append(_Cell(r, 0, _group(content, f"item:{n}", g.item), colspan=1 + sub, role="caption",
-                           align="center" if st.caption_centered else "left"))
-        row_ids.append(None)
-        r += 1
         span = sub // len(g.columns)
         cells.append(_Cell(r, 0, _group(content, "item_label", "信息内容"), role="header"))
         for i, (col, official) in enumerate(g.columns.items()):
@@ -658,25 +672,34 @@ def typeset(content: ReportContent, style: Style) -> Typeset:
 
     prose(content.intro)
     for sec in content.sections:
-        w.need(st.line_pitch * 3)
+        table_for = {"二": "active_disclosure", "三": "applications", "四": "review_litigation"}.get(sec.number)
+        # a heading keeps with the start of its table or two lines of its prose
+        w.need(st.line_pitch + (st.table_size * 8 if table_for else st.line_pitch * 2))
         after_table_text()
         w.paragraph(f"{sec.number}、{sec.title}", HEI, size, label="heading", justify=False)
-        table_for = {"二": "active_disclosure", "三": "applications", "四": "review_litigation"}.get(sec.number)
         if table_for:
             tsize = st.table_size
             width = _table_width(w, st, table_for)
             if table_for == "active_disclosure":
-                table = _disclosure_table(content, st, width)
+                parts = _disclosure_tables(content, st, width)
+                if not st.ruled_disclosure:
+                    w.traits.add("unruled_disclosure")
+                if st.disclosure_blocks and st.ruled_disclosure:   # unruled, the two look alike
+                    w.traits.add("disclosure_blocks")
             elif table_for == "applications":
-                table = _applications_table(content, st, width, tsize)
+                parts = [(None, _applications_table(content, st, width, tsize))]
             else:
-                table = _review_table(content, st, width)
+                parts = [(None, _review_table(content, st, width))]
                 w.traits.add("three_level_header")
             w.y += 4
-            _place_table(w, table, body, tsize, cells,
-                         st.break_applications_at if table_for == "applications" else None)
-            if table_for == "active_disclosure" and not table.ruled:
-                w.traits.add("unruled_disclosure")
+            for caption, table in parts:
+                if caption:                  # kept with the header and first row of its table
+                    w.need(tsize * 1.8 + 3 * (tsize * 1.3 + 5))
+                    w.show(w.page, (PAGE_W - width) / 2, w.y + tsize * 0.3, caption, body, tsize,
+                           label="table_cell")
+                    w.y += tsize * 1.8
+                _place_table(w, table, body, tsize, cells,
+                             st.break_applications_at if table_for == "applications" else None)
             note = content.notes.get(table_for)
             if note:
                 w.paragraph(note, body, tsize, label="other", indent_chars=0)
