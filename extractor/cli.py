@@ -111,7 +111,6 @@ def serve(
 
     from .service import Limits, serve as run
 
-    _load_model(model)   # a bad --model is a usage error here, not a crash in every worker
     run(Limits(max_upload_mb=max_upload_mb, max_pages=max_pages, timeout=timeout,
                workers=workers or os.cpu_count() or 1, queue=queue), host, port, model)
 

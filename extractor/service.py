@@ -56,6 +56,10 @@ def _serve_jobs(conn, model_dir: str | None) -> None:
     """A worker's life: load the model, say "ready", then answer one job at a time until the
     server closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the server, which closes our pipe
+    from threadpoolctl import threadpool_limits
+    # Parallelism comes from the worker processes. The model's OpenMP threads on top of them
+    # oversubscribe the cores, and spinning OpenMP threads made one report take seconds, not 0.3 s.
+    threadpool_limits(1)
     from .classify import load_model
     from .pipeline import extract
     try:
@@ -145,7 +149,11 @@ class ExtractionPool:
     def __init__(self, limits: Limits, model_dir: str | Path | None = None):
         self.limits = limits
         self._model_dir = None if model_dir is None else str(model_dir)
-        self._ctx = multiprocessing.get_context("spawn")   # never fork a process that runs threads
+        # Workers fork from a forkserver that has imported the pipeline once, so replacing a killed
+        # worker costs a model load, not seconds of imports; the server itself, which runs
+        # threads, is never forked.
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["extractor.pipeline", "skops.io"])
         # blocking pipe reads run here: one per running job, one per worker starting up
         self._threads = ThreadPoolExecutor(2 * limits.workers + 1, thread_name_prefix="nianbao-pipe")
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
@@ -208,7 +216,7 @@ class ExtractionPool:
 
     def status(self) -> dict:
         return {"workers": len(self._workers), "idle": self._idle.qsize(), "running": self._running,
-                "waiting": self._admitted - self._running,
+                "queued": self._admitted - self._running,   # reading its upload or waiting for a worker
                 "capacity": self.limits.workers + self.limits.queue}
 
     def _new_worker(self) -> _Worker:

@@ -1,0 +1,275 @@
+"""The HTTP service end to end: ``nianbao serve`` runs in a subprocess on a free loopback port and
+gets real requests over real sockets.
+
+One server serves every test: two workers, room for 20 requests, and limits small enough to hit
+with the fixture report (2 MB, 600 pages, 3 s per extraction).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pymupdf
+import pytest
+
+from extractor.pipeline import InputError, extract
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REPORT = FIXTURES / "seed-002-lianzhou-2023.pdf"
+WORKERS, QUEUE = 2, 18
+TIMEOUT = 3.0
+MAX_PAGES = 600    # the long report has this many: no plausible speed-up reads it within TIMEOUT
+
+
+class Server:
+    def __init__(self, log: Path, *options: str):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "extractor.cli", "serve", "--host", "127.0.0.1",
+             "--port", str(self.port), *options],
+            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+    def wait_ready(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"server did not start:\n{self.log.read_text(errors='replace')}")
+
+    def health(self) -> dict:
+        return httpx.get(f"{self.url}/healthz", timeout=10).json()
+
+    def post_pdf(self, data: bytes, **params) -> httpx.Response:
+        return httpx.post(f"{self.url}/v1/extract", params=params, content=data,
+                          headers={"content-type": "application/pdf"}, timeout=60)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory):
+    server = Server(tmp_path_factory.mktemp("serve") / "serve.log",
+                    "--workers", str(WORKERS), "--queue", str(QUEUE), "--timeout", str(TIMEOUT),
+                    "--max-upload-mb", "2", "--max-pages", str(MAX_PAGES))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def report() -> bytes:
+    return REPORT.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def expected(launched, report) -> dict:
+    """The record the pipeline makes in-process, with blocks, as JSON carries it. Made while the
+    server starts."""
+    return json.loads(json.dumps(extract(report, REPORT.name, with_blocks=True), ensure_ascii=False))
+
+
+@pytest.fixture(scope="module")
+def server(launched, expected) -> Server:
+    launched.wait_ready(120)
+    return launched
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        yield client
+
+
+def repeated(report: bytes, pages: int) -> bytes:
+    """A real, longer report: the fixture's pages over and over."""
+    src = pymupdf.open(stream=report)
+    out = pymupdf.open()
+    while out.page_count < pages:
+        out.insert_pdf(src, to_page=min(src.page_count, pages - out.page_count) - 1)
+    return out.tobytes()
+
+
+def without_blocks(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "blocks"}
+
+
+# --- good reports -------------------------------------------------------------------------------
+
+def test_multipart_upload_returns_the_pipelines_record(client, report, expected):
+    r = client.post("/v1/extract", files={"file": (REPORT.name, report, "application/pdf")})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/json"
+    record = r.json()
+    assert record == without_blocks(expected)
+    assert record["schema"] == "nianbao/1"
+    assert record["source"]["file"] == "seed-002-lianzhou-2023.pdf"
+    assert record["source"]["pages"] == 5
+
+
+def test_raw_pdf_body_with_blocks(client, report, expected):
+    r = client.post("/v1/extract", params={"blocks": "true"}, content=report,
+                   headers={"content-type": "application/pdf"})
+    assert r.status_code == 200, r.text
+    record = r.json()
+    assert record == {**expected, "source": {**expected["source"], "file": None}}
+    assert len(record["blocks"]) > 0
+    assert set(record["blocks"][0]) == {"page", "bbox", "text", "label", "confidence"}
+    assert {b["label"] for b in record["blocks"]} <= {"heading", "table_cell", "prose", "other"}
+
+
+def test_twenty_concurrent_requests_all_get_the_same_record(client, report, expected):
+    def post(_):
+        return client.post("/v1/extract", files={"file": (REPORT.name, report, "application/pdf")})
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(post, range(20)))
+    assert [r.status_code for r in answers] == [200] * 20
+    assert all(r.json() == without_blocks(expected) for r in answers)
+
+
+def test_health_model_and_docs(client):
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok"
+    assert health["workers"] >= 1
+    model = client.get("/v1/model").json()
+    assert model["labels"] == ["heading", "table_cell", "prose", "other"]
+    assert model["card"]
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert set(paths["/v1/extract"]["post"]["requestBody"]["content"]) == {"multipart/form-data",
+                                                                          "application/pdf"}
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+def bad_inputs(report: bytes) -> dict[str, bytes]:
+    return {
+        "empty": b"",
+        "not a PDF": "这不是PDF文件".encode(),
+        "truncated": report[: len(report) // 2],
+        "encrypted": pymupdf.open(stream=report).tobytes(
+            encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner"),
+    }
+
+
+@pytest.mark.parametrize("case", ["empty", "not a PDF", "truncated", "encrypted"])
+def test_unreadable_input_is_422_with_the_reason(client, report, case):
+    data = bad_inputs(report)[case]
+    with pytest.raises(InputError) as reason:
+        extract(data)
+    r = client.post("/v1/extract", files={"file": ("bad.pdf", data, "application/pdf")})
+    assert (r.status_code, r.json()) == (422, {"detail": str(reason.value)})
+
+
+def test_reasons_name_the_problem(client, report):
+    details = {case: client.post("/v1/extract", content=data,
+                                headers={"content-type": "application/pdf"}).json()["detail"]
+               for case, data in bad_inputs(report).items()}
+    assert details["empty"] == "empty file"
+    assert details["not a PDF"] == "not a PDF"
+    assert details["truncated"].startswith("truncated or corrupt PDF")
+    assert details["encrypted"] == "encrypted (password required)"
+
+
+def test_multipart_without_a_file_field_is_422(client, report):
+    r = client.post("/v1/extract", files={"upload": ("r.pdf", report, "application/pdf")})
+    assert r.status_code == 422
+    assert "'file'" in r.json()["detail"]
+
+
+def test_other_media_types_are_415(client, report):
+    r = client.post("/v1/extract", content=b"a=1", headers={"content-type": "application/json"})
+    assert r.status_code == 415
+
+
+# --- limits -------------------------------------------------------------------------------------
+
+def test_oversized_upload_is_413_with_the_limit(client):
+    big = b"%PDF-1.7\n" + bytes(3 * 1024 * 1024)
+    r = client.post("/v1/extract", files={"file": ("big.pdf", big, "application/pdf")})
+    assert r.status_code == 413
+    assert r.json()["detail"] == "upload larger than the 2 MB limit (--max-upload-mb, NIANBAO_MAX_UPLOAD_MB)"
+
+
+def test_oversized_stream_without_length_is_413(client):
+    def body():   # chunked: the server learns the size only by counting
+        for _ in range(48):
+            yield bytes(64 * 1024)
+
+    r = client.post("/v1/extract", content=body(), headers={"content-type": "application/pdf"})
+    assert r.status_code == 413
+    assert "2 MB limit" in r.json()["detail"]
+
+
+def test_too_many_pages_is_413_with_the_limit(client, report):
+    r = client.post("/v1/extract", files={"file": ("long.pdf", repeated(report, MAX_PAGES + 1),
+                                                   "application/pdf")})
+    assert r.status_code == 413
+    assert r.json()["detail"] == (f"the PDF has {MAX_PAGES + 1} pages; this server reads at most "
+                                  f"{MAX_PAGES} (--max-pages, NIANBAO_MAX_PAGES)")
+
+
+def wait_until(server: Server, condition) -> dict:
+    while not condition(health := server.health()):
+        time.sleep(0.02)
+    return health
+
+
+def test_health_answers_during_a_long_extraction_which_then_times_out(server, report):
+    long_report = repeated(report, MAX_PAGES)
+    answer = {}
+    request = threading.Thread(target=lambda: answer.update(r=server.post_pdf(long_report)))
+    request.start()
+    seen = server.health()
+    while request.is_alive() and seen["running"] == 0:
+        seen = server.health()
+    request.join()
+    assert seen["running"] == 1, "healthz never answered while the extraction ran"
+    assert answer["r"].status_code == 504
+    assert answer["r"].json()["detail"] == f"extraction took longer than the {TIMEOUT:g} s limit"
+
+    # the stuck worker was killed and replaced: both workers read reports again
+    wait_until(server, lambda h: h["idle"] == WORKERS)
+    r = server.post_pdf(report)
+    assert r.status_code == 200, r.text
+
+
+def test_beyond_capacity_is_503_and_the_server_recovers(server, report):
+    # clients that send headers and then dawdle over the body hold every admission slot
+    dawdlers = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(WORKERS + QUEUE)]
+    try:
+        for dawdler in dawdlers:
+            dawdler.sendall(b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\n"
+                            b"Content-Length: 100000\r\n\r\n%PDF-1.7\n")
+        wait_until(server, lambda h: h["queued"] == WORKERS + QUEUE)
+        r = server.post_pdf(report)
+        assert r.status_code == 503
+        assert r.headers["retry-after"] == "2"
+        assert r.json()["detail"] == f"server busy: 0 extractions running and {WORKERS + QUEUE} requests waiting; retry later"
+    finally:
+        for dawdler in dawdlers:
+            dawdler.close()
+    wait_until(server, lambda h: h["queued"] == 0)
+    assert server.post_pdf(report).status_code == 200
