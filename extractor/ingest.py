@@ -4,7 +4,9 @@ Characters come from PyMuPDF's ``rawdict`` and are rebuilt into lines by geometr
 sharing a baseline form a line, sorted by x. The content-stream order is not trusted, because
 Word places whole runs, WPS places one character at a time, and real reports draw table parts
 after later prose. Each line is cut into ``Block``s at vertical rulings and at wide gaps, so
-numbers in adjacent cells never glue together.
+numbers in adjacent cells never glue together. A page's blocks come line by line, top to bottom
+and left to right; blocks of vertical text (labels turned 90° in tall cells) follow them. Text
+at other angles (watermarks, stamps) is left out.
 
 Ruling lines come from the page's vector drawings: stroked axis-parallel lines, thin filled
 rectangles, and the edges of rectangles (tables drawn as cell rectangles), merged where collinear.
@@ -131,9 +133,9 @@ def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
             raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(warnings)}")
         problems.append(f"page {number + 1}: MuPDF: {_first_line(warnings)}")
 
-    chars = page_chars(raw)
+    chars, vertical = page_chars(raw)
     rulings = page_rulings(drawings, page.rect.width, page.rect.height)
-    reason = garbage_reason(chars)
+    reason = garbage_reason(chars + [ch for run in vertical for ch in run])
     if reason is None and not chars and (has_images or _curve_count(drawings) >= OUTLINE_CURVES):
         reason = "no text layer (scanned image or text drawn as outlines)"
     if reason:
@@ -141,7 +143,9 @@ def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
         return Page(number, page.rect.width, page.rect.height, [], rulings, "none"), problems
     problems += _unreadable_note(chars, number)
     verticals = sorted((r for r in rulings if not r.horizontal), key=lambda r: r.x0)
+    horizontals = [r for r in rulings if r.horizontal]
     blocks = [block for line in _lines(chars) for block in _blocks(line, verticals, number)]
+    blocks += [block for run in vertical for block in _vertical_blocks(run, horizontals, number)]
     return Page(number, page.rect.width, page.rect.height, blocks, rulings), problems
 
 
@@ -188,21 +192,31 @@ def font_name(name: str) -> str:
         return name
 
 
-def page_chars(raw: dict) -> list[Char]:
-    """The horizontal characters of a ``rawdict``; rotated text (watermarks, stamps) is left out."""
-    chars = []
+def page_chars(raw: dict) -> tuple[list[Char], list[list[Char]]]:
+    """The horizontal characters of a ``rawdict``, and its runs of vertical text (a label turned
+    90° in a tall table cell), each in reading order. Text at other angles (watermarks, stamps)
+    is left out."""
+    chars, vertical = [], []
     for block in raw["blocks"]:
         for line in block.get("lines", ()):
             dx, dy = line["dir"]
-            if dx < 0.99 or abs(dy) > 0.01:
-                continue
-            for span in line["spans"]:
-                font, size = font_name(span["font"]), span["size"]
-                bold = is_bold(font, span["flags"])
-                for ch in span["chars"]:
-                    x0, y0, x1, y1 = ch["bbox"]
-                    c = UNIFIED.get(ch["c"], ch["c"])
-                    chars.append(Char(c, x0, y0, x1, y1, (x0 + x1) / 2, ch["origin"][1], size, font, bold))
+            if dx > 0.99 and abs(dy) < 0.01:
+                chars += _line_chars(line)
+            elif abs(dx) < 0.01 and abs(dy) > 0.99:
+                run = sorted(_line_chars(line), key=lambda ch: ch.y0, reverse=dy < 0)
+                vertical.append(run)
+    return chars, vertical
+
+
+def _line_chars(line: dict) -> list[Char]:
+    chars = []
+    for span in line["spans"]:
+        font, size = font_name(span["font"]), span["size"]
+        bold = is_bold(font, span["flags"])
+        for ch in span["chars"]:
+            x0, y0, x1, y1 = ch["bbox"]
+            c = UNIFIED.get(ch["c"], ch["c"])
+            chars.append(Char(c, x0, y0, x1, y1, (x0 + x1) / 2, ch["origin"][1], size, font, bold))
     return chars
 
 
@@ -299,13 +313,33 @@ def _block(ink: list[Char], before: list[Char | None], page: int) -> Block:
     fonts = {ch.font for ch in ink}
     return Block(
         page=page,
-        bbox=(ink[0].x0, min(ch.y0 for ch in ink), max(ch.x1 for ch in ink), max(ch.y1 for ch in ink)),
+        bbox=(min(ch.x0 for ch in ink), min(ch.y0 for ch in ink), max(ch.x1 for ch in ink), max(ch.y1 for ch in ink)),
         text="".join(text),
         size=sorted(ch.size for ch in ink)[len(ink) // 2],
         bold=2 * sum(ch.bold for ch in ink) > len(ink),
         font=fonts.pop() if len(fonts) == 1 else Counter(ch.font for ch in ink).most_common(1)[0][0],
         char_boxes=tuple(boxes),
     )
+
+
+def _vertical_blocks(run: list[Char], horizontals: list[Ruling], page: int) -> list[Block]:
+    """A run of vertical text (MuPDF's line, in reading order) cut at horizontal rulings and
+    wide gaps; its spaces dropped, as vertical text is Han."""
+    ink = [ch for ch in run if not ch.c.isspace()]
+    if not ink:
+        return []
+    cx = statistics.fmean(ch.cx for ch in ink)
+    cuts = [r.y0 for r in horizontals if r.x0 - MERGE_TOLERANCE <= cx <= r.x1 + MERGE_TOLERANCE]
+    groups = [[ink[0]]]
+    for a, b in zip(ink, ink[1:]):
+        a_mid, b_mid = (a.y0 + a.y1) / 2, (b.y0 + b.y1) / 2
+        ruled = any(min(a_mid, b_mid) < y < max(a_mid, b_mid) for y in cuts)
+        gap = max(b.y0 - a.y1, a.y0 - b.y1)
+        if ruled or gap > BLOCK_GAP_EM * (a.size + b.size) / 2:
+            groups.append([b])
+        else:
+            groups[-1].append(b)
+    return [_block(group, [None] * len(group), page) for group in groups]
 
 
 def _box(ch: Char) -> tuple[float, float, float, float]:

@@ -160,6 +160,23 @@ def test_unruled_row_splits_at_wide_gaps(tmp_path):
     assert page.rulings == []
 
 
+def test_vertical_labels_are_blocks_and_watermarks_are_not(tmp_path):
+    def draw(page):
+        page.draw_rect((80, 100, 120, 300), color=(0, 0, 0), width=0.5)
+        page.draw_line((80, 200), (120, 200), width=0.5)
+        word_run(page, 130, 110, "正文")
+        # top to bottom, two cells' labels 2 pt apart across the ruling at y=200
+        page.insert_text((96, 139), "本年度办理", fontname="china-ss", fontsize=SIZE, rotate=270)
+        page.insert_text((96, 201), "结果", fontname="china-ss", fontsize=SIZE, rotate=270)
+        page.insert_text((110, 290), "不予公开", fontname="china-ss", fontsize=SIZE, rotate=90)   # bottom to top
+        page.insert_text((300, 500), "内部资料", fontname="china-ss", fontsize=40,
+                         morph=(pymupdf.Point(300, 500), pymupdf.Matrix(45)))
+
+    blocks = ingest(make_pdf(tmp_path / "t.pdf", draw)).pages[0].blocks
+    assert [(b.text, len(b.char_boxes)) for b in blocks] == [("正文", 2), ("本年度办理", 5), ("结果", 2), ("不予公开", 4)]
+    assert blocks[1].bbox[1] == 139 and blocks[2].bbox[3] == 225
+
+
 def test_fake_bold_drawn_twice_reads_once_and_bold(tmp_path):
     def draw(page):
         for dx in (0, 0.3):
