@@ -104,7 +104,8 @@ def serve(
                                            help="PDFs with more pages get 413.")] = 200,
     timeout: Annotated[float, typer.Option(min=0, envvar="NIANBAO_TIMEOUT",
                                            help="Seconds one extraction may take; then 504 and the worker is replaced.")] = 60.0,
-    model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+    model: Annotated[Optional[Path], typer.Option(envvar="NIANBAO_MODEL",
+                                                  help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:
     """Serve the extractor over HTTP: POST /v1/extract, GET /healthz, GET /v1/model, docs at /docs."""
     import os
