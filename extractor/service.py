@@ -27,6 +27,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from . import __version__
 
@@ -329,6 +330,8 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
             with pool.admission():
                 data, name = await _read_pdf(request, limits.max_upload_bytes)
                 kind, payload = await pool.run((data, name, blocks, limits.max_pages))
+        except ClientDisconnect:   # gone mid-upload; 499 ("client closed request") is for the access log
+            return Response(status_code=499)
         except Busy as e:
             raise HTTPException(503, str(e), headers={"Retry-After": RETRY_AFTER})
         except TimedOut as e:
