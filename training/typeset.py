@@ -350,9 +350,7 @@ def _place_table(w: _Writer, table: _Table, font: _Font, size: float, out_cells:
     st = w.style
     pad, vpad, lh = st.cell_pad, 2.5, size * 1.3
     n_rows = len(table.row_ids)
-    xs = [w.left]
-    total_w = sum(table.widths)
-    xs[0] = (PAGE_W - total_w) / 2
+    xs = [(PAGE_W - sum(table.widths)) / 2]            # centred, wider than the text when need be
     for cw in table.widths:
         xs.append(xs[-1] + cw)
 
