@@ -32,10 +32,10 @@ def main(
 
 
 def _load_model(path: Path | None):
-    from .classify import load_model
+    from .classify import ModelError, load_model
     try:
         return load_model(path)
-    except (OSError, ValueError) as e:
+    except ModelError as e:
         raise typer.BadParameter(str(e), param_hint="--model") from None
 
 
