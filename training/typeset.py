@@ -377,7 +377,7 @@ def _place_table(w: _Writer, table: _Table, font: _Font, size: float, out_cells:
     repeats: list[tuple[int, float]] = []         # (page, y) where the header is printed again
     for r in range(n_rows):
         forced = break_before is not None and r > hdr and table.row_ids[r] == break_before \
-            and w.y > w.top + vtop[hdr] + 1
+            and w.page == first_page                # a table that already broke is left alone
         # caption and header rows keep with the row after them, as Word's "keep with next"
         keep = heights[r + 1] if r + 1 < n_rows and table.row_ids[r] is None and r >= hdr else 0.0
         if w.y + heights[r] + keep > w.bottom or forced:
