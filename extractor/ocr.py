@@ -1,0 +1,340 @@
+"""Stage 1 for pages without a usable text layer: the page image read into the same ``Page`` of
+blocks and rulings that ingest makes from a text layer, so classify and reconstruct run unchanged.
+
+A page is rendered at ``DPI``, its red seal dropped and its lighting flattened (``raster.py``);
+it is turned so that its text lines run across (row profiles), levelled (skew up to ±6°), and
+turned over when the recogniser reads it better upside down. Ruling lines are found by
+morphology and become ``Ruling``s in points; the grids they make (``grid.page_grids``) give each
+cell's box, and the text in a cell is cut into lines by its row profile and recognised line by
+line. Text outside ruled tables is cut into lines and blocks the same way over the rest of the
+page (row profile, then gaps wider than ingest's block gap). No full-page text detector runs: on
+these single-column, ruled pages the profiles find the same lines in milliseconds.
+
+Recognition is PP-OCRv4's Chinese recogniser from the ``rapidocr-onnxruntime`` wheel (the model
+ships inside it; nothing is downloaded), run in width-sorted batches without RapidOCR's padding of
+every line to 320 pixels, which is what makes a page of short numbers cheap. A block's
+``confidence`` is its least sure character's probability: one doubtful digit makes the whole
+number doubtful.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pymupdf
+
+from . import raster
+from .data import Block, Page, Ruling
+from .grid import page_grids
+
+DPI = 200
+THREADS = 1                  # one core per page: the service and batch run pages in parallel
+REC_HEIGHT = 48              # the recogniser's input height
+REC_MIN_WIDTH = 320          # lines are padded with grey to at least this, as the model was trained
+BATCH_COLUMNS = 2000         # the recogniser slows down per column in larger batches
+STITCH_RATIO = 2.5           # pieces narrower than this many heights are read stitched into a line …
+STITCH = 24                  # … this many at a time: a lone "0" in white space reads as "o" or nothing
+FLIP_SAMPLES = 8
+UNREAD = "?"                 # a cell's ink that reads as nothing: never a silent blank
+
+
+@dataclass(slots=True)
+class Reading:
+    text: str
+    confidences: list[float]      # one per character
+    centres: list[float]          # each character's centre, as a share of the crop's width
+
+    @property
+    def confidence(self) -> float:
+        return min(self.confidences, default=0.0)
+
+
+@dataclass(slots=True)
+class _Line:
+    image: np.ndarray                       # REC_HEIGHT high
+    parts: list[tuple[int, int, int]]       # (crop index, x0, x1) along the line
+
+
+class Recogniser:
+    """PP-OCRv4 text-line recognition (CTC) and the 0°/180° line classifier, from the wheel."""
+
+    def __init__(self, threads: int = THREADS):
+        import rapidocr_onnxruntime
+        from rapidocr_onnxruntime.ch_ppocr_cls import TextClassifier
+        from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
+
+        models = Path(rapidocr_onnxruntime.__file__).parent / "models"
+        rec_model, cls_model = models / "ch_PP-OCRv4_rec_infer.onnx", models / "ch_ppocr_mobile_v2.0_cls_infer.onnx"
+        for model in (rec_model, cls_model):
+            if not model.is_file():
+                raise RuntimeError(f"an OCR model is missing from the rapidocr-onnxruntime wheel: {model}")
+        common = {"use_cuda": False, "use_dml": False, "intra_op_num_threads": threads, "inter_op_num_threads": 1}
+        rec = TextRecognizer({**common, "model_path": str(rec_model), "rec_batch_num": 1,
+                              "rec_img_shape": [3, REC_HEIGHT, REC_MIN_WIDTH]})
+        self.session = rec.session
+        self.characters = rec.postprocess_op.character      # 0 is the CTC blank
+        # a fullwidth digit or letter is the same character to a reader: its probability counts
+        # for the ASCII one (beside Han text the model hesitates between the two forms)
+        index = {c: i for i, c in enumerate(self.characters)}
+        pairs = [(i, index[chr(ord(c) - 0xFEE0)]) for i, c in enumerate(self.characters)
+                 if ("０" <= c <= "９" or "Ａ" <= c <= "Ｚ" or "ａ" <= c <= "ｚ") and chr(ord(c) - 0xFEE0) in index]
+        self._wide = np.array([w for w, _ in pairs], dtype=np.int64)
+        self._narrow = np.array([n for _, n in pairs], dtype=np.int64)
+        self.classifier = TextClassifier({**common, "model_path": str(cls_model), "cls_image_shape": [3, 48, 192],
+                                          "cls_batch_num": FLIP_SAMPLES, "cls_thresh": 0.9,
+                                          "label_list": ["0", "180"]})
+
+    def upside_down(self, crops: list[np.ndarray]) -> float:
+        """The share of the lines (weighted by the classifier's certainty) that read upside down."""
+        _, results, _ = self.classifier([np.dstack([c] * 3) for c in crops])
+        votes = [score if label == "180" else -score for label, score in results]
+        return float(np.mean(votes)) if votes else 0.0
+
+    def read(self, crops: list[np.ndarray]) -> list[Reading]:
+        """Grey crops (one line of text each, paper around it) → what they say."""
+        lines = self._lines(crops)
+        out = [Reading("", [], []) for _ in crops]
+        lines.sort(key=lambda line: line.image.shape[1])
+        batch: list[_Line] = []
+        for line in lines + [None]:
+            width = max(REC_MIN_WIDTH, line.image.shape[1]) if line is not None else 0
+            if batch and (line is None or width * (len(batch) + 1) > BATCH_COLUMNS):
+                self._run(batch, out)
+                batch = []
+            if line is not None:
+                batch.append(line)
+        return out
+
+    def _lines(self, crops: list[np.ndarray]) -> list[_Line]:
+        scaled = [cv2.resize(c, (max(1, round(c.shape[1] * REC_HEIGHT / c.shape[0])), REC_HEIGHT),
+                             interpolation=cv2.INTER_AREA if c.shape[0] > REC_HEIGHT else cv2.INTER_CUBIC)
+                  for c in crops]
+        short = [i for i, c in enumerate(scaled) if c.shape[1] < STITCH_RATIO * REC_HEIGHT]
+        lines = [_Line(c, [(i, 0, c.shape[1])]) for i, c in enumerate(scaled) if i not in set(short)]
+        for start in range(0, len(short), STITCH):
+            # the crops' own margins space the pieces like words: wider gaps read as full-width digits
+            images, parts, x = [], [], 0
+            for i in short[start:start + STITCH]:
+                w = scaled[i].shape[1]
+                images.append(scaled[i])
+                parts.append((i, x, x + w))
+                x += w
+            lines.append(_Line(np.concatenate(images, axis=1), parts))
+        return lines
+
+    def _run(self, batch: list[_Line], out: list[Reading]) -> None:
+        width = max(REC_MIN_WIDTH, max(line.image.shape[1] for line in batch))
+        x = np.zeros((len(batch), 3, REC_HEIGHT, width), np.float32)   # 0 is mid grey: the padding trained on
+        for j, line in enumerate(batch):
+            x[j, :, :, :line.image.shape[1]] = (line.image.astype(np.float32) / 127.5 - 1.0)[None]
+        probs = self.session(x)[0]
+        frame = width / probs.shape[1]                                   # pixels per output frame
+        for j, line in enumerate(batch):
+            used = min(probs.shape[1], math.ceil(line.image.shape[1] / frame) + 1)
+            for char, conf, centre in self._decode(probs[j, :used]):
+                x_px = centre * frame
+                for i, x0, x1 in line.parts:
+                    if x_px < x1 or i == line.parts[-1][0]:
+                        reading = out[i]
+                        reading.text += char
+                        reading.confidences.append(conf)
+                        reading.centres.append(min(max((x_px - x0) / max(x1 - x0, 1), 0.0), 1.0))
+                        break
+
+    def _decode(self, probs: np.ndarray) -> list[tuple[str, float, float]]:
+        """Greedy CTC: (character, its probability, its centre in frames) for each one read."""
+        probs = probs.copy()
+        np.add.at(probs, (slice(None), self._narrow), probs[:, self._wide])
+        probs[:, self._wide] = 0
+        best = probs.argmax(axis=1)
+        p = probs.max(axis=1)
+        chars = []
+        t, frames = 0, len(best)
+        while t < frames:
+            end = t
+            while end + 1 < frames and best[end + 1] == best[t]:
+                end += 1
+            if best[t] != 0:
+                chars.append((self.characters[best[t]], float(p[t:end + 1].max()), (t + end + 1) / 2))
+            t = end + 1
+        return chars
+
+
+_recogniser: Recogniser | None = None
+
+
+def recogniser() -> Recogniser:
+    global _recogniser
+    if _recogniser is None:
+        _recogniser = Recogniser()
+    return _recogniser
+
+
+# --- the page image --------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Scan:
+    """What reading the image found and undid, besides the page itself."""
+    page: Page
+    rotation: int        # degrees clockwise the sheet had been turned: 0, 90, 180, 270
+    skew: float          # degrees counter-clockwise it had been skewed
+
+
+def ocr_page(page: pymupdf.Page, number: int) -> Page:
+    """A PDF page without a usable text layer, read from its image (``text_layer="ocr"``)."""
+    pix = page.get_pixmap(dpi=DPI, alpha=False)
+    rgb = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)
+    return read_image(rgb, DPI, number).page
+
+
+def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
+    """An RGB page image at ``dpi`` → the upright page's blocks and rulings, in points."""
+    flat = raster.flatten(raster.drop_red(rgb))
+    ink = raster.ink_of(flat)
+    turns = raster.text_axis(ink)
+    if turns:
+        flat, ink = np.rot90(flat), np.rot90(ink)
+    skew = raster.skew_of(ink)
+    flat = raster.turn(flat, 0, skew)
+    layout = _layout(flat, dpi, number)
+    if _upside_down(layout):
+        turns += 2
+        flat = raster.turn(flat, 2, 0.0)
+        layout = _layout(flat, dpi, number)
+    page = Page(number, layout.width, layout.height, _blocks(layout, dpi, number), layout.rulings, "ocr")
+    # rot90 turned the image counter-clockwise to undo a clockwise turn of the sheet
+    return Scan(page, (turns % 4) * 90, round(skew, 2))
+
+
+@dataclass(slots=True)
+class _Piece:
+    box: raster.PxBox         # tight around the ink, in pixels
+    em: float                 # the height of a line of text around it, in pixels
+    in_cell: bool
+
+    def crop_box(self) -> raster.PxBox:
+        """Where the recogniser looks: at least a line high, with a margin of paper."""
+        x0, y0, x1, y1 = self.box
+        height = max(y1 - y0, self.em)
+        pad = max(2, round(0.15 * height))
+        top = round((y0 + y1 - height) / 2) - pad
+        return (x0 - pad, top, x1 + pad, top + round(height) + 2 * pad)
+
+
+@dataclass(slots=True)
+class _Layout:
+    clean: np.ndarray         # grey, rulings whitened: what the recogniser sees
+    ink: np.ndarray           # text ink only
+    width: float
+    height: float
+    rulings: list[Ruling]
+    pieces: list[_Piece]
+
+
+def _layout(flat: np.ndarray, dpi: int, number: int) -> _Layout:
+    ink = raster.ink_of(flat)
+    lines = raster.ruling_lines(ink, dpi)
+    s = raster.pt(dpi)
+    rulings = ([Ruling(a / s, y / s, b / s, y / s) for y, a, b in lines.horizontal]
+               + [Ruling(x / s, a / s, x / s, b / s) for x, a, b in lines.vertical])
+    h, w = flat.shape
+    width, height = w / s, h / s
+    grids = page_grids(Page(number, width, height, [], rulings), [])
+    text = raster.without_specks(np.where(lines.mask > 0, 0, ink).astype(np.uint8), dpi)
+    clean = np.where(lines.mask > 0, 255, flat).astype(np.uint8)
+
+    inset = 0.5 * s
+    cells = [(int(c.bbox[0] * s + inset), int(c.bbox[1] * s + inset),
+              int(math.ceil(c.bbox[2] * s - inset)), int(math.ceil(c.bbox[3] * s - inset)))
+             for g in grids for c in g.cells]
+    cells = [b for b in cells if b[2] > b[0] and b[3] > b[1]]
+    pieces = []
+    cell_em = raster.typical_height(text, cells)
+    for x0, y0, x1, y1 in cells:
+        region = text[y0:y1, x0:x1]
+        for band in raster.text_bands(region, cell_em):
+            for a, b, c, d in raster.band_segments(region, band, split=False):
+                pieces.append(_Piece((x0 + a, y0 + b, x0 + c, y0 + d), cell_em, True))
+    rest = text.copy()
+    for g in grids:
+        gx0, gy0, gx1, gy1 = g.bbox
+        rest[max(int(gy0 * s) - 2, 0):int(gy1 * s) + 3, max(int(gx0 * s) - 2, 0):int(gx1 * s) + 3] = 0
+    em = raster.typical_height(rest, [(0, 0, w, h)])
+    for band in raster.text_bands(rest, em):
+        for box in raster.band_segments(rest, band, split=True):
+            pieces.append(_Piece(box, em, False))
+    return _Layout(clean, text, width, height, rulings, pieces)
+
+
+def _crop(layout: _Layout, piece: _Piece) -> np.ndarray:
+    """The piece's ink on paper: only its own rows, so a neighbouring line cannot creep in."""
+    cx0, cy0, cx1, cy1 = piece.crop_box()
+    x0, y0, x1, y1 = piece.box
+    crop = np.full((cy1 - cy0, cx1 - cx0), 255, np.uint8)
+    crop[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = layout.clean[y0:y1, x0:x1]
+    return crop
+
+
+def _upside_down(layout: _Layout) -> bool:
+    """Ask the line classifier about the widest lines: is the page upside down?"""
+    sample = sorted(layout.pieces, key=lambda p: p.box[0] - p.box[2])[:FLIP_SAMPLES]
+    return bool(sample) and recogniser().upside_down([_crop(layout, p) for p in sample]) > 0
+
+
+def _blocks(layout: _Layout, dpi: int, number: int) -> list[Block]:
+    s = raster.pt(dpi)
+    pieces = layout.pieces
+    readings = recogniser().read([_crop(layout, p) for p in pieces])
+    strokes = [raster.stroke_width(layout.ink, p.box) / max(p.em, 1.0) for p in pieces]
+    body_stroke = float(np.median(strokes)) if strokes else 0.0
+    blocks = []
+    for piece, reading, stroke in zip(pieces, readings, strokes):
+        x0, y0, x1, y1 = piece.box
+        reading = _stripped(reading)
+        if not reading.text:
+            if not piece.in_cell:
+                continue    # a mark outside the tables: nothing to lose
+            reading = Reading(UNREAD, [0.0], [0.5])
+        text = reading.text
+        height = (y1 - y0) / s
+        han = any("\u4e00" <= c <= "\u9fff" for c in text)
+        blocks.append(Block(
+            page=number,
+            bbox=(x0 / s, y0 / s, x1 / s, y1 / s),
+            text=text,
+            size=round(height / (0.88 if han else 0.72), 1),
+            bold=stroke > 1.3 * body_stroke,
+            font="OCR",
+            char_boxes=_char_boxes(reading, piece, s),
+            confidence=reading.confidence,
+        ))
+    blocks.sort(key=lambda b: (round(b.bbox[1]), b.bbox[0]))
+    return blocks
+
+
+def _stripped(reading: Reading) -> Reading:
+    """Without the spaces the recogniser puts before or after a line (and their doubt)."""
+    keep = [i for i, c in enumerate(reading.text)]
+    while keep and reading.text[keep[0]].isspace():
+        keep.pop(0)
+    while keep and reading.text[keep[-1]].isspace():
+        keep.pop()
+    return Reading("".join(reading.text[i] for i in keep), [reading.confidences[i] for i in keep],
+                   [reading.centres[i] for i in keep])
+
+
+def _char_boxes(reading: Reading, piece: _Piece, s: float) -> tuple:
+    """Each character's box, from where the recogniser saw it along the line."""
+    cx0, _, cx1, _ = piece.crop_box()
+    x0, y0, x1, y1 = piece.box
+    height = y1 - y0
+    out = []
+    for c, centre in zip(reading.text, reading.centres):
+        half = (0.5 if "\u4e00" <= c <= "\u9fff" or ord(c) > 0xFF00 else 0.28) * max(height, piece.em)
+        cx = cx0 + centre * (cx1 - cx0)
+        out.append((max(cx - half, x0) / s, y0 / s, min(cx + half, x1) / s, y1 / s))
+    return tuple(out)

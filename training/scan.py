@@ -1,0 +1,177 @@
+"""Scanned variants of generated reports: each page printed, stamped, scanned and wrapped as an
+image-only PDF, the way a signed report comes back from the scanner.
+
+Per page, drawn deterministically from a seed: the scan resolution (150–300 dpi), a turn of the
+whole sheet (0/90/180/270° clockwise, as a sheet fed sideways or upside down), a skew (±5°,
+positive = counter-clockwise), sensor noise, blur, uneven lighting and JPEG compression. The page
+holding the most numbers gets a red seal (a ring, a star and the issuer's name around the rim)
+placed over some of its numbers, as a seal lands over the signature and the last table.
+
+The truth is the source report's truth (cell boxes are those of the upright, unskewed page) with
+``scan``: the transforms applied to each page, so a test knows what the extractor has to undo.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pymupdf
+
+SEAL_RED = np.array([0.86, 0.12, 0.14])     # RGB of stamp-pad ink
+
+
+@dataclass(frozen=True)
+class ScanStyle:
+    """What happened to one page between the printer and the PDF."""
+    dpi: int
+    rotation: int          # degrees clockwise the sheet was turned: 0, 90, 180, 270
+    skew: float            # degrees, positive = counter-clockwise
+    noise: float           # standard deviation of the sensor noise, in 8-bit grey levels
+    blur: float            # Gaussian sigma in pixels, 0 = none
+    lighting: float        # how much darker the darkest corner is than the brightest, 0–1
+    jpeg: int              # JPEG quality
+    seal: tuple[float, float, float] | None = None   # centre x, y and radius in points, upright page
+
+
+def scan_style(rng: random.Random, **overrides) -> ScanStyle:
+    style = ScanStyle(
+        dpi=rng.choice((150, 200, 200, 300)),
+        rotation=rng.choice((0, 0, 90, 180, 270)),
+        skew=round(rng.uniform(-5.0, 5.0), 2),
+        noise=round(rng.uniform(0.0, 10.0), 1),
+        blur=round(rng.choice((0.0, rng.uniform(0.3, 1.0))), 2),
+        lighting=round(rng.uniform(0.0, 0.3), 2),
+        jpeg=rng.randint(45, 90),
+    )
+    return ScanStyle(**{**asdict(style), **overrides})
+
+
+def scan_report(pdf: bytes, truth: dict, seed: int, **overrides) -> tuple[bytes, dict]:
+    """The scanned PDF of a report and its truth with the transforms of every page under ``scan``.
+
+    ``overrides`` fix ScanStyle fields on every page (e.g. ``rotation=90``, ``dpi=200``)."""
+    rng = random.Random(seed)
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    seal_page = _seal_page(truth, doc.page_count)
+    out = pymupdf.open()
+    styles = []
+    for number, page in enumerate(doc):
+        style = scan_style(rng, **overrides)
+        if number == seal_page:
+            style = ScanStyle(**{**asdict(style), "seal": _seal_place(truth, number, rng)})
+        image = scan_image(page, style, truth["report"]["issuer"] or "", rng)
+        _add_image_page(out, image, style)
+        styles.append(asdict(style))
+    data = out.tobytes(garbage=3, deflate=True)
+    return data, {**truth, "scan": {"seed": seed, "pages": styles}}
+
+
+def scan_image(page: pymupdf.Page, style: ScanStyle, issuer: str, rng: random.Random) -> np.ndarray:
+    """One page as the scanner saw it: RGB uint8, turned and skewed."""
+    import cv2
+
+    pix = page.get_pixmap(dpi=style.dpi, alpha=False)
+    image = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3).astype(np.float32) / 255
+    if style.seal is not None:
+        image = _stamp(image, style, issuer)
+    h, w = image.shape[:2]
+    if style.lighting:
+        # light falls off linearly towards one corner
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        corner = rng.choice(((0, 0), (0, 1), (1, 0), (1, 1)))
+        d = (np.abs(xx / w - corner[0]) + np.abs(yy / h - corner[1])) / 2
+        image *= (1 - style.lighting * d)[..., None]
+    image = (image * 255).clip(0, 255).astype(np.uint8)
+    if style.skew:
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), style.skew, 1.0)
+        image = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+    if style.blur:
+        image = cv2.GaussianBlur(image, (0, 0), style.blur)
+    if style.noise:
+        noise = np.random.default_rng(rng.getrandbits(32)).normal(0, style.noise, image.shape[:2])
+        image = (image + noise[..., None]).clip(0, 255).astype(np.uint8)
+    # np.rot90 turns counter-clockwise; the sheet was turned clockwise
+    return np.ascontiguousarray(np.rot90(image, -style.rotation // 90))
+
+
+def _add_image_page(out: pymupdf.Document, image: np.ndarray, style: ScanStyle) -> None:
+    import cv2
+
+    h, w = image.shape[:2]
+    ok, jpeg = cv2.imencode(".jpg", image[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, style.jpeg])
+    assert ok
+    page = out.new_page(width=w * 72 / style.dpi, height=h * 72 / style.dpi)
+    page.insert_image(page.rect, stream=jpeg.tobytes())
+
+
+# --- the seal ---------------------------------------------------------------------------------------
+
+def _seal_page(truth: dict, pages: int) -> int:
+    counts = [0] * pages
+    for c in truth["cells"]:
+        if c["value"] is not None and c["page"] < pages:
+            counts[c["page"]] += 1
+    return max(range(pages), key=lambda p: counts[p])
+
+
+def _seal_place(truth: dict, page: int, rng: random.Random) -> tuple[float, float, float]:
+    """A seal centred near one of the page's numbers, so that its ring crosses others."""
+    numbers = [c for c in truth["cells"] if c["page"] == page and c["value"] is not None]
+    x0, y0, x1, y1 = rng.choice(numbers)["bbox"]
+    radius = rng.uniform(55, 75)     # a 42 mm official seal is ~60 pt in radius
+    return (round((x0 + x1) / 2 + rng.uniform(-20, 20), 1), round((y0 + y1) / 2 + rng.uniform(-20, 20), 1),
+            round(radius, 1))
+
+
+def _stamp(image: np.ndarray, style: ScanStyle, issuer: str) -> np.ndarray:
+    """Press the seal in with multiply blending: red on paper, black text stays black under it."""
+    ink = _seal_ink(style.seal, style.dpi, image.shape[1], image.shape[0], issuer)
+    return image * (1 - ink[..., None] * (1 - SEAL_RED))
+
+
+def _seal_ink(seal: tuple[float, float, float], dpi: int, w: int, h: int, issuer: str) -> np.ndarray:
+    """How much ink (0–1) the seal leaves at each pixel: drawn as vector art, then rasterised."""
+    cx, cy, r = seal
+    doc = pymupdf.open()
+    page = doc.new_page(width=w * 72 / dpi, height=h * 72 / dpi)
+    shape = page.new_shape()
+    shape.draw_circle((cx, cy), r - 2.5)
+    shape.finish(width=5, color=(0, 0, 0))
+    star = [(cx + (0.3 * r if i % 2 == 0 else 0.12 * r) * math.sin(i * math.pi / 5),
+             cy - (0.3 * r if i % 2 == 0 else 0.12 * r) * math.cos(i * math.pi / 5)) for i in range(10)]
+    shape.draw_polyline(star + [star[0]])
+    shape.finish(fill=(0, 0, 0), color=(0, 0, 0), width=0.5)
+    shape.commit()
+    text = (issuer or "人民政府办公室")[:16]
+    size = min(0.24 * r, 2 * math.pi * 0.72 * r * 0.6 / max(len(text), 1))
+    sweep = math.radians(240)
+    for i, ch in enumerate(text):
+        a = -sweep / 2 + sweep * (i + 0.5) / len(text)   # 0 = top of the ring, clockwise
+        px, py = cx + 0.72 * r * math.sin(a), cy - 0.72 * r * math.cos(a)
+        # the glyph stands upright on the rim, its foot towards the centre
+        origin = pymupdf.Point(px - size / 2 * math.cos(a), py - size / 2 * math.sin(a) + size * 0.4)
+        page.insert_text(origin, ch, fontsize=size, fontname="china-s",
+                         morph=(pymupdf.Point(px, py), pymupdf.Matrix(-math.degrees(a))))
+    pix = page.get_pixmap(dpi=dpi, alpha=False, colorspace=pymupdf.csGRAY)
+    grey = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w)[:h, :w]
+    ink = np.zeros((h, w), np.float32)
+    ink[:grey.shape[0], :grey.shape[1]] = 0.92 * (1 - grey.astype(np.float32) / 255)
+    return ink
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+def write_scanned(out: Path, name: str, seed: int, **overrides) -> dict:
+    """``{name}-scan.pdf`` and ``{name}-scan.truth.json`` from ``{name}.pdf`` and its truth in ``out``."""
+    from .generate import dump_truth
+
+    truth = json.loads((out / f"{name}.truth.json").read_text("utf-8"))
+    pdf, scanned = scan_report((out / f"{name}.pdf").read_bytes(), truth, seed, **overrides)
+    (out / f"{name}-scan.pdf").write_bytes(pdf)
+    (out / f"{name}-scan.truth.json").write_text(dump_truth(scanned), "utf-8")
+    return scanned
