@@ -375,6 +375,19 @@ def test_not_a_pdf_is_refused_with_a_reason(tmp_path, content, reason):
     assert str(error.value) == reason
 
 
+def test_pdf_without_pages_is_refused(tmp_path):
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[]/Count 0>>"]
+    pdf, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 3\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    pdf += b"trailer\n<</Size 3/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % xref
+    with pytest.raises(InputError, match="^no pages$"):
+        ingest(bytes(pdf))
+
+
 def test_png_renamed_pdf_is_refused(tmp_path):
     pixmap = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 8, 8), False)
     path = tmp_path / "scan.pdf"
