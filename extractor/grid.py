@@ -328,7 +328,7 @@ def _rescue(rows: list[list[GridCell]], extent: list[list[float]], others: list[
         bx0, by0, bx1, by1 = lb.block.bbox
         ym = (by0 + by1) / 2
         i = bisect.bisect_right(tops, ym) - 1
-        if i >= 0 and ym <= extent[i][1] and bx0 >= x0 - 2 and bx1 <= x1 + 2 and len(rows[i]) > 1:
+        if i >= 0 and ym <= extent[i][1] and bx0 >= x0 - 2 and bx1 <= x1 + 2:
             rows[i].append(GridCell(0, 0, 1, 1, lb.block.bbox, [Piece(lb.block.text, lb.block.bbox, lb)]))
 
 

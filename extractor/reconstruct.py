@@ -23,8 +23,8 @@ from functools import cache, lru_cache
 from .data import BBox, CellReading, LabelledBlock, Page
 from .grid import Grid, GridCell, page_grids
 from .templates import (
-    AMOUNT_CELLS, APPLICATION_COLUMNS, FORMATS, REVIEW_COLUMNS, REVIEW_GROUPS, application_column_labels,
-    application_labels, disclosure_groups, empty_tables, set_value, spec, template_cells, unit_key,
+    AMOUNT_CELLS, FORMATS, application_column_labels, application_labels, disclosure_groups, empty_tables,
+    set_value, spec, template_cells, unit_key,
 )
 
 SURE = 1.0
@@ -284,8 +284,8 @@ class _Reader:
                     self.columns = _columns(header, grid.ruled)
                     header = []
                 row_match = self.row_label(cells)
-                texts = {id(c) for c in cells if c.pieces}
-                if not numeric and (row_match is None or not grid.ruled and len(texts) < 2
+                filled = {id(c) for c in cells if c.pieces}
+                if not numeric and (row_match is None or not grid.ruled and len(filled) < 2
                                     and row_match.confidence < SURE):
                     # neither numbers, nor a header, nor a row's label: a footer, a fragment of
                     # a label cut by a page break, a line of prose that strayed into the table
