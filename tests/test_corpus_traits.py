@@ -199,7 +199,7 @@ def group_label_cut(doc, truth):
         for label in labels:
             if any(len(c) == len(label) for c in _chain(here, label) + _chain(there, label)):
                 continue                                  # printed whole: not this label
-            for k in range(2, len(label) - 1):
+            for k in range(1, len(label)):
                 # the head ends its line: the cell's text goes on over the page break
                 head = [c for c in _chain(here, label[:k]) if len(c) == k
                         and not any(abs(o[2] - c[-1][2]) < 1 and 0 < o[1] - c[-1][1] < 1.6 * o[3] for o in here)]
