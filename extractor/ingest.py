@@ -48,6 +48,7 @@ AXIS_TOLERANCE = 0.5      # how far (pt) a "horizontal" line may slope
 MERGE_TOLERANCE = 1.0     # collinear segments this close (pt) are one ruling
 MIN_RULING = 2.0          # shorter segments are marks, not rulings
 OUTLINE_CURVES = 200      # a page with no text but this many curve segments has its text drawn as outlines
+SCAN_TEXT = 40            # a page mostly covered by images with fewer chars than this is a scan
 
 
 class InputError(Exception):
@@ -63,10 +64,12 @@ class Document:
     problems: list[str]     # e.g. "page 3: text layer is garbage (unmapped glyphs), needs OCR"
 
 
-def ingest(source: str | Path | bytes, name: str | None = None) -> Document:
+def ingest(source: str | Path | bytes, name: str | None = None, ocr: bool = False) -> Document:
     """Read a PDF (a path or its bytes) into pages of blocks and rulings.
 
-    Raises ``InputError`` for anything that is not a readable PDF.
+    With ``ocr``, pages without a usable text layer are read from their image (``ocr.py``,
+    ``text_layer="ocr"``); without, they stay empty. Raises ``InputError`` for anything that is not
+    a readable PDF.
     """
     data, file = _load(source, name)
     pymupdf.TOOLS.mupdf_display_errors(False)
@@ -76,9 +79,12 @@ def ingest(source: str | Path | bytes, name: str | None = None) -> Document:
         problems = ["file is damaged; MuPDF repaired it"] if doc.is_repaired else []
         for number in range(doc.page_count):
             page, problem = _read_page(doc, number)
+            if ocr and page.text_layer == "none":
+                from . import ocr as image_text   # imported here: text-layer runs never load onnxruntime
+                page = image_text.ocr_page(doc.load_page(number), number)
             pages.append(page)
             problems += problem
-    layers = {page.text_layer for page in pages}
+    layers = {"none" if page.text_layer == "ocr" else page.text_layer for page in pages}
     text_layer = "full" if layers == {"text"} else "none" if layers == {"none"} else "partial"
     return Document(file, hashlib.sha256(data).hexdigest(), pages, text_layer, problems)
 
@@ -134,19 +140,30 @@ def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
         problems.append(f"page {number + 1}: MuPDF: {_first_line(warnings)}")
 
     chars, vertical = page_chars(raw)
-    rulings = page_rulings(drawings, page.rect.width, page.rect.height)
-    reason = garbage_reason(chars + [ch for run in vertical for ch in run])
-    if reason is None and not chars and (has_images or _curve_count(drawings) >= OUTLINE_CURVES):
-        reason = "no text layer (scanned image or text drawn as outlines)"
+    width, height = page.rect.width, page.rect.height
+    rulings = page_rulings(drawings, width, height)
+    reason = (garbage_reason(chars + [ch for run in vertical for ch in run])
+              or _missing_text_reason(page, chars, drawings, has_images))
     if reason:
         problems.append(f"page {number + 1}: {reason}, needs OCR")
-        return Page(number, page.rect.width, page.rect.height, [], rulings, "none"), problems
+        return Page(number, width, height, [], rulings, "none"), problems
     problems += _unreadable_note(chars, number)
     verticals = sorted((r for r in rulings if not r.horizontal), key=lambda r: r.x0)
     horizontals = [r for r in rulings if r.horizontal]
     blocks = [block for line in _lines(chars) for block in _blocks(line, verticals, number)]
     blocks += [block for run in vertical for block in _vertical_blocks(run, horizontals, number)]
-    return Page(number, page.rect.width, page.rect.height, blocks, rulings), problems
+    return Page(number, width, height, blocks, rulings), problems
+
+
+def _missing_text_reason(page: pymupdf.Page, chars: list[Char], drawings: list[dict],
+                         has_images: bool) -> str | None:
+    """Why a page with (almost) no text needs OCR: it is a scan, or its text is drawn as outlines."""
+    ink = sum(not ch.c.isspace() for ch in chars)
+    if ink == 0 and (has_images or _curve_count(drawings) >= OUTLINE_CURVES):
+        return "no text layer (scanned image or text drawn as outlines)"
+    if 0 < ink < SCAN_TEXT and has_images and _image_cover(page) > 0.5:
+        return f"scanned image with only {ink} characters of text"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,6 +459,12 @@ def _tracks(segments: list[tuple[float, float, float]]) -> list[list[tuple[float
         else:
             tracks.append([segment])
     return tracks
+
+
+def _image_cover(page: pymupdf.Page) -> float:
+    """The share of the page that images cover (overlaps counted twice: an upper bound)."""
+    area = page.rect.width * page.rect.height
+    return sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info()) / area
 
 
 def _curve_count(drawings: list[dict]) -> int:

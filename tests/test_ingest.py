@@ -318,10 +318,21 @@ def test_scanned_page_has_no_text_layer(tmp_path):
     def scan(page):
         page.insert_image(page.rect, pixmap=image)
 
-    doc = ingest(make_pdf(tmp_path / "t.pdf", scan, scan))
-    assert [p.text_layer for p in doc.pages] == ["none", "none"] and doc.text_layer == "none"
-    assert doc.problems == [f"page {n}: no text layer (scanned image or text drawn as outlines), needs OCR"
-                            for n in (1, 2)]
+    def scan_with_page_number(page):
+        scan(page)
+        word_run(page, 280, 800, "— 2 —")
+
+    def text_with_logo(page):
+        page.insert_image((72, 72, 144, 144), pixmap=image)
+        word_run(page, 72, 200, "（一）主动公开情况")
+
+    doc = ingest(make_pdf(tmp_path / "t.pdf", scan, scan_with_page_number, text_with_logo))
+    assert [p.text_layer for p in doc.pages] == ["none", "none", "text"] and doc.text_layer == "partial"
+    assert doc.problems == [
+        "page 1: no text layer (scanned image or text drawn as outlines), needs OCR",
+        "page 2: scanned image with only 3 characters of text, needs OCR",
+    ]
+    assert texts(doc, 2) == ["（一）主动公开情况"]
 
 
 # --- bad input --------------------------------------------------------------------------------
