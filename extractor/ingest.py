@@ -142,12 +142,12 @@ def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
     chars, vertical = page_chars(raw)
     width, height = page.rect.width, page.rect.height
     rulings = page_rulings(drawings, width, height)
-    reason = (garbage_reason(chars + [ch for run in vertical for ch in run])
-              or _missing_text_reason(page, chars, drawings, has_images))
+    every_char = chars + [ch for run in vertical for ch in run]
+    reason = garbage_reason(every_char) or _missing_text_reason(page, every_char, drawings, has_images)
     if reason:
         problems.append(f"page {number + 1}: {reason}, needs OCR")
         return Page(number, width, height, [], rulings, "none"), problems
-    problems += _unreadable_note(chars, number)
+    problems += _unreadable_note(every_char, number)
     verticals = sorted((r for r in rulings if not r.horizontal), key=lambda r: r.x0)
     horizontals = [r for r in rulings if r.horizontal]
     blocks = [block for line in _lines(chars) for block in _blocks(line, verticals, number)]
