@@ -298,8 +298,10 @@ def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]
             between = spaces[bisect.bisect_right(space_x, a.cx):bisect.bisect_left(space_x, b.cx)]
             if between:
                 space = between[0]
-            if len(between) == 1:
-                gap -= space.x1 - space.x0   # one space is a word space, however wide its glyph
+            # One space is a word space, however wide its glyph; up to three between two Han
+            # chars letter-space a label (合　　计, 备  注). More are padding: the gap counts.
+            if len(between) == 1 or (len(between) <= 3 and _is_wide(a.c) and _is_wide(b.c)):
+                gap -= sum(s.x1 - s.x0 for s in between)
         ruled = bool(cuts) and bisect.bisect_right(cuts, a.cx) < bisect.bisect_left(cuts, b.cx)
         if ruled or gap > BLOCK_GAP_EM * (a.size + b.size) / 2:
             blocks.append(_block(ink[start:i], before[start:i], page))

@@ -76,6 +76,17 @@ def test_no_spaces_between_han_characters(tmp_path):
         "公开工作", "年度报告", "2020年", "Open data 2020", "a b"]
 
 
+def test_letter_spaced_labels_stay_whole_and_space_padding_splits(tmp_path):
+    def draw(page):
+        word_run(page, 72, 100, "合\u3000\u3000计")
+        word_run(page, 72, 130, "备  注")
+        word_run(page, 72, 160, "行政许可      1094")
+        word_run(page, 72, 190, "其他      对外管理")
+
+    assert texts(ingest(make_pdf(tmp_path / "t.pdf", draw))) == [
+        "合计", "备注", "行政许可", "1094", "其他", "对外管理"]
+
+
 def test_lines_follow_the_page_not_the_content_stream(tmp_path):
     def draw(page):
         # later prose drawn first, the table row above it drawn last, each line right to left
