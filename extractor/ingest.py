@@ -143,11 +143,13 @@ def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
     width, height = page.rect.width, page.rect.height
     rulings = page_rulings(drawings, width, height)
     every_char = chars + [ch for run in vertical for ch in run]
-    reason = garbage_reason(every_char) or _missing_text_reason(page, every_char, drawings, has_images)
+    reason, unreadable = text_quality(every_char)
+    reason = reason or _missing_text_reason(page, every_char, drawings, has_images)
     if reason:
         problems.append(f"page {number + 1}: {reason}, needs OCR")
         return Page(number, width, height, [], rulings, "none"), problems
-    problems += _unreadable_note(every_char, number)
+    if unreadable:
+        problems.append(f"page {number + 1}: {unreadable} unreadable character(s) (U+FFFD or private-use)")
     verticals = sorted((r for r in rulings if not r.horizontal), key=lambda r: r.x0)
     horizontals = [r for r in rulings if r.horizontal]
     blocks = [block for line in _lines(chars) for block in _blocks(line, verticals, number)]
@@ -261,13 +263,13 @@ def _lines(chars: list[Char]) -> list[list[Char]]:
 
 def _dedupe(line: list[Char]) -> list[Char]:
     """Drop a character drawn twice at (almost) the same place — the fake bold of Word and WPS."""
-    kept: list[Char] = []
-    for ch in line:
-        twin = next((k for k in reversed(kept[-3:]) if k.c == ch.c and abs(k.x0 - ch.x0) < 0.3 * (ch.x1 - ch.x0)), None)
-        if twin is None or ch.c.isspace():
-            kept.append(ch)
+    kept = line[:1]
+    for ch in line[1:]:
+        last = kept[-1]
+        if last.c == ch.c and abs(last.x0 - ch.x0) < 0.3 * (ch.x1 - ch.x0) and not ch.c.isspace():
+            last.bold = True
         else:
-            twin.bold = True
+            kept.append(ch)
     return kept
 
 
@@ -516,13 +518,12 @@ def _unreadable(c: str) -> bool:
             or (o < 0x20 and c not in "\t\n\r") or 0x7F <= o <= 0x9F)
 
 
-def garbage_reason(chars: list[Char]) -> str | None:
-    """Why a page's text layer cannot be trusted, or None when it reads as text."""
+def text_quality(chars: list[Char]) -> tuple[str | None, int]:
+    """Why a page's text layer cannot be trusted (None when it reads as text), and how many of
+    its characters are unreadable."""
     text = "".join(ch.c for ch in chars if not ch.c.isspace())
-    if not text:
-        return None
     if len(CID_CODE.findall(text)) >= 3:
-        return "text layer is garbage (CID codes)"
+        return "text layer is garbage (CID codes)", 0
     unreadable = implausible = han = rare = 0
     for c in text:
         if " " < c < "\x7f":
@@ -535,14 +536,9 @@ def garbage_reason(chars: list[Char]) -> str | None:
         elif not any(lo <= ord(c) <= hi for lo, hi in _PLAUSIBLE):
             implausible += 1
     if han >= MIN_HAN and rare > RARE_HAN_SHARE * han:
-        return "text layer is garbage (rare Han characters: a wrong ToUnicode map)"
+        return "text layer is garbage (rare Han characters: a wrong ToUnicode map)", unreadable
     if unreadable > UNREADABLE_SHARE * len(text):
-        return "text layer is garbage (unmapped glyphs: U+FFFD, private-use or control characters)"
+        return "text layer is garbage (unmapped glyphs: U+FFFD, private-use or control characters)", unreadable
     if unreadable + implausible > IMPLAUSIBLE_SHARE * len(text):
-        return "text layer is garbage (mojibake)"
-    return None
-
-
-def _unreadable_note(chars: list[Char], number: int) -> list[str]:
-    count = sum(_unreadable(ch.c) for ch in chars)
-    return [f"page {number + 1}: {count} unreadable character(s) (U+FFFD or private-use)"] if count else []
+        return "text layer is garbage (mojibake)", unreadable
+    return None, unreadable
