@@ -38,7 +38,8 @@ REC_MIN_WIDTH = 320          # lines are padded with grey to at least this, as t
 BATCH_COLUMNS = 2000         # the recogniser slows down per column in larger batches
 STITCH_RATIO = 2.5           # pieces narrower than this many heights are read stitched into a line …
 STITCH = 24                  # … this many at a time: a lone "0" in white space reads as "o" or nothing
-FLIP_SAMPLES = 8
+SAMPLE_LINES = 6            # lines read to tell which way up a page is
+LEGIBLE = 0.7                # a page reading this well is the right way up
 UNREAD = "?"                 # a cell's ink that reads as nothing: never a silent blank
 
 
@@ -85,7 +86,7 @@ class Recogniser:
         self._wide = np.array([w for w, _ in pairs], dtype=np.int64)
         self._narrow = np.array([n for _, n in pairs], dtype=np.int64)
         self.classifier = TextClassifier({**common, "model_path": str(cls_model), "cls_image_shape": [3, 48, 192],
-                                          "cls_batch_num": FLIP_SAMPLES, "cls_thresh": 0.9,
+                                          "cls_batch_num": SAMPLE_LINES, "cls_thresh": 0.9,
                                           "label_list": ["0", "180"]})
 
     def upside_down(self, crops: list[np.ndarray]) -> float:
@@ -192,22 +193,53 @@ def ocr_page(page: pymupdf.Page, number: int) -> Page:
 
 
 def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
-    """An RGB page image at ``dpi`` → the upright page's blocks and rulings, in points."""
+    """An RGB page image at ``dpi`` → the upright page's blocks and rulings, in points.
+
+    The row profile guesses whether the lines run across or down; if the page does not read well
+    that way up, the other way is tried and the more legible one kept."""
     flat = raster.flatten(raster.drop_red(rgb))
-    ink = raster.ink_of(flat)
-    turns = raster.text_axis(ink)
-    if turns:
-        flat, ink = np.rot90(flat), np.rot90(ink)
-    skew = raster.skew_of(ink)
+    guess = raster.text_axis(raster.ink_of(flat), dpi)
+    best = None
+    for turns in (guess, 1 - guess):
+        view = _upright(flat, turns, dpi, number)
+        if best is None or view.legibility > best.legibility:
+            best = view
+        if view.legibility >= LEGIBLE:
+            break
+    layout = best.layout
+    page = Page(number, layout.width, layout.height, _blocks(layout, dpi, number), layout.rulings, "ocr")
+    return Scan(page, best.rotation, best.skew)
+
+
+@dataclass(slots=True)
+class _View:
+    layout: _Layout
+    rotation: int          # as Scan
+    skew: float
+    legibility: float      # about 1 for lines of text read with confidence
+
+
+def _upright(flat: np.ndarray, turns: int, dpi: int, number: int) -> _View:
+    """The page turned by ``turns`` quarter turns counter-clockwise, levelled, and turned over if
+    the line classifier finds it upside down."""
+    flat = raster.turn(flat, turns, 0.0)
+    skew = raster.skew_of(raster.ink_of(flat))
     flat = raster.turn(flat, 0, skew)
     layout = _layout(flat, dpi, number)
-    if _upside_down(layout):
+    sample = sorted(layout.pieces, key=lambda p: p.box[0] - p.box[2])[:SAMPLE_LINES]
+    if sample and recogniser().upside_down([_crop(layout, p) for p in sample]) > 0:
         turns += 2
-        flat = raster.turn(flat, 2, 0.0)
-        layout = _layout(flat, dpi, number)
-    page = Page(number, layout.width, layout.height, _blocks(layout, dpi, number), layout.rulings, "ocr")
+        layout = _layout(raster.turn(flat, 2, 0.0), dpi, number)
+        sample = sorted(layout.pieces, key=lambda p: p.box[0] - p.box[2])[:SAMPLE_LINES]
+    # a few characters of each line tell how legible it is
+    short = [_Piece((p.box[0], p.box[1], min(p.box[2], p.box[0] + round(6 * p.em)), p.box[3]), p.em, p.in_cell)
+             for p in sample]
+    # characters read, weighted by confidence, per line: a page on its side reads as
+    # scattered single characters, often confidently
+    confidences = [c for r in recogniser().read([_crop(layout, p) for p in short]) for c in r.confidences]
+    legibility = sum(confidences) / (6 * SAMPLE_LINES)
     # rot90 turned the image counter-clockwise to undo a clockwise turn of the sheet
-    return Scan(page, (turns % 4) * 90, round(skew, 2))
+    return _View(layout, (turns % 4) * 90, round(-skew, 2), legibility)
 
 
 @dataclass(slots=True)
@@ -277,12 +309,6 @@ def _crop(layout: _Layout, piece: _Piece) -> np.ndarray:
     crop = np.full((cy1 - cy0, cx1 - cx0), 255, np.uint8)
     crop[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = layout.clean[y0:y1, x0:x1]
     return crop
-
-
-def _upside_down(layout: _Layout) -> bool:
-    """Ask the line classifier about the widest lines: is the page upside down?"""
-    sample = sorted(layout.pieces, key=lambda p: p.box[0] - p.box[2])[:FLIP_SAMPLES]
-    return bool(sample) and recogniser().upside_down([_crop(layout, p) for p in sample]) > 0
 
 
 def _blocks(layout: _Layout, dpi: int, number: int) -> list[Block]:

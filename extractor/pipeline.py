@@ -20,7 +20,7 @@ def extract(source: str | Path | bytes, name: str | None = None, model=None,
     readable PDF; everything the report itself gets wrong is reported in the record's checks.
     ``with_blocks`` adds ``"blocks"``: every text block with its layout label, for callers that
     want to see why a cell was or was not found."""
-    doc = ingest(source, name)
+    doc = ingest(source, name, ocr=True)
     labelled = classify(doc.pages, model)
     reading = reconstruct(doc.pages, labelled)
     ordered = reading_order(labelled)

@@ -17,6 +17,7 @@ PxBox = tuple[int, int, int, int]
 REDNESS = 60              # R − max(G, B) above this is seal ink, not print
 SKEW_LIMIT = 6.0          # degrees searched either way
 PROFILE_SCALE = 0.25      # skew and orientation are measured on a quarter-size image
+GLYPH_LIMIT_PT = 30.0     # marks larger than this are not characters
 RULING_MIN_PT = 25.0      # a ruling is at least this long: longer than any glyph stroke …
 RULING_MAX_PT = 3.0       # … and at most this thick
 GAP_EM = 0.8              # as ingest.BLOCK_GAP_EM: a gap this wide (in text heights) starts a block
@@ -69,15 +70,24 @@ def _profile_score(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> np.nda
     return (counts.astype(np.float64) ** 2).sum(axis=1)
 
 
-def _ink_points(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ink_points(ink: np.ndarray, glyph_limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of the inked pixels of a quarter-size page; with ``glyph_limit`` (pixels of the
+    full page) only of the marks smaller than that: characters, not the table's grid or a seal."""
     small = cv2.resize(ink, None, fx=PROFILE_SCALE, fy=PROFILE_SCALE, interpolation=cv2.INTER_AREA)
+    if glyph_limit is not None:
+        n, labels, stats, _ = cv2.connectedComponentsWithStats((small > 0).astype(np.uint8), connectivity=8)
+        limit = glyph_limit * PROFILE_SCALE
+        w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+        # too large, or a long thin piece of a ruling
+        drop = (w > limit) | (h > limit) | (np.maximum(w, h) > 3 * np.minimum(w, h)) & (np.maximum(w, h) > limit / 3)
+        drop[0] = True
+        small = np.where(drop[labels], 0, small)
     ys, xs = np.nonzero(small)
     return ys.astype(np.float64), xs.astype(np.float64)
 
 
 def _best_angle(ys: np.ndarray, xs: np.ndarray) -> tuple[float, float]:
-    """The skew (degrees, positive = the text runs uphill to the right … as the page was turned
-    counter-clockwise) and the sharpness of the rows at it."""
+    """The turn (degrees, positive = counter-clockwise) that levels the rows, and their sharpness."""
     angles = np.arange(-SKEW_LIMIT, SKEW_LIMIT + 1e-9, 0.25)
     scores = _profile_score(ys, xs, angles)
     best = angles[int(scores.argmax())]
@@ -87,19 +97,21 @@ def _best_angle(ys: np.ndarray, xs: np.ndarray) -> tuple[float, float]:
     return float(fine[k]), float(fine_scores[k])
 
 
-def text_axis(ink: np.ndarray) -> int:
+def text_axis(ink: np.ndarray, dpi: int) -> int:
     """Whether the text lines run across (0) or down (1) the page.
 
-    Lines of text give the sharpest row profile when they are level; a page turned by 90° shows
-    its lines as columns. Up and down (0° against 180°) look alike here; the recogniser tells."""
-    ys, xs = _ink_points(ink)
+    Lines of characters give the sharpest row profile when they are level; a page turned by 90°
+    shows its lines as columns. Only glyph-sized marks count: a table's grid is as sharp either
+    way. Up and down (0° against 180°) look alike here; the line classifier tells."""
+    ys, xs = _ink_points(ink, GLYPH_LIMIT_PT * pt(dpi))
     if len(ys) == 0:
         return 0
     return 0 if _best_angle(ys, xs)[1] >= _best_angle(xs, ys)[1] else 1
 
 
 def skew_of(ink: np.ndarray) -> float:
-    """The angle (degrees) that levels the page's text lines and rulings."""
+    """The angle (degrees, positive = counter-clockwise) that levels the page's text lines and
+    rulings: minus the angle the page was skewed by."""
     ys, xs = _ink_points(ink)
     return _best_angle(ys, xs)[0] if len(ys) else 0.0
 
@@ -111,8 +123,7 @@ def turn(image: np.ndarray, quarter_turns: int, skew: float, fill: int = 255) ->
     if abs(skew) < 0.02:
         return image
     h, w = image.shape[:2]
-    # the measured angle is how far text rows are turned clockwise in image coordinates
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), -skew, 1.0)
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0)   # OpenCV: positive = counter-clockwise
     return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
 
 
