@@ -15,7 +15,7 @@ SCHEMA = "nianbao/1"
 
 def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, info: ReportInfo,
                  sections: list[Section], tables: dict, units: dict, cells: list[CellReading],
-                 checks: list[Check]) -> dict:
+                 checks: list[Check], problems: list[str]) -> dict:
     return {
         "schema": SCHEMA,
         "source": {"file": file, "sha256": sha256, "pages": pages, "text_layer": text_layer},
@@ -25,6 +25,9 @@ def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, 
         "units": units,
         "cells": [_cell(c) for c in cells],
         "checks": [asdict(c) for c in checks],
+        # Beyond SCHEMA.md: what the reader noticed and could not use (a repaired file, a page
+        # without a usable text layer, text in a table that fits no cell), for a person to look at.
+        "problems": problems,
     }
 
 
