@@ -257,8 +257,15 @@ def main(argv: list[str] | None = None) -> None:
     from tqdm import tqdm
 
     total = len(FIXTURES) + 5 if args.fixtures else args.count
+    names = set()
     for content, style in tqdm(reports, total=total, unit="report"):
         write_report(out, content, style)
+        names.add(content.name)
+    if args.fixtures:      # a fixture dropped from the table leaves no stale files behind
+        for path in out.iterdir():
+            if path.name.endswith((".pdf", ".truth.json", ".blocks.jsonl")) and \
+                    path.name.split(".")[0] not in names:
+                path.unlink()
 
 
 if __name__ == "__main__":
