@@ -236,8 +236,11 @@ class Child:
         to_child, from_parent = os.pipe()
         to_parent, from_child = os.pipe()
         package_root = str(Path(__file__).resolve().parents[1])
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            filter(None, [package_root, os.environ.get("PYTHONPATH")])))
+        # One thread per child: the run is already as parallel as asked, and OpenMP threads of
+        # several children spinning against each other cost more than they bring.
+        env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               **os.environ,
+               "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "extractor.batch", str(to_child), str(from_child),
              str(os.getpid()), model or ""],
@@ -375,7 +378,7 @@ def local_executor(workers: int, model: str | None, timeout: float):
 
 @contextmanager
 def dask_executor(workers: int, model: str | None, timeout: float, scheduler: str | None):
-    from distributed import FIRST_COMPLETED, Client, LocalCluster, wait
+    from distributed import Client, LocalCluster, wait
 
     cluster = None
     if scheduler is None:
@@ -386,7 +389,7 @@ def dask_executor(workers: int, model: str | None, timeout: float, scheduler: st
         slots = sum(client.nthreads().values()) or workers
         yield ((lambda data, name: client.submit(extract_in_child, data, name, model, timeout,
                                                  pure=False)),
-               (lambda futures: wait(futures, return_when=FIRST_COMPLETED).done),
+               (lambda futures: wait(futures, return_when="FIRST_COMPLETED").done),
                slots)
         client.run(close_children)
     finally:
@@ -462,6 +465,7 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
             bar.update()
 
     reports = sorted(ok + work.done, key=lambda j: str(j.file))
+    resumed = {j.name for j in work.done}
     summary = write_dataset(out, [(str(j.file), records / f"{j.name}.json") for j in reports])
     failed.sort(key=lambda f: f["file"])
     summary = {
@@ -469,7 +473,7 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
         "files": {"ok": len(reports), "failed": len(failed), "duplicates": len(work.duplicates),
                   "extracted": len(ok), "resumed": len(work.done)},
         "ok": [{"file": str(j.file), "record": f"records/{j.name}.json", "sha256": j.sha256,
-                "resumed": j in work.done} for j in reports],
+                "resumed": j.name in resumed} for j in reports],
         "failed": failed,
         "duplicates": work.duplicates,
         **summary,
