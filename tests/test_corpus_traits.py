@@ -35,14 +35,14 @@ def corpus() -> list[tuple[Path, dict]]:
 # --- what a page holds ------------------------------------------------------------------------------
 
 def _chars(page: pymupdf.Page) -> list[tuple[str, float, float, float]]:
-    """(char, x0, baseline, size) of every glyph on the page."""
+    """(char, x0, baseline, size, x1) of every glyph on the page."""
     out = []
     for block in page.get_text("rawdict")["blocks"]:
         for line in block.get("lines", ()):
             for span in line["spans"]:
                 for ch in span["chars"]:
                     if not ch["c"].isspace():
-                        out.append((ch["c"], ch["bbox"][0], ch["origin"][1], span["size"]))
+                        out.append((ch["c"], ch["bbox"][0], ch["origin"][1], span["size"], ch["bbox"][2]))
     return out
 
 
@@ -58,10 +58,11 @@ def _chain(chars, word: str, start=None) -> list[list[tuple]]:
             c0 = used[-1]
             size = c0[3]
             right = [c for c in chars if c[0] == want and abs(c[2] - c0[2]) < 1 and 0 < c[1] - c0[1] < 1.6 * size]
+            # a wrapped line starts at its cell's left, or centred under the line before
             below = [c for c in chars if c[0] == want and 0.6 * size < c[2] - c0[2] < 2.4 * size
-                     and abs(c[1] - used[0][1]) < 4 * size]
+                     and -12 * size < c[1] - c0[1] < 0.5 * size]
             nxt = min(right, key=lambda c: c[1] - c0[1]) if right else (
-                min(below, key=lambda c: (c[2], abs(c[1] - used[0][1]))) if below else None)
+                min(below, key=lambda c: (c[2], c0[1] - c[1])) if below else None)
             if nxt is None:
                 break
             used.append(nxt)
@@ -202,7 +203,7 @@ def group_label_cut(doc, truth):
             for k in range(1, len(label)):
                 # the head ends its line: the cell's text goes on over the page break
                 head = [c for c in _chain(here, label[:k]) if len(c) == k
-                        and not any(abs(o[2] - c[-1][2]) < 1 and 0 < o[1] - c[-1][1] < 1.6 * o[3] for o in here)]
+                        and not any(abs(o[2] - c[-1][2]) < 1 and 0 <= o[1] - c[-1][4] < 0.25 * o[3] for o in here)]
                 tail = [c for c in _chain(there, label[k:]) if len(c) == len(label) - k]
                 if any(abs(h[0][1] - t[0][1]) < 3 * h[0][3] for h in head for t in tail):   # one column
                     return True
@@ -218,11 +219,28 @@ def prose_after_table(doc, truth):
     return False
 
 
+def _labelled(doc) -> list[dict]:
+    """The fixture's block labels (NAME.blocks.jsonl beside NAME.pdf)."""
+    path = Path(doc.name)
+    text = path.with_name(path.stem + ".blocks.jsonl").read_text("utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
 def stream_order_shuffled(doc, truth):
+    """Prose or a heading comes in the content stream before table cells that stand above it on
+    the page; the labels only say which of the PDF's own blocks is which."""
+    labelled = _labelled(doc)
     for page in doc:
+        own = [b for b in labelled if b["page"] == page.number]
         blocks = page.get_text("blocks", sort=False)
+        kinds = []
+        for b in blocks:
+            rect = pymupdf.Rect(b[:4]) + (-1, -1, 1, 1)
+            kinds.append({t["label"] for t in own if pymupdf.Rect(t["bbox"]).intersects(rect)
+                          and rect.contains(pymupdf.Rect(t["bbox"]).tl + (1, 1))})
         for i, b in enumerate(blocks):
-            if re.match(r"[三四五六]、", b[4]) and any(a[3] < b[1] and re.search(r"\d", a[4]) for a in blocks[i + 1:]):
+            if kinds[i] & {"prose", "heading"} and "table_cell" not in kinds[i] and any(
+                    kinds[j] == {"table_cell"} and blocks[j][3] < b[1] for j in range(i + 1, len(blocks))):
                 return True
     return False
 
@@ -278,7 +296,7 @@ def text_beside_number(doc, truth):
 
 
 def amount_unit_in_header(doc, truth):
-    return _any_text(doc, r"单位[：:]\s*万?元") or _any_text(doc, r"金额[（(]万?元[）)]")
+    return any(_anywhere(doc, w, bool) for w in ("单位：万元", "单位：元", "单位:万元", "单位:元", "（万元）", "(万元)"))
 
 
 def amount_unit_in_cell(doc, truth):

@@ -181,16 +181,24 @@ def _width(text: str, font: _Font, size: float) -> float:
 _ASCII_RUN = re.compile(r"[0-9A-Za-z.\-+/%]{1,12}|.", re.S)
 
 
-def _wrap(text: str, width: float, font: _Font, size: float, indent: float = 0.0) -> list[str]:
+def _wrap(text: str, width: float, font: _Font, size: float, indent: float = 0.0,
+          hang: bool = False) -> list[str]:
     """Break CJK text at any character, keeping short ASCII runs (numbers) whole and never
-    starting a line with closing punctuation, as Word does."""
+    starting a line with closing punctuation, as Word does: with ``hang`` (justified prose,
+    squeezed back to the margin) the punctuation stays at the line's end, otherwise the
+    character before it goes down with it, so nothing crosses a cell's border."""
     lines: list[str] = []
     line, used, avail = "", 0.0, width - indent
     for tok in _ASCII_RUN.findall(text):
         w = _width(tok, font, size)
-        if line and used + w > avail + 0.01 and tok[0] not in CLOSING:
-            lines.append(line)
-            line, used, avail = "", 0.0, width
+        if line and used + w > avail + 0.01:
+            if tok[0] not in CLOSING:
+                lines.append(line)
+                line, used, avail = "", 0.0, width
+            elif not hang and len(line) > 1:
+                lines.append(line[:-1])
+                line, avail = line[-1], width
+                used = _width(line, font, size)
         if not line and w > avail and len(tok) > 1:      # a number wider than the cell: cut it
             for ch in tok:
                 cw = _width(ch, font, size)
@@ -282,7 +290,7 @@ class _Writer:
                   bold: bool = False, justify: bool = True) -> None:
         width = self.right - self.left
         indent = indent_chars * size
-        lines = _wrap(text, width, font, size, indent)
+        lines = _wrap(text, width, font, size, indent, hang=justify)
         pitch = self.style.line_pitch * size / self.style.body_size
         for i, line in enumerate(lines):
             self.need(pitch)
