@@ -398,7 +398,7 @@ def dask_executor(workers: int, model: str | None, timeout: float, scheduler: st
             cluster.close()
 
 
-def _results(jobs: list[Job], submit: Submit, wait: Wait,
+def results(jobs: list[Job], submit: Submit, wait: Wait,
              slots: int) -> Iterator[tuple[Job, dict | None, str | None]]:
     """(job, record, reason) as each report finishes. Only ``2 × slots`` reports are in flight, so
     the bytes of a thousand reports are never in memory at once."""
@@ -453,7 +453,7 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
     with run as (submit, wait, slots), \
             tqdm(total=len(work.jobs), unit="file", file=sys.stderr, smoothing=0.1) as bar:
         bar.set_postfix_str(f"failed {len(failed)}")
-        for job, record, reason in _results(work.jobs, submit, wait, slots):
+        for job, record, reason in results(work.jobs, submit, wait, slots):
             if record is None:
                 failed.append({"file": str(job.file), "reason": reason})
                 log(f"failed  {job.file}: {reason}")

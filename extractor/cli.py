@@ -134,7 +134,8 @@ def batch(
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (tcp://host:port); "
                                                           "default: a local cluster on 127.0.0.1.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when any check fails.")] = False,
-    model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+    model: Annotated[Optional[Path], typer.Option(envvar="NIANBAO_MODEL",
+                                                  help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:
     """Read many reports in parallel into OUTDIR/records/*.json and an analysts' dataset.
 
