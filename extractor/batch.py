@@ -66,15 +66,6 @@ class Plan:
     failed: list[dict] = field(default_factory=list)            # {"file", "reason"}
 
 
-@dataclass(slots=True)
-class Outcome:
-    ok: list[Job]
-    resumed: list[Job]
-    failed: list[dict]
-    duplicates: list[dict]
-    summary: dict
-
-
 # --- finding the reports --------------------------------------------------------------------------
 
 def _is_pdf_name(path: Path) -> bool:
@@ -427,8 +418,9 @@ def results(jobs: list[Job], submit: Submit, wait: Wait,
 
 def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, resume: bool = False,
               executor: str = "local", scheduler: str | None = None,
-              model: Path | None = None) -> Outcome:
-    """Extract every report ``inputs`` name into ``out``; see the module docstring."""
+              model: Path | None = None) -> dict:
+    """Extract every report ``inputs`` name into ``out``; see the module docstring. Returns what
+    it writes to ``out/summary.json``."""
     from tqdm import tqdm
 
     from .dataset import write_dataset
@@ -479,7 +471,7 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
         **summary,
     }
     write_json(summary, out / "summary.json")
-    return Outcome(ok, work.done, failed, work.duplicates, summary)
+    return summary
 
 
 if __name__ == "__main__":

@@ -151,14 +151,14 @@ def batch(
         raise typer.BadParameter("choose local or dask", param_hint="--executor")
     if model is not None:
         _load_model(model)
-    result = run_batch(inputs, out, workers=workers or len(os.sched_getaffinity(0)), timeout=timeout,
-                       resume=resume, executor=executor, scheduler=scheduler, model=model)
-    files = result.summary["files"]
+    summary = run_batch(inputs, out, workers=workers or len(os.sched_getaffinity(0)), timeout=timeout,
+                        resume=resume, executor=executor, scheduler=scheduler, model=model)
+    files = summary["files"]
     typer.echo(f"{files['ok']} read ({files['resumed']} from an earlier run), {files['failed']} failed, "
                f"{files['duplicates']} duplicates → {out}")
-    if result.failed:
+    if summary["failed"]:
         raise typer.Exit(EXIT_UNREADABLE)
-    if strict and result.summary["failed_checks_by_rule"]:
+    if strict and summary["failed_checks_by_rule"]:
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
