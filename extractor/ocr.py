@@ -40,6 +40,7 @@ STITCH_RATIO = 2.5           # pieces narrower than this many heights are read s
 STITCH = 24                  # … this many at a time: a lone "0" in white space reads as "o" or nothing
 SAMPLE_LINES = 6            # lines read to tell which way up a page is
 LEGIBLE = 0.7                # a page reading this well is the right way up
+STRAY = 0.35                 # in a cell with text, marks lower than this (in line heights) are strays
 UNREAD = "?"                 # a cell's ink that reads as nothing: never a silent blank
 
 
@@ -231,11 +232,10 @@ def _upright(flat: np.ndarray, turns: int, dpi: int, number: int) -> _View:
         turns += 2
         layout = _layout(raster.turn(flat, 2, 0.0), dpi, number)
         sample = sorted(layout.pieces, key=lambda p: p.box[0] - p.box[2])[:SAMPLE_LINES]
-    # a few characters of each line tell how legible it is
+    # a few characters of each line tell how legible it is: characters read, weighted by
+    # confidence, per line, for a page on its side reads as scattered single characters
     short = [_Piece((p.box[0], p.box[1], min(p.box[2], p.box[0] + round(6 * p.em)), p.box[3]), p.em, p.in_cell)
              for p in sample]
-    # characters read, weighted by confidence, per line: a page on its side reads as
-    # scattered single characters, often confidently
     confidences = [c for r in recogniser().read([_crop(layout, p) for p in short]) for c in r.confidences]
     legibility = sum(confidences) / (6 * SAMPLE_LINES)
     # rot90 turned the image counter-clockwise to undo a clockwise turn of the sheet
@@ -288,9 +288,9 @@ def _layout(flat: np.ndarray, dpi: int, number: int) -> _Layout:
     cell_em = raster.typical_height(text, cells)
     for x0, y0, x1, y1 in cells:
         region = text[y0:y1, x0:x1]
-        for band in raster.text_bands(region, cell_em):
-            for a, b, c, d in raster.band_segments(region, band, split=False):
-                pieces.append(_Piece((x0 + a, y0 + b, x0 + c, y0 + d), cell_em, True))
+        found = [(x0 + a, y0 + b, x0 + c, y0 + d) for band in raster.text_bands(region, cell_em)
+                 for a, b, c, d in raster.band_segments(region, band, split=True)]
+        pieces += [_Piece(box, cell_em, True) for box in _without_strays(found, cell_em)]
     rest = text.copy()
     for g in grids:
         gx0, gy0, gx1, gy1 = g.bbox
@@ -300,6 +300,14 @@ def _layout(flat: np.ndarray, dpi: int, number: int) -> _Layout:
         for box in raster.band_segments(rest, band, split=True):
             pieces.append(_Piece(box, em, False))
     return _Layout(clean, text, width, height, rulings, pieces)
+
+
+def _without_strays(boxes: list[raster.PxBox], em: float) -> list[raster.PxBox]:
+    """A cell's pieces without the flat marks standing apart from its text (the edge of a seal's
+    ring, a scratch): a lone dash is a cell's content, a dash a gap away from a number is not."""
+    if not any(y1 - y0 >= 0.5 * em for _, y0, _, y1 in boxes):
+        return boxes
+    return [b for b in boxes if b[3] - b[1] >= STRAY * em]
 
 
 def _crop(layout: _Layout, piece: _Piece) -> np.ndarray:

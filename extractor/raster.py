@@ -14,12 +14,13 @@ import numpy as np
 
 PxBox = tuple[int, int, int, int]
 
-REDNESS = 60              # R − max(G, B) above this is seal ink, not print
 SKEW_LIMIT = 6.0          # degrees searched either way
+INK_MAX = 160             # darker than this (paper = 255 after flattening) is ink, whatever Otsu says
 PROFILE_SCALE = 0.25      # skew and orientation are measured on a quarter-size image
 GLYPH_LIMIT_PT = 30.0     # marks larger than this are not characters
 RULING_MIN_PT = 25.0      # a ruling is at least this long: longer than any glyph stroke …
 RULING_MAX_PT = 3.0       # … and at most this thick
+JOIN_PT = 4.0             # pieces of a ruling this close are one line
 GAP_EM = 0.8              # as ingest.BLOCK_GAP_EM: a gap this wide (in text heights) starts a block
 SPECK_PT2 = 0.4           # ink components smaller than this (pt²) are noise
 
@@ -32,13 +33,10 @@ def pt(dpi: int) -> float:
 # --- clean ink ------------------------------------------------------------------------------------
 
 def drop_red(rgb: np.ndarray) -> np.ndarray:
-    """Grey levels with the seal gone: the red channel (where red ink is nearly as light as paper
-    and black print stays black), and clearly red pixels set to paper white."""
-    r = rgb[:, :, 0]
-    redness = r.astype(np.int16) - np.maximum(rgb[:, :, 1], rgb[:, :, 2])
-    grey = r.copy()
-    grey[redness > REDNESS] = 255
-    return grey
+    """Grey levels with the seal gone: the red channel, in which red ink is nearly as light as
+    paper while black print stays black, also where the seal covers it. No hue test: JPEG's
+    coarse colour bleeds red into the thin black rulings under a seal, and one would erase them."""
+    return np.ascontiguousarray(rgb[:, :, 0])
 
 
 def flatten(grey: np.ndarray) -> np.ndarray:
@@ -51,8 +49,10 @@ def flatten(grey: np.ndarray) -> np.ndarray:
 
 
 def ink_of(flat: np.ndarray) -> np.ndarray:
-    """Ink (1) and paper (0), by Otsu's threshold on the flattened page."""
-    _, ink = cv2.threshold(flat, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    """Ink (1) and paper (0), by Otsu's threshold on the flattened page, at most INK_MAX: on a
+    page of mostly paper Otsu may split the paper from the faint rest of a seal."""
+    otsu, _ = cv2.threshold(flat, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    _, ink = cv2.threshold(flat, min(otsu, INK_MAX), 1, cv2.THRESH_BINARY_INV)
     return ink
 
 
@@ -138,19 +138,20 @@ class Lines:
 
 def ruling_lines(ink: np.ndarray, dpi: int) -> Lines:
     """Horizontal and vertical strokes longer than any glyph's: opening with a long thin kernel
-    keeps only them. Gaps left by noise or a dropped seal are closed along the line first."""
+    keeps only them. Pieces of one line broken by noise or a seal are joined afterwards, never
+    by closing the ink first, which would fuse a row of characters' strokes into a line."""
     length = max(int(RULING_MIN_PT * pt(dpi)), 10)
-    bridge = max(int(2 * pt(dpi)), 3)
-    out = []
-    masks = []
-    for kernel, closing in (((length, 1), (bridge, 1)), ((1, length), (1, bridge))):
-        closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones(closing[::-1], np.uint8))
-        opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
+    masks, found = [], []
+    for kernel in ((length, 1), (1, length)):
+        opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
         masks.append(opened)
-        out.append(_segments(opened, horizontal=kernel[0] > 1, max_thick=RULING_MAX_PT * pt(dpi)))
+        found.append(_segments(opened, horizontal=kernel[0] > 1, max_thick=RULING_MAX_PT * pt(dpi)))
     mask = cv2.dilate(masks[0] | masks[1], np.ones((3, 3), np.uint8))
-    horizontal, vertical = out
-    return Lines(horizontal, _joined_verticals(vertical, horizontal, dpi), mask)
+    tol = JOIN_PT * pt(dpi)
+    horizontal, vertical = (_join(segments, tol) for segments in found)
+    vertical = _meeting(vertical, horizontal, tol)
+    horizontal = _meeting(horizontal, vertical, tol)
+    return Lines(horizontal, vertical, mask)
 
 
 def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tuple[float, float, float]]:
@@ -158,9 +159,8 @@ def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tu
     segments = []
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        along, across = (w, h) if horizontal else (h, w)
-        thickness = area / max(along, 1)
-        if thickness > max_thick:
+        along = w if horizontal else h
+        if area / max(along, 1) > max_thick:
             continue
         # a slightly tilted line is a thin diagonal band: its middle is its position
         if horizontal:
@@ -170,22 +170,35 @@ def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tu
     return segments
 
 
-def _joined_verticals(vertical, horizontal, dpi: int) -> list[tuple[float, float, float]]:
-    """Verticals that meet a horizontal line at an end: table rulings do, glyph strokes and the
-    edges of a seal's star do not."""
-    tol = 3 * pt(dpi)
+def _join(segments: list[tuple[float, float, float]], tol: float) -> list[tuple[float, float, float]]:
+    """(position, start, end) pieces on one line with gaps up to ``tol``, joined."""
+    joined: list[list[float]] = []
+    for pos, a, b in sorted(segments, key=lambda s: (s[1], s[0])):
+        for j in joined:
+            if abs(j[0] - pos) <= tol / 2 and a <= j[2] + tol and b >= j[1] - tol:
+                j[0] = (j[0] * (j[2] - j[1]) + pos * (b - a)) / max(j[2] - j[1] + b - a, 1)
+                j[1], j[2] = min(j[1], a), max(j[2], b)
+                break
+        else:
+            joined.append([pos, a, b])
+    return [tuple(j) for j in joined]
+
+
+def _meeting(lines, across, tol: float) -> list[tuple[float, float, float]]:
+    """The lines that meet a line of the other direction at one of their ends: a table's rulings
+    do; glyph strokes, underlines and the edges of a seal's star do not."""
     kept = []
-    for x, y0, y1 in vertical:
-        crossing = [y for y, a, b in horizontal if a - tol <= x <= b + tol]
-        if any(abs(y - y0) <= tol or abs(y - y1) <= tol for y in crossing):
-            kept.append((x, y0, y1))
+    for pos, a, b in lines:
+        crossing = [p for p, c, d in across if c - tol <= pos <= d + tol]
+        if any(abs(p - a) <= tol or abs(p - b) <= tol for p in crossing):
+            kept.append((pos, a, b))
     return kept
 
 
 # --- lines of text -----------------------------------------------------------------------------------
 
 def without_specks(ink: np.ndarray, dpi: int) -> np.ndarray:
-    """Ink with the connected components too small to be print (scanner noise, dust) removed."""
+    """Ink with the connected components too small to be print (noise, dust) removed."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     small = stats[:, cv2.CC_STAT_AREA] < SPECK_PT2 * pt(dpi) ** 2
     small[0] = False

@@ -166,6 +166,13 @@ def _seal_ink(seal: tuple[float, float, float], dpi: int, w: int, h: int, issuer
 
 # --- files ----------------------------------------------------------------------------------------
 
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "scanned"
+# Small enough to commit: 150 dpi, little noise (noise is what JPEG cannot compress), every page
+# still turned, skewed, blurred, unevenly lit and one stamped.
+FIXTURE_SCAN = {"dpi": 150, "noise": 2.0, "jpeg": 50}
+FIXTURES = (("s19-scan", 301, "2019"), ("s21-scan", 302, "2021"))
+
+
 def write_scanned(out: Path, name: str, seed: int, **overrides) -> dict:
     """``{name}-scan.pdf`` and ``{name}-scan.truth.json`` from ``{name}.pdf`` and its truth in ``out``."""
     from .generate import dump_truth
@@ -175,3 +182,21 @@ def write_scanned(out: Path, name: str, seed: int, **overrides) -> dict:
     (out / f"{name}-scan.pdf").write_bytes(pdf)
     (out / f"{name}-scan.truth.json").write_text(dump_truth(scanned), "utf-8")
     return scanned
+
+
+def write_fixtures(out: Path = FIXTURES_DIR) -> None:
+    """The committed scanned fixtures: generated reports of both formats, scanned."""
+    from .generate import dump_truth, report_for, truth_of
+    from .typeset import typeset
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, seed, fmt in FIXTURES:
+        content, style = report_for(seed, fmt)
+        ts = typeset(content, style)
+        pdf, truth = scan_report(ts.pdf, truth_of(content, style, ts), seed, **FIXTURE_SCAN)
+        (out / f"{name}.pdf").write_bytes(pdf)
+        (out / f"{name}.truth.json").write_text(dump_truth(truth), "utf-8")
+
+
+if __name__ == "__main__":
+    write_fixtures()
