@@ -105,7 +105,7 @@ def _splits(doc: pymupdf.Document):
             continue
         last_rule = max(r.y1 for r in here)
         first_rule = min(r.y0 for r in there)
-        first_text = min(b[1] for b in doc[n + 1].get_text("blocks"))
+        first_text = min(b[1] for b in doc[n + 1].get_text("blocks") if b[3] > 50)   # below a running header
         footer = [b for b in doc[n].get_text("blocks") if FOOTER.match(b[4]) and b[1] > last_rule]
         if first_rule <= first_text + 1 and footer:
             yield n, n + 1
@@ -316,6 +316,15 @@ def legacy_other_handling(doc, truth):
     return "本年制发件数" in text and bool(re.search(r"[（(]六[）)]\s*其他处理", text)) and "逾期" not in text
 
 
+def running_header(doc, truth):
+    """The same short line above the text area of every page."""
+    heads = []
+    for page in doc:
+        top = min(page.get_text("blocks"), key=lambda b: b[1])
+        heads.append(top[4].strip() if top[3] < 50 else None)
+    return heads[0] is not None and len(set(heads)) == 1
+
+
 def two_line_title(doc, truth):
     spans = [s for b in doc[0].get_text("dict")["blocks"] for l in b.get("lines", ()) for s in l["spans"]]
     big = max(s["size"] for s in spans)
@@ -335,7 +344,8 @@ CHECKS = {f.__name__: f for f in (
     group_label_cut, prose_after_table, stream_order_shuffled, unruled_disclosure, disclosure_blocks,
     ruled_fill,
     blank_cells, slash_cells, signed_change, text_beside_number, amount_unit_in_header,
-    amount_unit_in_cell, table_note, label_variant, legacy_other_handling, two_line_title, signed)}
+    amount_unit_in_cell, table_note, label_variant, legacy_other_handling, running_header, two_line_title,
+    signed)}
 CHECKS["footer_in_table"] = footer_in_table
 
 

@@ -34,6 +34,7 @@ Traits (``Typeset.traits``), each listed only when the PDF really shows it:
 - ``table_note``: a 注：… line under a table
 - ``label_variant``: a row or column label printed differently from templates.json
 - ``legacy_other_handling``: a 2021-format report with the single 2019-style （六）其他处理 row
+- ``running_header``: the issuer's name printed at the head of every page
 - ``two_line_title``: the title wraps
 - ``signed``: the issuer and date close the report
 """
@@ -83,6 +84,7 @@ class Style:
     rule_width: float
     caption_centered: bool                         # 第二十条第（一）项 centred or left in its row
     disclosure_blocks: bool                        # one small table per 第二十条 item, caption above
+    running_header: bool                           # the issuer's name at the head of every page
 
     @property
     def serif(self) -> bool:
@@ -113,6 +115,7 @@ def style_for(seed: int, **overrides) -> Style:
         rule_width=rnd.choice((0.5, 0.5, 0.75)),
         caption_centered=rnd.random() < 0.3,
         disclosure_blocks=rnd.random() < 0.3,
+        running_header=rnd.random() < 0.2,
     )
     return replace(style, **overrides)
 
@@ -320,13 +323,16 @@ class _Writer:
         self.show(self.page, x, self.y, text, font, size, label=label)
         self.y += pitch
 
-    def finish(self) -> None:
-        for n, pg in enumerate(self.pages):
+    def finish(self, header: str | None) -> None:
+        face = FACES[self.style.font]
+        for n in range(len(self.pages)):
             text = self.style.footer.format(n=n + 1)
             size = 10.5 if self.style.body_size <= 14 else 14.0
-            face = FACES[self.style.font]
             x = (PAGE_W - _width(text, face, size)) / 2
             self.show(n, x, PAGE_H - self.style.margin_y * 0.6, text, face, size, label="other")
+            if header:
+                self.show(n, self.right - _width(header, face, 9.0), self.style.margin_y * 0.45, header,
+                          face, 9.0, label="other")
 
 
 # --- tables ---------------------------------------------------------------------------------------------
@@ -719,7 +725,10 @@ def typeset(content: ReportContent, style: Style) -> Typeset:
         for line in filter(None, (content.signer, content.date_text)):
             w.right_aligned(line, body, size, label="other")
         w.traits.add("signed")
-    w.finish()
+    header = (content.issuer or content.title) if st.running_header else None
+    w.finish(header)
+    if header:
+        w.traits.add("running_header")
 
     w.traits |= _cell_traits(content)
     w.traits.add("wps_glyphs" if st.glyphs == "wps" else "word_runs")
