@@ -351,7 +351,6 @@ class _Cell:
 
 @dataclass
 class _Table:
-    name: str
     widths: list[float]
     cells: list[_Cell]
     header_rows: int                     # how many top rows repeat after a break
@@ -535,7 +534,7 @@ def _disclosure_table(content: ReportContent, st: Style, width: float, groups) -
                 key = ("active_disclosure", row, col)
                 cells.append(_Cell(r, 1 + i * span, content.cell_text.get(key, ""), colspan=span, key=key))
             row_ids.append(row)
-    return _Table("active_disclosure", widths, cells, 0, row_ids, ruled=st.ruled_disclosure)
+    return _Table(widths, cells, 0, row_ids, ruled=st.ruled_disclosure)
 
 
 def _split_label(label: str) -> tuple[str, str]:
@@ -591,7 +590,7 @@ def _applications_table(content: ReportContent, st: Style, width: float, size: f
     first = row_ids.index(outcome[0])
     cells.append(_Cell(first, 0, _group(content, "outcomes", OUTCOME_LABEL), rowspan=len(outcome),
                        role="group", align="center"))
-    return _Table("applications", widths, cells, 3, row_ids)
+    return _Table(widths, cells, 3, row_ids)
 
 
 def _review_table(content: ReportContent, st: Style, width: float) -> _Table:
@@ -611,7 +610,7 @@ def _review_table(content: ReportContent, st: Style, width: float) -> _Table:
                 cells.append(_Cell(2, gi * 5 + ci, label, role="header"))
             key = ("review_litigation", f"{group}.{col}", None)
             cells.append(_Cell(3, gi * 5 + ci, content.cell_text.get(key, ""), key=key))
-    return _Table("review_litigation", widths, cells, 3, [None, None, None, "values"])
+    return _Table(widths, cells, 3, [None, None, None, "values"])
 
 
 # --- the report -----------------------------------------------------------------------------------------
