@@ -34,7 +34,7 @@ def corpus() -> list[tuple[Path, dict]]:
 
 # --- what a page holds ------------------------------------------------------------------------------
 
-def _chars(page: pymupdf.Page) -> list[tuple[str, float, float, float]]:
+def _chars(page: pymupdf.Page) -> list[tuple[str, float, float, float, float]]:
     """(char, x0, baseline, size, x1) of every glyph on the page."""
     out = []
     for block in page.get_text("rawdict")["blocks"]:
@@ -46,12 +46,12 @@ def _chars(page: pymupdf.Page) -> list[tuple[str, float, float, float]]:
     return out
 
 
-def _chain(chars, word: str, start=None) -> list[list[tuple]]:
+def _chain(chars, word: str) -> list[list[tuple]]:
     """Every way ``word`` is printed, following it to the right on its line or down to the next
     line of its cell; each result lists the glyphs used."""
     found = []
     for first in chars:
-        if first[0] != word[0] or (start and not start(first)):
+        if first[0] != word[0]:
             continue
         used = [first]
         for want in word[1:]:
