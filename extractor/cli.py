@@ -151,8 +151,13 @@ def batch(
         raise typer.BadParameter("choose local or dask", param_hint="--executor")
     if model is not None:
         _load_model(model)
-    summary = run_batch(inputs, out, workers=workers or len(os.sched_getaffinity(0)), timeout=timeout,
-                        resume=resume, executor=executor, scheduler=scheduler, model=model)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        summary = run_batch(inputs, out, workers=workers or cores, timeout=timeout, resume=resume,
+                            executor=executor, scheduler=scheduler, model=model)
+    except OSError as e:   # no layout model, an output folder that cannot be written
+        typer.echo(f"error  {e}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
     files = summary["files"]
     typer.echo(f"{files['ok']} read ({files['resumed']} from an earlier run), {files['failed']} failed, "
                f"{files['duplicates']} duplicates → {out}")

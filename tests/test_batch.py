@@ -2,7 +2,8 @@
 
 The bad files are real: a truncated PDF, an encrypted one, a text file named .pdf, a FIFO (whose
 open() would block for ever) and a PDF bomb (form XObjects nested twelve deep, each drawing the
-next eight times: reading it never ends, the way real PDF bombs hang a reader inside MuPDF).
+next eight times: 8¹¹ forms to interpret, so reading it never ends, the way real PDF bombs hang a
+reader inside MuPDF where no Python signal reaches).
 """
 
 from __future__ import annotations
@@ -42,9 +43,8 @@ def pdf_bomb(depth: int = 12, fan: int = 8) -> bytes:
     inner = None
     for _ in range(depth):
         xref = doc.get_new_xref()
-        if inner is None:
-            resources = "<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
-            content = b"BT /F1 12 Tf 72 72 Td (nianbao) Tj ET"
+        if inner is None:   # a path that paints nothing: the reader's memory stays flat
+            resources, content = "<< >>", b"0 0 m 595 842 l n"
         else:
             resources = f"<< /XObject << /X {inner} 0 R >> >>"
             content = b" ".join([b"q /X Do Q"] * fan)
