@@ -382,8 +382,11 @@ def dask_executor(workers: int, model: str | None, timeout: float, scheduler: st
                                                  pure=False)),
                (lambda futures: wait(futures, return_when="FIRST_COMPLETED").done),
                slots)
-        client.run(close_children)
     finally:
+        try:   # the children of a long-lived cluster's workers would otherwise idle on
+            client.run(close_children)
+        except Exception:
+            pass   # a worker that is gone took its children with it
         client.close()
         if cluster is not None:
             cluster.close()
