@@ -269,7 +269,7 @@ class _Layout:
 
 def _layout(flat: np.ndarray, dpi: int, number: int) -> _Layout:
     ink = raster.ink_of(flat)
-    lines = raster.ruling_lines(ink, dpi)
+    lines = raster.ruling_lines(flat, dpi)
     s = raster.pt(dpi)
     rulings = ([Ruling(a / s, y / s, b / s, y / s) for y, a, b in lines.horizontal]
                + [Ruling(x / s, a / s, x / s, b / s) for x, a, b in lines.vertical])
@@ -285,17 +285,23 @@ def _layout(flat: np.ndarray, dpi: int, number: int) -> _Layout:
              for g in grids for c in g.cells]
     cells = [b for b in cells if b[2] > b[0] and b[3] > b[1]]
     pieces = []
-    cell_em = raster.typical_height(text, cells)
+    cell_em = raster.typical_height(text, cells, dpi)
     for x0, y0, x1, y1 in cells:
         region = text[y0:y1, x0:x1]
-        found = [(x0 + a, y0 + b, x0 + c, y0 + d) for band in raster.text_bands(region, cell_em)
-                 for a, b, c, d in raster.band_segments(region, band, split=True)]
-        pieces += [_Piece(box, cell_em, True) for box in _without_strays(found, cell_em)]
+        bands = [[(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in raster.band_segments(region, band, split=True)]
+                 for band in raster.text_bands(region, cell_em)]
+        # a cell's line is read whole; it is cut at gaps only to find the strays in it
+        kept = set(_without_strays([box for band in bands for box in band], cell_em))
+        for band in bands:
+            boxes = [box for box in band if box in kept]
+            if boxes:
+                pieces.append(_Piece((min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                      max(b[2] for b in boxes), max(b[3] for b in boxes)), cell_em, True))
     rest = text.copy()
     for g in grids:
         gx0, gy0, gx1, gy1 = g.bbox
         rest[max(int(gy0 * s) - 2, 0):int(gy1 * s) + 3, max(int(gx0 * s) - 2, 0):int(gx1 * s) + 3] = 0
-    em = raster.typical_height(rest, [(0, 0, w, h)])
+    em = raster.typical_height(rest, [(0, 0, w, h)], dpi)
     for band in raster.text_bands(rest, em):
         for box in raster.band_segments(rest, band, split=True):
             pieces.append(_Piece(box, em, False))

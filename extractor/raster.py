@@ -16,11 +16,14 @@ PxBox = tuple[int, int, int, int]
 
 SKEW_LIMIT = 6.0          # degrees searched either way
 INK_MAX = 160             # darker than this (paper = 255 after flattening) is ink, whatever Otsu says
+RULING_INK = 200          # rulings are looked for in fainter ink: a thin line under a seal fades
 PROFILE_SCALE = 0.25      # skew and orientation are measured on a quarter-size image
 GLYPH_LIMIT_PT = 30.0     # marks larger than this are not characters
-RULING_MIN_PT = 25.0      # a ruling is at least this long: longer than any glyph stroke …
+RULING_MIN_PT = 25.0      # a horizontal ruling is at least this long: longer than any glyph stroke …
+VERTICAL_MIN_PT = 14.0    # … a vertical one this long (one table row), longer than a table glyph's stroke
 RULING_MAX_PT = 3.0       # … and at most this thick
 JOIN_PT = 4.0             # pieces of a ruling this close are one line
+MIN_LINE_PT = 3.0         # runs of inked rows lower than this are strokes or marks, not lines
 GAP_EM = 0.8              # as ingest.BLOCK_GAP_EM: a gap this wide (in text heights) starts a block
 SPECK_PT2 = 0.4           # ink components smaller than this (pt²) are noise
 
@@ -136,13 +139,13 @@ class Lines:
     mask: np.ndarray                               # their ink, slightly grown
 
 
-def ruling_lines(ink: np.ndarray, dpi: int) -> Lines:
+def ruling_lines(flat: np.ndarray, dpi: int) -> Lines:
     """Horizontal and vertical strokes longer than any glyph's: opening with a long thin kernel
     keeps only them. Pieces of one line broken by noise or a seal are joined afterwards, never
     by closing the ink first, which would fuse a row of characters' strokes into a line."""
-    length = max(int(RULING_MIN_PT * pt(dpi)), 10)
+    _, ink = cv2.threshold(flat, RULING_INK, 1, cv2.THRESH_BINARY_INV)
     masks, found = [], []
-    for kernel in ((length, 1), (1, length)):
+    for kernel in ((round(RULING_MIN_PT * pt(dpi)), 1), (1, round(VERTICAL_MIN_PT * pt(dpi)))):
         opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
         masks.append(opened)
         found.append(_segments(opened, horizontal=kernel[0] > 1, max_thick=RULING_MAX_PT * pt(dpi)))
@@ -248,14 +251,12 @@ def band_segments(ink: np.ndarray, band: list[int], split: bool) -> list[PxBox]:
     return boxes
 
 
-def typical_height(ink: np.ndarray, regions: list[PxBox]) -> float:
-    """The height of a line of text over ``regions``: the median of the tall-enough row runs."""
+def typical_height(ink: np.ndarray, regions: list[PxBox], dpi: int) -> float:
+    """The height of a line of text over ``regions``: the median height of the runs of inked rows
+    (most are whole lines; the strokes of 二 or 三 and the runs of a few lines set tight are rare)."""
     heights = [b - a for x0, y0, x1, y1 in regions for a, b in _runs(ink[y0:y1, x0:x1].sum(axis=1))]
-    heights = [h for h in heights if h >= 4]
-    if not heights:
-        return 0.0
-    tall = [h for h in heights if h >= 0.5 * max(heights)]
-    return float(np.median(tall))
+    heights = [h for h in heights if h >= MIN_LINE_PT * pt(dpi)]
+    return float(np.median(heights)) if heights else 0.0
 
 
 def stroke_width(ink: np.ndarray, box: PxBox) -> float:

@@ -170,7 +170,7 @@ FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "scanned"
 # Small enough to commit: 150 dpi, little noise (noise is what JPEG cannot compress), every page
 # still turned, skewed, blurred, unevenly lit and one stamped.
 FIXTURE_SCAN = {"dpi": 150, "noise": 2.0, "jpeg": 50}
-FIXTURES = (("s19-scan", 301, "2019"), ("s21-scan", 302, "2021"))
+FIXTURES = (("s19-scan", 305, "2019"), ("s21-scan", 302, "2021"))
 
 
 def write_scanned(out: Path, name: str, seed: int, **overrides) -> dict:
