@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -262,13 +263,17 @@ class UploadTooLarge(Exception):
 
 
 def model_card(model_dir: str | Path | None = None) -> dict:
-    """What GET /v1/model answers: the model card and the metadata written beside the model."""
-    from .classify import FEATURE_VERSION, FEATURES, MODEL_DIR
+    """What GET /v1/model answers: which model file serves (by hash, so that a caller can tell two
+    deployments apart), its card, and any metadata written beside it."""
+    from .classify import FEATURE_VERSION, FEATURES, MODEL_DIR, MODEL_FILE
     from .data import LABELS
-    folder = Path(model_dir) if model_dir is not None else MODEL_DIR
-    folder = folder if folder.is_dir() else folder.parent
+    path = Path(model_dir) if model_dir is not None else MODEL_DIR
+    path = path / MODEL_FILE if path.is_dir() else path
+    folder = path.parent
     card = folder / "MODEL_CARD.md"
-    answer = {"feature_version": FEATURE_VERSION, "labels": list(LABELS), "features": list(FEATURES),
+    answer = {"file": path.name,
+              "sha256": hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None,
+              "feature_version": FEATURE_VERSION, "labels": list(LABELS), "features": list(FEATURES),
               "card": card.read_text(encoding="utf-8") if card.is_file() else None}
     for meta in sorted(folder.glob("*.json")):
         answer[meta.stem] = json.loads(meta.read_text(encoding="utf-8"))

@@ -7,6 +7,7 @@ with the fixture report (2 MB, 600 pages, 3 s per extraction).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import httpx
 import pymupdf
 import pytest
 
+from extractor.classify import FEATURE_VERSION, MODEL_DIR, MODEL_FILE
 from extractor.pipeline import InputError, extract
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -154,8 +156,10 @@ def test_health_model_and_docs(client):
     assert health["status"] == "ok"
     assert health["workers"] >= 1
     model = client.get("/v1/model").json()
+    assert model["sha256"] == hashlib.sha256((MODEL_DIR / MODEL_FILE).read_bytes()).hexdigest()
+    assert model["feature_version"] == FEATURE_VERSION
     assert model["labels"] == ["heading", "table_cell", "prose", "other"]
-    assert model["card"]
+    assert model["card"].startswith("# Layout classifier")
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert set(paths["/v1/extract"]["post"]["requestBody"]["content"]) == {"multipart/form-data",
