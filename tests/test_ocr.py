@@ -1,0 +1,114 @@
+"""Scanned pages: generated reports printed to images (training/scan.py), turned, skewed and
+stamped by known amounts, must read back upright with their numbers where the truth has them;
+the committed scanned fixtures must extract with every cell right or flagged."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from extractor import ocr
+from extractor.classify import ModelError, load_model
+from extractor.pipeline import extract
+from extractor.templates import cell_id, get_value, template_cells
+from training.generate import report_for, truth_of
+from training.scan import FIXTURES_DIR, ScanStyle, scan_image
+from training.typeset import typeset
+
+DPI = 200
+SCANNED = sorted(FIXTURES_DIR.glob("*.pdf"))
+
+
+@pytest.fixture(scope="module")
+def table_page():
+    """The page of a generated 2021 report that holds the most numbers, and its numeric cells."""
+    content, style = report_for(302, "2021")
+    ts = typeset(content, style)
+    truth = truth_of(content, style, ts)
+    numbers = [c for c in truth["cells"] if c["value"] is not None]
+    page = max({c["page"] for c in numbers}, key=lambda p: sum(c["page"] == p for c in numbers))
+    doc = pymupdf.open(stream=ts.pdf, filetype="pdf")
+    return doc, page, [c for c in numbers if c["page"] == page], truth["report"]["issuer"]
+
+
+def _scan(table_page, **style):
+    doc, number, cells, issuer = table_page
+    style = ScanStyle(**{"dpi": DPI, "rotation": 0, "skew": 0.0, "noise": 3.0, "blur": 0.4,
+                         "lighting": 0.2, "jpeg": 70, **style})
+    return ocr.read_image(scan_image(doc[number], style, issuer, random.Random(1)), DPI, number)
+
+
+def _read_at(page, cell) -> str | None:
+    """The text of the block whose centre lies in the truth cell's box (grown by 4 pt)."""
+    x0, y0, x1, y1 = cell["bbox"]
+    inside = [b for b in page.blocks
+              if x0 - 4 <= (b.bbox[0] + b.bbox[2]) / 2 <= x1 + 4 and y0 - 4 <= (b.bbox[1] + b.bbox[3]) / 2 <= y1 + 4]
+    return "".join(b.text for b in inside) if inside else None
+
+
+@pytest.mark.parametrize("rotation, skew", [(90, 3.0), (180, -4.5), (270, 1.5)])
+def test_turned_and_skewed_page_is_set_upright(table_page, rotation, skew):
+    scan = _scan(table_page, rotation=rotation, skew=skew)
+    assert scan.rotation == rotation
+    assert abs(scan.skew - skew) <= 0.2
+    # undone: every number is read, in the place the upright page has it
+    _, _, cells, _ = table_page
+    assert [_read_at(scan.page, c) for c in cells] == [c["text"] for c in cells]
+    assert scan.page.text_layer == "ocr" and len(scan.page.rulings) >= 20
+
+
+def test_numbers_under_a_red_seal_are_read(table_page):
+    _, _, cells, _ = table_page
+    # the seal centred on the middle number, so that it covers a block of cells
+    middle = sorted(cells, key=lambda c: (c["bbox"][1], c["bbox"][0]))[len(cells) // 2]
+    cx, cy = (middle["bbox"][0] + middle["bbox"][2]) / 2, (middle["bbox"][1] + middle["bbox"][3]) / 2
+    radius = 70.0
+    covered = [c for c in cells
+               if math.dist(((c["bbox"][0] + c["bbox"][2]) / 2, (c["bbox"][1] + c["bbox"][3]) / 2), (cx, cy)) < radius]
+    assert len(covered) >= 6
+    scan = _scan(table_page, seal=(cx, cy, radius))
+    assert [_read_at(scan.page, c) for c in covered] == [c["text"] for c in covered]
+    assert all(b.confidence >= 0.9 for c in covered for b in scan.page.blocks
+               if b.bbox[0] >= c["bbox"][0] - 4 and b.bbox[2] <= c["bbox"][2] + 4
+               and b.bbox[1] >= c["bbox"][1] - 4 and b.bbox[3] <= c["bbox"][3] + 4)
+
+
+@pytest.mark.parametrize("path", SCANNED, ids=[p.stem for p in SCANNED])
+def test_scanned_fixture_extracts_right_or_flagged(path):
+    try:
+        model = load_model()
+    except ModelError as error:
+        pytest.skip(f"no shipped layout model: {error}")
+    truth = json.loads(path.with_name(path.stem + ".truth.json").read_text("utf-8"))
+    record = extract(path, model=model)
+    assert record["source"]["text_layer"] == "none"
+    assert record["report"]["format"] == truth["report"]["format"]
+    flagged = {c for check in record["checks"] if check["status"] == "fail" for c in check["cells"]}
+    found = {cell_id(c["table"], c["row"], c["column"]) for c in record["cells"]}
+    keys = template_cells(truth["report"]["format"])
+    wrong = [cell_id(*key) for key in keys
+             if cell_id(*key) not in found or get_value(record["tables"], *key) != get_value(truth["tables"], *key)]
+    assert [c for c in wrong if c not in flagged] == []
+    assert len(wrong) <= 0.01 * len(keys)
+
+
+def test_text_layer_runs_never_load_onnxruntime():
+    fixture = next(Path(__file__).resolve().parents[1].glob("fixtures/*.pdf"))
+    code = ("import sys; from extractor.ingest import ingest; ingest(sys.argv[1], ocr=True); "
+            "print('onnxruntime' in sys.modules, 'extractor.ocr' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(fixture)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_models_ship_in_the_wheel():
+    """Nothing is downloaded: the recogniser and line classifier load from the installed package."""
+    recogniser = ocr.recogniser()
+    assert len(recogniser.characters) > 6000
