@@ -1,6 +1,6 @@
 """Write synthetic reports: ``NAME.pdf``, ``NAME.truth.json`` and ``NAME.blocks.jsonl``.
 
-    python -m training.generate -o DIR [--count N] [--seed S] [--format 2019|2021]
+    python -m training.generate -o DIR [--count N] [--seed S] [--format 2019|2021] [--scanned]
     python -m training.generate --fixtures          # regenerate the committed set in fixtures/
 
 The truth is what a perfect extraction of the PDF would give (SCHEMA.md shape), plus what was
@@ -245,6 +245,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="first seed; report i uses seed S+i")
     parser.add_argument("--format", choices=("2019", "2021"), help="only this table format")
     parser.add_argument("--fixtures", action="store_true", help="regenerate the committed set into fixtures/")
+    parser.add_argument("--scanned", action="store_true",
+                        help="also write NAME-scan.pdf and its truth: the report printed, stamped and scanned")
     args = parser.parse_args(argv)
     if args.fixtures:
         out, reports = args.out or FIXTURES_DIR, fixture_reports()
@@ -260,6 +262,10 @@ def main(argv: list[str] | None = None) -> None:
     names = set()
     for content, style in tqdm(reports, total=total, unit="report"):
         write_report(out, content, style)
+        if args.scanned:
+            from .scan import write_scanned
+
+            write_scanned(out, content.name, content.seed)
         names.add(content.name)
     if args.fixtures:      # a fixture dropped from the table leaves no stale files behind
         for path in out.iterdir():
