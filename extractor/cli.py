@@ -103,7 +103,7 @@ def serve(
     max_pages: Annotated[int, typer.Option(min=1, envvar="NIANBAO_MAX_PAGES",
                                            help="PDFs with more pages get 413.")] = 200,
     timeout: Annotated[float, typer.Option(min=0, envvar="NIANBAO_TIMEOUT",
-                                           help="Seconds one extraction may take; then 504 and the worker is replaced.")] = 60.0,
+                                           help="Seconds one extraction may take (a scanned page needs about 4 s); then 504 and the worker is replaced.")] = 120.0,
     model: Annotated[Optional[Path], typer.Option(envvar="NIANBAO_MODEL",
                                                   help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:
