@@ -95,7 +95,7 @@ def find_reports(inputs: Iterable[str]) -> tuple[list[Path], list[dict]]:
             if listed or _is_pdf_name(path):
                 found.append(path)
             else:
-                _add_list(path)
+                add_list(path)
         elif glob.has_magic(arg):
             matches = sorted(glob.glob(arg, recursive=True))
             if not matches:
@@ -105,7 +105,7 @@ def find_reports(inputs: Iterable[str]) -> tuple[list[Path], list[dict]]:
         else:
             missing.append({"file": arg, "reason": "no such file or folder"})
 
-    def _add_list(path: Path) -> None:
+    def add_list(path: Path) -> None:
         try:
             lines = path.read_text("utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as e:
@@ -114,7 +114,7 @@ def find_reports(inputs: Iterable[str]) -> tuple[list[Path], list[dict]]:
         for line in lines:
             line = line.strip()
             if line and not line.startswith("#"):
-                add(str(path.parent / line) if not Path(line).is_absolute() else line, listed=True)
+                add(str(path.parent / line), listed=True)   # an absolute line stays absolute
 
     for arg in inputs:
         add(str(arg), listed=False)
