@@ -164,8 +164,9 @@ def run(request, inputs, tmp_path_factory) -> Run:
         first = subprocess.Popen(_command(inputs, out, request.param), stdout=log, stderr=log,
                                  start_new_session=True)
     try:
+        deadline = time.monotonic() + 300   # not a speed limit: a run that never writes fails
         while not _stamps(records):
-            assert first.poll() is None, (tmp / "first.log").read_text()
+            assert first.poll() is None and time.monotonic() < deadline, (tmp / "first.log").read_text()
             time.sleep(0.05)
         first.kill()   # the batch process only: whatever it started must go with it
         first.wait()
