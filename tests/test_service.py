@@ -135,7 +135,7 @@ def test_multipart_upload_returns_the_pipelines_record(client, report, expected)
 
 def test_raw_pdf_body_with_blocks(client, report, expected):
     r = client.post("/v1/extract", params={"blocks": "true"}, content=report,
-                   headers={"content-type": "application/pdf"})
+                    headers={"content-type": "application/pdf"})
     assert r.status_code == 200, r.text
     record = r.json()
     assert record == {**expected, "source": {**expected["source"], "file": None}}
@@ -192,7 +192,7 @@ def test_unreadable_input_is_422_with_the_reason(client, report, case):
 
 def test_reasons_name_the_problem(client, report):
     details = {case: client.post("/v1/extract", content=data,
-                                headers={"content-type": "application/pdf"}).json()["detail"]
+                                 headers={"content-type": "application/pdf"}).json()["detail"]
                for case, data in bad_inputs(report).items()}
     assert details["empty"] == "empty file"
     assert details["not a PDF"] == "not a PDF"
