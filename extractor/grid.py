@@ -154,12 +154,18 @@ def lattice(page: int, horizontal: list[Ruling], vertical: list[Ruling]) -> Grid
     """Cells of a ruled table: lattice squares joined where the ruling between them is missing."""
     xs = _cluster([(r.x0 + r.x1) / 2 for r in vertical])
     ys = _cluster([(r.y0 + r.y1) / 2 for r in horizontal])
-    # A table cut by a page break may lack its closing rule: the verticals still show its extent.
+    # A table cut by a page break may lack its closing rule, a table drawn without side borders
+    # its outer verticals: the other direction's lines still show how far it reaches.
     top, bottom = min(r.y0 for r in vertical), max(r.y1 for r in vertical)
+    left, right = min(r.x0 for r in horizontal), max(r.x1 for r in horizontal)
     if top < ys[0] - MIN_CELL:
         ys.insert(0, top)
     if bottom > ys[-1] + MIN_CELL:
         ys.append(bottom)
+    if left < xs[0] - MIN_CELL:
+        xs.insert(0, left)
+    if right > xs[-1] + MIN_CELL:
+        xs.append(right)
     if len(xs) < 2 or len(ys) < 2:
         return None
     vseg = _Segments(xs, [((r.x0 + r.x1) / 2, r.y0, r.y1) for r in vertical])
