@@ -266,7 +266,6 @@ class _Reader:
     units: dict[str, str | None] = field(default_factory=dict)
     columns: list[_Column] = field(default_factory=list)
     group: str | None = None          # the applications group a numbered sub-row falls under
-    evidence: dict[str, int] = field(default_factory=lambda: {"2019": 0, "2021": 0})
 
     def read(self, grids: list[Grid]) -> None:
         for grid in grids:
@@ -380,10 +379,6 @@ class _Reader:
         row = row_match.key
         if table == "applications":
             self.group = row.split(".")[0] if "." in row else None
-            if row.startswith("other_handling"):
-                self.evidence["2021" if "." in row else "2019"] += 1
-        if table == "active_disclosure" and row in ("other_management_services", "procurement"):
-            self.evidence["2019"] += 1
         seen, filled = set(), set()
         for cell in cells:
             if id(cell) in seen:
@@ -542,31 +537,33 @@ def _name_column(chain: list[str]) -> Match | None:
 # --- the whole document ------------------------------------------------------------------------------
 
 def reconstruct(pages: list[Page], labelled: list[LabelledBlock]) -> TableReading:
+    """The fixed tables of a report: every template cell of the format its labels show, null where
+    blank or not found; ``cells`` holds only the cells found, each with its page, box and
+    confidence; ``problems`` says what was read but could not be used."""
     by_page: dict[int, list[LabelledBlock]] = {}
     for lb in labelled:
         by_page.setdefault(lb.block.page, []).append(lb)
     grids = [g for page in pages for g in page_grids(page, by_page.get(page.number, []))]
     reader = _Reader()
     reader.read(grids)
-    fmt = detect_format(reader)
-    return _reading(fmt, reader)
+    return _reading(detect_format(reader.readings), reader)
 
 
-def detect_format(reader: _Reader) -> str | None:
-    """From the labels the tables use, never from the year: 本年新制作数量 (2019) against 本年制发件数
-    (2021), 其他对外管理服务事项 and 政府集中采购 (2019 only), and the （六）其他处理 sub-rows (2021)."""
-    only = {fmt: {col for _, _, col in template_cells(fmt) if col} for fmt in FORMATS}
-    votes = {"2019": 0, "2021": 0}
-    for table, row, col in reader.readings:
-        if table == "active_disclosure":
-            for fmt, other in (("2019", "2021"), ("2021", "2019")):
-                if col in only[fmt] and col not in only[other]:
-                    votes[fmt] += 1
-    if votes["2019"] != votes["2021"]:
-        return max(votes, key=votes.get)
-    ev = reader.evidence
-    if ev["2019"] != ev["2021"]:
-        return max(ev, key=ev.get)
+@cache
+def _format_only(fmt: str) -> frozenset:
+    other = next(f for f in FORMATS if f != fmt)
+    return frozenset(template_cells(fmt)) - frozenset(template_cells(other))
+
+
+def detect_format(readings) -> str | None:
+    """From the labels the tables use, never from the year: the active-disclosure table's
+    (本年新制作数量 or 本年制发件数, 政府集中采购 only in 2019), else the applications table's
+    （六）其他处理 (one row in 2019, three sub-rows in 2021)."""
+    for table in ("active_disclosure", "applications"):
+        votes = {fmt: sum(1 for key in readings if key[0] == table and key in _format_only(fmt))
+                 for fmt in FORMATS}
+        if votes["2019"] != votes["2021"]:
+            return max(votes, key=votes.get)
     return None
 
 
