@@ -132,7 +132,6 @@ class _Segments:
     """Ruling segments along each lattice line, to ask 'is there a line here?'."""
 
     def __init__(self, lines: list[float], rulings: list[tuple[float, float, float]]):
-        self.lines = lines
         self.spans: list[list[tuple[float, float]]] = [[] for _ in lines]
         for pos, a, b in rulings:
             i = _nearest(lines, pos)
