@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from extractor.classify import FEATURE_VERSION, FEATURES, featurize, save_model, train
+from extractor.classify import FEATURE_VERSION, FEATURES, featurize, predict_proba, save_model, train
 from extractor.data import LABELS
 from extractor.ingest import ingest
 from training.labels import UNMATCHED, match_labels, read_truth_blocks
@@ -74,13 +74,15 @@ def cross_validate(reports: list[Report], folds: int = 5) -> Scores:
     groups = np.concatenate([np.full(len(r.y), i) for i, r in enumerate(reports)])
     pred = np.empty_like(y)
     for train_idx, test_idx in GroupKFold(n_splits=min(folds, len(reports))).split(X, y, groups):
-        pred[test_idx] = train(X[train_idx], y[train_idx]).predict(X[test_idx])
+        model = train(X[train_idx], y[train_idx])
+        pred[test_idx] = model.classes_[predict_proba(model, X[test_idx]).argmax(axis=1)]
     return scores(y, pred)
 
 
 def evaluate(model, reports: list[Report]) -> Scores:
     y = np.concatenate([r.y for r in reports])
-    return scores(y, model.predict(np.concatenate([r.X for r in reports])))
+    proba = predict_proba(model, np.concatenate([r.X for r in reports]))
+    return scores(y, model.classes_[proba.argmax(axis=1)])
 
 
 def format_scores(s: Scores) -> str:
