@@ -4,8 +4,8 @@
 
 Each configuration reads every fixture PDF ``rounds`` times through the same executors and worker
 children as ``nianbao batch`` (no records are written, no dedupe). It prints the time to the first
-record (starting the worker processes: importing the pipeline, loading the model; for Dask also
-starting a LocalCluster on 127.0.0.1) and files per second over the whole run and after the first
+record (starting the worker processes: importing the pipeline, unpickling the model; for Dask
+also starting a LocalCluster on 127.0.0.1) and files per second over the whole run and after the first
 record of every worker, i.e. once the workers are warm. Wall time on a shared machine: run it alone.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from extractor.batch import Job, dask_executor, file_sha256, local_executor, results  # noqa: E402
+from extractor.classify import load_model  # noqa: E402
 
 
 def measure(executor, jobs: list[Job]) -> tuple[float, float, float, int]:
@@ -44,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     pdfs = sorted((ROOT / "fixtures").glob("*.pdf"))
     jobs = [Job(p, file_sha256(p), p.stem) for p in pdfs] * args.rounds
-    model = None if args.model is None else str(Path(args.model).resolve())
+    model = pickle.dumps(load_model(args.model), protocol=pickle.HIGHEST_PROTOCOL)
     print(f"{len(pdfs)} fixture PDFs × {args.rounds} rounds = {len(jobs)} files, "
           f"{len(os.sched_getaffinity(0))} cores")
     print(f"{'executor':<16} {'first record':>12} {'files/s':>8} {'warm files/s':>13} {'failed':>6}")

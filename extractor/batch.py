@@ -23,8 +23,10 @@ OOM killer) is noticed by the end of its pipe. Either way the report is recorded
 reason and a new child is started for the next report. The local executor runs ``extract_in_child``
 in N threads (each owning one child); the Dask executor runs it as a task on the cluster's workers
 (each worker thread owning one child), so timeouts and crashes are handled the same way there and
-a Dask worker is never lost to a bad report. The bytes travel with the task, so a remote cluster
-needs no shared file system; a ``--model`` must be readable at the same path on its workers.
+a Dask worker is never lost to a bad report. The layout model is loaded (and checked, see
+``classify.load_model``) once, by the batch process, and handed to each child pickled, which costs
+a child a fraction of what loading the model file again would; the report's bytes travel with the
+task. So a remote cluster needs neither a shared file system nor the model file.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import glob
 import hashlib
 import json
 import os
+import pickle
 import signal
 import stat
 import subprocess
@@ -219,8 +222,8 @@ def _died(proc: subprocess.Popen, log) -> str:
 class Child:
     """One extraction process: send it a report, get a record or a reason, within a deadline."""
 
-    def __init__(self, model: str | None):
-        self.model = model
+    def __init__(self, model: bytes):
+        self.model = model   # the pickled layout model
         # The child's stdout and stderr go to a file: they carry MuPDF's complaints, which must not
         # garble the progress bar, and the last line explains a child that exits.
         self.log = tempfile.TemporaryFile()
@@ -233,8 +236,7 @@ class Child:
                **os.environ,
                "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "extractor.batch", str(to_child), str(from_child),
-             str(os.getpid()), model or ""],
+            [sys.executable, "-m", "extractor.batch", str(to_child), str(from_child), str(os.getpid())],
             pass_fds=(to_child, from_child), stdin=subprocess.DEVNULL, stdout=self.log,
             stderr=self.log, env=env)
         os.close(to_child)
@@ -247,6 +249,7 @@ class Child:
         """(record, None) or (None, reason). After a timeout or a death the child is gone."""
         try:
             if not self.ready:
+                self.requests.send_bytes(self.model)
                 if not self.replies.poll(CHILD_START_LIMIT):
                     self.kill()
                     return None, f"the worker process did not start within {CHILD_START_LIMIT:g} s"
@@ -279,7 +282,7 @@ _children: set[Child] = set()
 _children_lock = threading.Lock()
 
 
-def extract_in_child(data: bytes, name: str, model: str | None,
+def extract_in_child(data: bytes, name: str, model: bytes,
                      timeout: float) -> tuple[dict | None, str | None]:
     """Extract one report in this thread's child process, starting one when needed.
 
@@ -324,15 +327,14 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _child_main(requests_fd: str, replies_fd: str, parent: str, model: str) -> None:
+def _child_main(requests_fd: str, replies_fd: str, parent: str) -> None:
     _die_with_parent(int(parent))
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the batch process to handle
     requests = Connection(int(requests_fd), writable=False)
     replies = Connection(int(replies_fd), readable=False)
-    from .classify import load_model
     from .pipeline import InputError, extract
 
-    layout_model = load_model(model or None)
+    layout_model = pickle.loads(requests.recv_bytes())   # from the batch process, which checked it
     replies.send("ready")
     while True:
         try:
@@ -354,7 +356,7 @@ Wait = Callable[[list], Iterable]
 
 
 @contextmanager
-def local_executor(workers: int, model: str | None, timeout: float):
+def local_executor(workers: int, model: bytes, timeout: float):
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nianbao-batch")
@@ -368,7 +370,7 @@ def local_executor(workers: int, model: str | None, timeout: float):
 
 
 @contextmanager
-def dask_executor(workers: int, model: str | None, timeout: float, scheduler: str | None):
+def dask_executor(workers: int, model: bytes, timeout: float, scheduler: str | None):
     from distributed import Client, LocalCluster, wait
 
     cluster = None
@@ -378,7 +380,8 @@ def dask_executor(workers: int, model: str | None, timeout: float, scheduler: st
     client = Client(cluster if cluster is not None else scheduler)
     try:
         slots = sum(client.nthreads().values()) or workers
-        yield ((lambda data, name: client.submit(extract_in_child, data, name, model, timeout,
+        on_workers = client.scatter(model, broadcast=True)   # sent once, not with every task
+        yield ((lambda data, name: client.submit(extract_in_child, data, name, on_workers, timeout,
                                                  pure=False)),
                (lambda futures: wait(futures, return_when="FIRST_COMPLETED").done),
                slots)
@@ -426,13 +429,15 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
     it writes to ``out/summary.json``."""
     from tqdm import tqdm
 
+    from .classify import load_model
     from .dataset import write_dataset
 
+    layout_model = pickle.dumps(load_model(model), protocol=pickle.HIGHEST_PROTOCOL)
+    made_by = producer(model)
     records = out / "records"
     records.mkdir(parents=True, exist_ok=True)
     for stale in records.glob(".*.tmp"):   # what a killed run was writing
         stale.unlink(missing_ok=True)
-    made_by = producer(model)
     work = plan(inputs, records, made_by, resume)
     log = lambda message: tqdm.write(message, file=sys.stderr)
     log(f"{len(work.jobs) + len(work.done) + len(work.duplicates) + len(work.failed)} inputs: "
@@ -441,10 +446,9 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
     for f in work.failed:
         log(f"failed  {f['file']}: {f['reason']}")
 
-    model_arg = None if model is None else str(Path(model).resolve())
     ok, failed = [], list(work.failed)
-    run = (local_executor(workers, model_arg, timeout) if executor == "local"
-           else dask_executor(workers, model_arg, timeout, scheduler))
+    run = (local_executor(workers, layout_model, timeout) if executor == "local"
+           else dask_executor(workers, layout_model, timeout, scheduler))
     with run as (submit, wait, slots), \
             tqdm(total=len(work.jobs), unit="file", file=sys.stderr, smoothing=0.1) as bar:
         bar.set_postfix_str(f"failed {len(failed)}")

@@ -146,16 +146,17 @@ def batch(
     import os
 
     from .batch import run_batch
+    from .classify import ModelError
 
     if executor not in ("local", "dask"):
         raise typer.BadParameter("choose local or dask", param_hint="--executor")
-    if model is not None:
-        _load_model(model)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     try:
         summary = run_batch(inputs, out, workers=workers or cores, timeout=timeout, resume=resume,
                             executor=executor, scheduler=scheduler, model=model)
-    except OSError as e:   # no layout model, an output folder that cannot be written
+    except ModelError as e:
+        raise typer.BadParameter(str(e), param_hint="--model") from None
+    except OSError as e:   # an output folder that cannot be written
         typer.echo(f"error  {e}", err=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
     files = summary["files"]

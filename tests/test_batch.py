@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,7 @@ import pytest
 
 from extractor import batch as batch_module
 from extractor.batch import extract_in_child, find_reports
+from extractor.classify import load_model
 from extractor.dataset import issuer_key
 from extractor.validate import carry_over
 
@@ -106,18 +108,19 @@ def test_inputs_from_folders_globs_and_lists(inputs, tmp_path):
 
 
 def test_a_worker_that_dies_costs_one_report():
+    model = pickle.dumps(load_model(MODEL))
     good = (FIXTURES / f"{GOOD[0]}.pdf").read_bytes()
-    record, reason = extract_in_child(good, "good.pdf", MODEL, 60)
+    record, reason = extract_in_child(good, "good.pdf", model, 60)
     assert reason is None and record["source"]["file"] == "good.pdf"
     child = batch_module._local.child
     killer = threading.Timer(1.0, os.kill, (child.proc.pid, signal.SIGKILL))
     killer.start()
     try:
-        assert extract_in_child(pdf_bomb(), "bomb.pdf", MODEL, 60) == (
+        assert extract_in_child(pdf_bomb(), "bomb.pdf", model, 60) == (
             None, "the worker process died (SIGKILL)")
     finally:
         killer.cancel()
-    again, reason = extract_in_child(good, "good.pdf", MODEL, 60)
+    again, reason = extract_in_child(good, "good.pdf", model, 60)
     assert reason is None and again["cells"] == record["cells"]
     assert batch_module._local.child.proc.pid != child.proc.pid
     batch_module.close_children()
