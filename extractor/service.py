@@ -58,10 +58,6 @@ def _serve_jobs(conn, model_dir: str | None) -> None:
     """A worker's life: load the model, say "ready", then answer one job at a time until the
     server closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the server, which closes our pipe
-    from threadpoolctl import threadpool_limits
-    # Parallelism comes from the worker processes. The model's OpenMP threads on top of them
-    # oversubscribe the cores, and spinning OpenMP threads made one report take seconds, not 0.3 s.
-    threadpool_limits(1)
     from .classify import load_model
     from .pipeline import extract
     try:
