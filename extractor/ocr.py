@@ -1,20 +1,23 @@
 """Stage 1 for pages without a usable text layer: the page image read into the same ``Page`` of
 blocks and rulings that ingest makes from a text layer, so classify and reconstruct run unchanged.
 
-A page is rendered at ``DPI``, its red seal dropped and its lighting flattened (``raster.py``);
-it is turned so that its text lines run across (row profiles), levelled (skew up to ±6°), and
-turned over when the recogniser reads it better upside down. Ruling lines are found by
-morphology and become ``Ruling``s in points; the grids they make (``grid.page_grids``) give each
-cell's box, and the text in a cell is cut into lines by its row profile and recognised line by
-line. Text outside ruled tables is cut into lines and blocks the same way over the rest of the
-page (row profile, then gaps wider than ingest's block gap). No full-page text detector runs: on
-these single-column, ruled pages the profiles find the same lines in milliseconds.
+A page is rendered at ``DPI``; its red seal is dropped and its lighting flattened (``raster.py``).
+It is turned so that its lines run across: the row profile of its characters guesses the axis,
+the 0°/180° line classifier says which way up, and if a sample of lines then reads poorly the
+other axis is tried. It is levelled (skew up to ±6°) by the same row profile. Ruling lines are
+found by morphology and become ``Ruling``s in points; the grids they make (``grid.page_grids``)
+give each cell's box, and the text in a cell is cut into lines by its row profile. Text outside
+ruled tables is cut into lines and blocks over the rest of the page (row profile, then gaps wider
+than ingest's block gap). No full-page text detector runs: on these single-column, ruled pages
+the profiles find the same lines in milliseconds, and a cell's box is known from its rulings.
 
-Recognition is PP-OCRv4's Chinese recogniser from the ``rapidocr-onnxruntime`` wheel (the model
-ships inside it; nothing is downloaded), run in width-sorted batches without RapidOCR's padding of
-every line to 320 pixels, which is what makes a page of short numbers cheap. A block's
-``confidence`` is its least sure character's probability: one doubtful digit makes the whole
-number doubtful.
+Recognition is PP-OCRv4's Chinese recogniser from the ``rapidocr-onnxruntime`` wheel (the models
+ship inside it; nothing is downloaded). Short pieces — most cells' numbers — are stitched side by
+side into one line and read together: alone, a "0" in white space reads as "o" or nothing, and a
+line of them costs one run instead of dozens. Lines are padded with grey to the width the model
+was trained on and batched by width. A block's ``confidence`` is its least sure character's
+probability (fullwidth and ASCII forms of a digit counting as one character): one doubtful digit
+makes the whole number doubtful.
 """
 
 from __future__ import annotations
@@ -277,6 +280,9 @@ def _layout(flat: np.ndarray, dpi: int, number: int) -> _Layout:
     width, height = w / s, h / s
     grids = page_grids(Page(number, width, height, [], rulings), [])
     text = raster.without_specks(np.where(lines.mask > 0, 0, ink).astype(np.uint8), dpi)
+    # pieces are found on ink grown by a pixel: faint thin strokes of small print break up, and
+    # a digit in pieces would be read in pieces
+    text = cv2.dilate(text, np.ones((3, 3), np.uint8))
     clean = np.where(lines.mask > 0, 255, flat).astype(np.uint8)
 
     inset = 0.5 * s

@@ -76,9 +76,11 @@ def _profile_score(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> np.nda
 def _ink_points(ink: np.ndarray, glyph_limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates of the inked pixels of a quarter-size page; with ``glyph_limit`` (pixels of the
     full page) only of the marks smaller than that: characters, not the table's grid or a seal."""
-    small = cv2.resize(ink, None, fx=PROFILE_SCALE, fy=PROFILE_SCALE, interpolation=cv2.INTER_AREA)
+    # averaged as grey, then any ink at all: a thin ruling or stroke averaged as 0/1 would round away
+    small = (cv2.resize(ink * 255, None, fx=PROFILE_SCALE, fy=PROFILE_SCALE, interpolation=cv2.INTER_AREA) > 0)
+    small = small.astype(np.uint8)
     if glyph_limit is not None:
-        n, labels, stats, _ = cv2.connectedComponentsWithStats((small > 0).astype(np.uint8), connectivity=8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
         limit = glyph_limit * PROFILE_SCALE
         w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
         # too large, or a long thin piece of a ruling
@@ -149,11 +151,19 @@ def ruling_lines(flat: np.ndarray, dpi: int) -> Lines:
         opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
         masks.append(opened)
         found.append(_segments(opened, horizontal=kernel[0] > 1, max_thick=RULING_MAX_PT * pt(dpi)))
-    mask = cv2.dilate(masks[0] | masks[1], np.ones((3, 3), np.uint8))
     tol = JOIN_PT * pt(dpi)
     horizontal, vertical = (_join(segments, tol) for segments in found)
     vertical = _meeting(vertical, horizontal, tol)
     horizontal = _meeting(horizontal, vertical, tol)
+    # the ink to erase: what the openings kept, near a ruling that survived (a heading's long
+    # vertical strokes survive the opening but belong to no ruling)
+    zone = np.zeros_like(ink)
+    band = max(round(RULING_MAX_PT * pt(dpi)), 3)
+    for y, a, b in horizontal:
+        cv2.line(zone, (round(a), round(y)), (round(b), round(y)), 1, band)
+    for x, a, b in vertical:
+        cv2.line(zone, (round(x), round(a)), (round(x), round(b)), 1, band)
+    mask = cv2.dilate((masks[0] | masks[1]) & zone, np.ones((3, 3), np.uint8))
     return Lines(horizontal, vertical, mask)
 
 
