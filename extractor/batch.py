@@ -309,12 +309,15 @@ def _forget(child: Child) -> None:
 
 
 def close_children() -> None:
-    """Stop every child this process started (at the end of a run; on Dask workers too)."""
+    """Stop every child this process started (at the end of a run; on Dask workers too).
+
+    Only the processes: a thread waiting on one sees its pipe end and closes it itself, so that no
+    thread ever closes a file descriptor that another is reading (or that was reused meanwhile)."""
     with _children_lock:
         children = list(_children)
         _children.clear()
     for child in children:
-        child.close()
+        child.kill()
 
 
 def _die_with_parent(parent: int) -> None:
@@ -364,9 +367,10 @@ def local_executor(workers: int, model: bytes, timeout: float):
         yield ((lambda data, name: pool.submit(extract_in_child, data, name, model, timeout)),
                (lambda futures: wait(futures, return_when=FIRST_COMPLETED).done),
                workers)
-    finally:
-        close_children()   # first: a thread waiting on a child that hangs returns at once
-        pool.shutdown(wait=True, cancel_futures=True)
+    finally:   # normally all is done here; after Ctrl-C, end at once:
+        pool.shutdown(wait=False, cancel_futures=True)   # no report starts from now on,
+        close_children()                                 # the ones under way end,
+        pool.shutdown(wait=True)                         # and their threads with them
 
 
 @contextmanager
