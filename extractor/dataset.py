@@ -24,11 +24,21 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
 from .data import Check
 from .templates import APPLICATION_COLUMNS, cell_id
 from .validate import carry_over
 
 ROWS_PER_BATCH = 20_000
+
+_text = pa.string()
+CELLS = pa.schema([("file", _text), ("issuer", _text), ("year", pa.int32()), ("format", _text),
+                   ("table", _text), ("row", _text), ("column", _text), ("value", pa.float64()),
+                   ("page", pa.int32()), ("confidence", pa.float64()), ("flagged", pa.bool_())])
+CHECKS = pa.schema([("file", _text), ("rule", _text), ("status", _text), ("message", _text)])
 
 
 def issuer_key(issuer: str) -> str:
@@ -102,22 +112,10 @@ def series_checks(reports: list[_Report]) -> dict[str, Check]:
     return checks
 
 
-def _schemas():
-    import pyarrow as pa
-    text = pa.string()
-    cells = pa.schema([("file", text), ("issuer", text), ("year", pa.int32()), ("format", text),
-                       ("table", text), ("row", text), ("column", text), ("value", pa.float64()),
-                       ("page", pa.int32()), ("confidence", pa.float64()), ("flagged", pa.bool_())])
-    checks = pa.schema([("file", text), ("rule", text), ("status", text), ("message", text)])
-    return cells, checks
-
-
 class _TableWriter:
     """One table written as NAME.parquet and NAME.csv, in batches, each file replaced atomically."""
 
-    def __init__(self, out: Path, name: str, schema):
-        import pyarrow.csv as pcsv
-        import pyarrow.parquet as pq
+    def __init__(self, out: Path, name: str, schema: pa.Schema):
         self.schema = schema
         self.targets = [out / f"{name}.parquet", out / f"{name}.csv"]
         self.temps = [t.with_name(f".{t.name}.tmp") for t in self.targets]
@@ -134,7 +132,6 @@ class _TableWriter:
             self.flush()
 
     def flush(self) -> None:
-        import pyarrow as pa
         batch = pa.record_batch(self.rows, schema=self.schema)
         self.parquet.write_batch(batch)
         self.csv.write_batch(batch)
@@ -154,9 +151,8 @@ def write_dataset(out: Path, records: list[tuple[str, Path]]) -> dict:
     the report's file as the user named it and its record); return the dataset part of summary.json."""
     reports = [_summarise(file, _read(path)) for file, path in records]
     series = series_checks(reports)
-    cells_schema, checks_schema = _schemas()
-    cells = _TableWriter(out, "cells", cells_schema)
-    checks = _TableWriter(out, "checks", checks_schema)
+    cells = _TableWriter(out, "cells", CELLS)
+    checks = _TableWriter(out, "checks", CHECKS)
     for (file, path), report in zip(records, reports):
         record = _read(path)
         report_checks = record["checks"] + [asdict(series[file])]
