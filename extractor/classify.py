@@ -265,18 +265,39 @@ def train(X: np.ndarray, y: np.ndarray, seed: int = 0):
     return model.fit(X, y)
 
 
-# Everything a model file may contain. Anything else makes ``load_model`` refuse the file.
-TRUSTED_TYPES = [
-    "builtins.dict", "builtins.list", "builtins.str", "builtins.int", "builtins.float",
-    "numpy.dtype", "numpy.ndarray", "numpy.float64", "numpy.int64",
-    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+# Every type a model file may name. skops would trust all of scikit-learn by default; this list is
+# checked first, against every node of the file's schema, so nothing else is ever constructed.
+TRUSTED_TYPES = sorted({
+    "builtins.dict", "builtins.list", "builtins.tuple", "builtins.str", "builtins.int",
+    "builtins.float", "numpy.ndarray", "numpy.uint64", "numpy.random._generator.Generator",
+    "sklearn._loss._loss.CyHalfMultinomialLoss", "sklearn._loss.link.Interval",
+    "sklearn._loss.link.MultinomialLogit", "sklearn._loss.loss.HalfMultinomialLoss",
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn._loss.loss.HalfMultinomialLoss",
-    "sklearn._loss.link.MultinomialLogit",
-    "sklearn._loss.link.Interval",
-    "sklearn._loss._loss.CyHalfMultinomialLoss",
-]
+    "sklearn.preprocessing._label.LabelEncoder",
+})
+
+
+def _named_types(path: Path) -> set[str]:
+    """Every type a skops file names, read from its JSON schema without constructing anything."""
+    import json
+    import zipfile
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if "__module__" in node and "__class__" in node:
+                named.add(f"{node['__module__']}.{node['__class__']}")
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    named: set[str] = set()
+    with zipfile.ZipFile(path) as z:
+        walk(json.loads(z.read("schema.json")))
+    return named
 
 
 class ModelError(Exception):
@@ -306,7 +327,7 @@ def load_model(path: str | Path | None = None):
     if not path.is_file():
         raise ModelError(f"no layout model at {path}")
     try:
-        untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+        untrusted = sorted(_named_types(path) - set(TRUSTED_TYPES))
         if untrusted:
             raise ModelError(f"{path} contains types that are not trusted: {', '.join(untrusted)}")
         stored = sio.load(path, trusted=TRUSTED_TYPES)
