@@ -131,8 +131,10 @@ def batch(
                                                          "recorded as failed and its worker replaced.")] = 300.0,
     executor: Annotated[str, typer.Option(help="local: processes on this machine; dask: a Dask "
                                                "distributed cluster.")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (tcp://host:port); "
-                                                          "default: a local cluster on 127.0.0.1.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (tcp://host:port), whose "
+                                                          "workers' threads then set how many reports are "
+                                                          "read at once; default: a local cluster of "
+                                                          "--workers processes on 127.0.0.1.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when any check fails.")] = False,
     model: Annotated[Optional[Path], typer.Option(envvar="NIANBAO_MODEL",
                                                   help="Layout model folder (default: the shipped model).")] = None,
