@@ -51,7 +51,7 @@ from pathlib import Path
 from . import __version__
 from .record import write_json
 
-CHILD_START_LIMIT = 120.0   # seconds for a child to import the pipeline and load the model
+CHILD_START_LIMIT = 120.0   # seconds for a child to import the pipeline and unpickle the model
 
 
 @dataclass(slots=True)
@@ -400,7 +400,7 @@ def dask_executor(workers: int, model: bytes, timeout: float, scheduler: str | N
 
 
 def results(jobs: list[Job], submit: Submit, wait: Wait,
-             slots: int) -> Iterator[tuple[Job, dict | None, str | None]]:
+            slots: int) -> Iterator[tuple[Job, dict | None, str | None]]:
     """(job, record, reason) as each report finishes. Only ``2 × slots`` reports are in flight, so
     the bytes of a thousand reports are never in memory at once."""
     pending: dict = {}
