@@ -14,7 +14,7 @@ different ``FEATURE_VERSION`` is refused.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +56,6 @@ _NUMBERING = re.compile(
     r"|(?P<num_paren_arabic>[（(]\s*\d{1,2}\s*[)）])"
     r"|(?P<num_circled>[①-⑳]))"
 )
-_NUMBERING_COLUMN = {name: FEATURES.index(name) for name in _NUMBERING.groupindex}
 _ITEM_REF = re.compile(r"第[^第项]{1,8}项")
 _FOOTER = re.compile(
     r"[-—–－~·]+\s*\d{1,3}\s*[-—–－~·]+"
@@ -96,23 +95,30 @@ def _text_features(texts: list[str], out: np.ndarray) -> None:
     out[:, FEATURES.index("ends_sentence")] = np.isin(last, [ord(c) for c in "。；;.！？"])
     out[:, FEATURES.index("ends_colon")] = np.isin(last, [ord(c) for c in "：:"])
 
-    columns = [FEATURES.index(name) for name in
-               ("item_ref", "numeric", "footer", "date", "date_only", "note", "unit")]
-    for i, text in enumerate(texts):
-        text = text.strip()
-        m = _NUMBERING.match(text)
-        if m:
-            out[i, _NUMBERING_COLUMN[m.lastgroup]] = 1
-        date = _DATE.search(text) if "年" in text else None
-        out[i, columns] = (
-            "项" in text and _ITEM_REF.search(text) is not None,
-            _NUMERIC.fullmatch(text) is not None,
-            _FOOTER.fullmatch(text) is not None,
-            date is not None,
-            date is not None and len(text) - (date.end() - date.start()) <= 1,
-            text.startswith(("注", "备注")),
-            "单位" in text,
-        )
+    out[:, _PATTERN_COLUMNS] = [_patterns(t) for t in texts]
+
+
+_PATTERN_COLUMNS = [FEATURES.index(name) for name in (
+    *_NUMBERING.groupindex, "item_ref", "numeric", "footer", "date", "date_only", "note", "unit")]
+
+
+@lru_cache(maxsize=1 << 16)
+def _patterns(text: str) -> tuple[bool, ...]:
+    """The numbering and pattern flags of one text, in ``_PATTERN_COLUMNS`` order. Cached: a
+    document repeats most of its cell texts ("0", "/", the template's labels) many times."""
+    text = text.strip()
+    m = _NUMBERING.match(text)
+    date = _DATE.search(text) if "年" in text else None
+    return (
+        *(m is not None and m.lastgroup == name for name in _NUMBERING.groupindex),
+        "项" in text and _ITEM_REF.search(text) is not None,
+        _NUMERIC.fullmatch(text) is not None,
+        _FOOTER.fullmatch(text) is not None,
+        date is not None,
+        date is not None and len(text) - (date.end() - date.start()) <= 1,
+        text.startswith(("注", "备注")),
+        "单位" in text,
+    )
 
 
 def _nearest(dist: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -201,11 +207,16 @@ def _document_metrics(pages: list[Page]) -> tuple[float, float, float, float]:
     return body, float(sizes.max()), left, right
 
 
+@lru_cache(maxsize=1 << 16)
+def _without_digits(text: str) -> str:
+    return _DIGITS.sub("#", text.strip())
+
+
 def _repeats(pages: list[Page], body: float) -> np.ndarray:
     """Per block, the share of pages that print the same text (digits aside) at the same height:
     running heads and footers repeat on every page, body text does not."""
     def key(b: Block) -> tuple[str, int]:
-        return _DIGITS.sub("#", b.text.strip()), int((b.bbox[1] + b.bbox[3]) / (4 * body))
+        return _without_digits(b.text), int((b.bbox[1] + b.bbox[3]) / (4 * body))
 
     keys = [key(b) for p in pages for b in p.blocks]
     seen: dict[tuple[str, int], set[int]] = {}
