@@ -13,6 +13,7 @@ module only knows geometry.
 from __future__ import annotations
 
 import bisect
+import statistics
 from dataclasses import dataclass, field
 
 from .data import BBox, LabelledBlock, Page, Ruling
@@ -297,13 +298,40 @@ def alignment_grids(page: int, blocks: list[LabelledBlock]) -> list[Grid]:
     Lines wrapped inside one cell (本年新 / 制作数量, a long row label) are joined first: they
     overlap in x and stand closer than rows do. A row is then every cell whose height overlaps;
     its number, set on the middle line of a wrapped label, falls inside the label's height. Rows
-    further apart than a few lines start another table."""
-    cells = _wrapped_cells([lb for lb in blocks if lb.label == "table_cell"])
-    if not cells:
-        return []
+    further apart than a few lines start another table.
+
+    A block the classifier did not call a table cell but that stands inside a table's box is a
+    misfiled cell (a row label called prose, a number called other): it is taken in, and its
+    reading is marked unsure by the reconstructor."""
+    cells = [lb for lb in blocks if lb.label == "table_cell"]
+    tables = _aligned_rows(cells)
+    others = [lb for lb in blocks if lb.label != "table_cell"]
+    boxes = [_box(rows, extent) for rows, extent in tables]
+    misfiled = [lb for lb in others if any(_inside(lb.block.bbox, box) for box in boxes)]
+    if misfiled:
+        tables = _aligned_rows(cells + misfiled)
+    return [_aligned_grid(page, rows, extent) for rows, extent in tables]
+
+
+def _box(rows: list[list[GridCell]], extent: list[list[float]]) -> BBox:
+    """A table's box, one row pitch taller at either end: a first or last row whose every cell
+    was misfiled still stands in it."""
+    pitch = statistics.median(b[0] - a[0] for a, b in zip(extent, extent[1:])) if len(extent) > 1 \
+        else 1.5 * (extent[0][1] - extent[0][0])
+    return (min(c.bbox[0] for row in rows for c in row), extent[0][0] - pitch,
+            max(c.bbox[2] for row in rows for c in row), extent[-1][1] + pitch)
+
+
+def _inside(bbox: BBox, box: BBox) -> bool:
+    return (box[1] <= (bbox[1] + bbox[3]) / 2 <= box[3]
+            and bbox[0] >= box[0] - 2 and bbox[2] <= box[2] + 2)
+
+
+def _aligned_rows(blocks: list[LabelledBlock]) -> list[tuple[list[list[GridCell]], list[list[float]]]]:
+    """Rows of cells and their vertical extents, split into tables where rows stand far apart."""
     rows: list[list[GridCell]] = []
     extent: list[list[float]] = []
-    for cell in sorted(cells, key=lambda c: (c.bbox[1] + c.bbox[3]) / 2):
+    for cell in sorted(_wrapped_cells(blocks), key=lambda c: (c.bbox[1] + c.bbox[3]) / 2):
         top, bottom = cell.bbox[1], cell.bbox[3]
         shrink = 0.25 * min(bottom - top, 12.0)
         if rows and top + shrink < extent[-1][1]:
@@ -312,29 +340,14 @@ def alignment_grids(page: int, blocks: list[LabelledBlock]) -> list[Grid]:
         else:
             rows.append([cell])
             extent.append([top, bottom])
-    _rescue(rows, extent, [lb for lb in blocks if lb.label != "table_cell"])
-    grids: list[Grid] = []
+    tables = []
     start = 0
     for i in range(1, len(rows) + 1):
         line = extent[i - 1][1] - extent[i - 1][0]
         if i == len(rows) or extent[i][0] - extent[i - 1][1] > 3 * min(line, 15.0):
-            grids.append(_aligned_grid(page, rows[start:i], extent[start:i]))
+            tables.append((rows[start:i], extent[start:i]))
             start = i
-    return grids
-
-
-def _rescue(rows: list[list[GridCell]], extent: list[list[float]], others: list[LabelledBlock]) -> None:
-    """A block the classifier did not call a table cell but that stands on a table row, within the
-    table's width, is a misfiled cell: it joins the row (and its reading is marked unsure)."""
-    x0 = min(c.bbox[0] for row in rows for c in row)
-    x1 = max(c.bbox[2] for row in rows for c in row)
-    tops = [e[0] for e in extent]
-    for lb in others:
-        bx0, by0, bx1, by1 = lb.block.bbox
-        ym = (by0 + by1) / 2
-        i = bisect.bisect_right(tops, ym) - 1
-        if i >= 0 and ym <= extent[i][1] and bx0 >= x0 - 2 and bx1 <= x1 + 2:
-            rows[i].append(GridCell(0, 0, 1, 1, lb.block.bbox, [Piece(lb.block.text, lb.block.bbox, lb)]))
+    return tables
 
 
 def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:

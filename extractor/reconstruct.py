@@ -243,6 +243,7 @@ def _application_full() -> Labels:
 
 
 _OUTCOMES = norm("三、本年度办理结果")
+_AMOUNTS = frozenset(cell for cells in AMOUNT_CELLS.values() for cell in cells)
 _GROUP_NUMBER = re.compile(r"^\(([一二三四五六七八九十]+)\)")
 
 
@@ -281,6 +282,7 @@ class _Reader:
                     continue
                 if header:
                     self.columns = _columns(header, grid.ruled)
+                    self.header_units()
                     header = []
                 row_match = self.row_label(cells)
                 filled = {id(c) for c in cells if c.pieces}
@@ -295,6 +297,20 @@ class _Reader:
                 else:
                     self.problems.append(f"page {grid.page + 1}: a table row with no header: "
                                          f"{''.join(c.text for c in cells if c.pieces)!r}")
+            if header:
+                # a header with no rows under it on this page: its rows follow on the next one
+                columns = _columns(header, grid.ruled)
+                if any(c.key for c in columns):
+                    self.columns = columns
+                    self.header_units()
+
+    def header_units(self) -> None:
+        """A unit the header states (本年收费金额（单位：万元）) holds even where the cell is not read."""
+        for column in self.columns:
+            if column.key and column.unit:
+                for row, col in _AMOUNTS:
+                    if col == column.key[1]:
+                        self.units.setdefault(unit_key(row, col), column.unit)
 
     def label_cells(self, cells: list[GridCell]) -> list[GridCell]:
         """The row's cells left of its first value column (all of them before any header)."""
@@ -415,7 +431,7 @@ class _Reader:
             key = (table, col, None)
         else:
             key = (table, row, col)
-        amount = any((row, col) == a for cells in AMOUNT_CELLS.values() for a in cells)
+        amount = (row, col) in _AMOUNTS
         text = cell.text
         parsed = parse_value(text, amount)
         if parsed.problem:
