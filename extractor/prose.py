@@ -13,6 +13,8 @@ from .data import LabelledBlock, ReportInfo, Section
 SECTION_NUMBERS = "一二三四五六"
 _SECTION = re.compile(r"^\s*([一二三四五六])\s*[、.．]\s*(.+?)\s*$")
 _YEAR = re.compile(r"(20\d\d)\s*年")
+_ANNOUNCED = re.compile(r"现(?:予)?公布(.{2,40}?)(20\d\d)年度?政府信息公开工作年度报告")
+_ALIAS_NOTE = re.compile(r"[（(]以下简称[^）)]*[）)]")
 _DATE = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
@@ -44,38 +46,48 @@ def read_sections(ordered: list[LabelledBlock]) -> list[Section]:
 
 
 def read_report_info(ordered: list[LabelledBlock]) -> ReportInfo:
-    """Title from the headings before the first section (or the intro), issuer and date from the
-    title and the signature after the last prose."""
-    title_parts = []
+    """Title from the headings before the first section; issuer and year from the title, else from
+    the signature or the introduction (现公布XX2020年政府信息公开工作年度报告); the date from the
+    signature after the last prose."""
+    title_parts, intro = [], []
     for lb in ordered:
         if lb.label == "heading" and _SECTION.match(lb.block.text):
             break
-        if lb.label == "heading":
+        if lb.label == "heading" and not intro:
             title_parts.append(lb.block.text)
-        elif lb.label == "prose" and title_parts:
-            break
+        elif lb.label == "prose":
+            intro.append(lb.block.text)
     title = re.sub(r"\s+", "", _join(title_parts)) or None
-    year_match = _YEAR.search(title or "")
-    year = int(year_match.group(1)) if year_match else None
+    title_year = _YEAR.search(title or "")
+    announced = _ANNOUNCED.search(re.sub(r"\s+", "", _join(intro)))
 
-    # The signature: the last blocks of the report that are not prose or table cells.
+    issuer, date = _signature(ordered)
+    candidates = [
+        title[: title_year.start()] if title and title_year else None,
+        issuer,
+        _ALIAS_NOTE.sub("", announced.group(1)) if announced else None,
+    ]
+    issuer = next((c for c in candidates if c), None)
+    if title_year:
+        year = int(title_year.group(1))
+    elif announced:
+        year = int(announced.group(2))
+    else:
+        year = None
+    return ReportInfo(title=title, issuer=issuer, year=year, format=None, date=date)
+
+
+def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None]:
+    """(issuer, ISO date) from the blocks after the last prose: the signing body above the date."""
     tail: list[LabelledBlock] = []
     for lb in reversed(ordered):
         if lb.label in ("prose", "table_cell", "heading"):
             break
         tail.insert(0, lb)
-    date = None
-    issuer = None
     for i, lb in enumerate(tail):
         m = _DATE.search(re.sub(r"\s+", "", lb.block.text))
         if m:
             y, mo, d = map(int, m.groups())
-            date = f"{y:04d}-{mo:02d}-{d:02d}"
-            before = [t.block.text for t in tail[:i] if not _DATE.search(t.block.text)]
-            if before:
-                issuer = re.sub(r"\s+", "", before[-1])
-    if title and year_match:
-        named = re.sub(r"\s+", "", title[: title.find(year_match.group(0))])
-        if named:
-            issuer = named
-    return ReportInfo(title=title, issuer=issuer, year=year, format=None, date=date)
+            before = [re.sub(r"\s+", "", t.block.text) for t in tail[:i] if not _DATE.search(t.block.text)]
+            return (before[-1] if before else None), f"{y:04d}-{mo:02d}-{d:02d}"
+    return None, None

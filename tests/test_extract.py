@@ -1,0 +1,126 @@
+"""End to end: every committed text-layer fixture through ``extract``, compared with its truth.
+
+Cell-by-cell comparisons of the tables are in test_reconstruct.py; here the whole record: report
+info, the six sections, units, exactly the expected failing rules, and the command's behaviour on
+good and bad files.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from extractor.pipeline import InputError, extract
+from extractor.templates import template_cells, get_value
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PDFS = sorted(FIXTURES.glob("*.pdf"))
+
+
+def _expected_fail(pdf: Path) -> list[str]:
+    return json.loads(pdf.with_suffix(".truth.json").read_text("utf-8"))["expected_fail"]
+
+
+CLEAN = next(p for p in PDFS if not _expected_fail(p))
+INCONSISTENT = next(p for p in PDFS if _expected_fail(p))
+
+
+@cache
+def _run(name: str) -> tuple[dict, dict]:
+    pdf = FIXTURES / f"{name}.pdf"
+    truth = json.loads(pdf.with_suffix(".truth.json").read_text("utf-8"))
+    return extract(pdf), truth
+
+
+@pytest.mark.parametrize("name", [p.stem for p in PDFS])
+def test_record_matches_truth(name):
+    record, truth = _run(name)
+    assert record["schema"] == "nianbao/1"
+    assert record["source"]["text_layer"] == "full"
+    assert record["report"] == truth["report"]
+    assert record["units"] == truth["units"]
+    wrong = [f"{t}/{r}/{c}: {get_value(record['tables'], t, r, c)!r} ≠ {get_value(truth['tables'], t, r, c)!r}"
+             for t, r, c in template_cells(truth["report"]["format"])
+             if get_value(record["tables"], t, r, c) != get_value(truth["tables"], t, r, c)]
+    assert wrong == []
+    assert [(s["number"], s["title"]) for s in record["sections"]] == \
+        [(s["number"], s["title"]) for s in truth["sections"]]
+
+
+@pytest.mark.parametrize("name", [p.stem for p in PDFS])
+def test_exactly_the_injected_inconsistencies_fail(name):
+    record, truth = _run(name)
+    failed = sorted(c["rule"] for c in record["checks"] if c["status"] == "fail")
+    assert failed == sorted(truth["expected_fail"])
+
+
+def test_every_rule_is_reported_once():
+    record, _ = _run(CLEAN.stem)
+    assert sorted(c["rule"] for c in record["checks"]) == sorted([
+        "applications.balance", "applications.total_row", "applications.total_column",
+        "review_litigation.totals", "cells.valid_numbers", "tables.complete", "format.matches_year",
+        "prose.matches_tables", "cells.confident"])
+
+
+def test_cells_have_provenance():
+    record, truth = _run(CLEAN.stem)
+    where = {(c["table"], c["row"], c["column"]): c for c in truth["cells"]}
+    for cell in record["cells"]:
+        t = where[(cell["table"], cell["row"], cell["column"])]
+        assert cell["page"] == t["page"]
+        x = (cell["bbox"][0] + cell["bbox"][2]) / 2
+        y = (cell["bbox"][1] + cell["bbox"][3]) / 2
+        assert t["bbox"][0] <= x <= t["bbox"][2] and t["bbox"][1] <= y <= t["bbox"][3]
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+def _bad_files(tmp: Path) -> dict[str, Path]:
+    good = CLEAN.read_bytes()
+    files = {
+        "empty": tmp / "empty.pdf",
+        "not_pdf": tmp / "notes.pdf",
+        "truncated": tmp / "truncated.pdf",
+        "encrypted": tmp / "locked.pdf",
+    }
+    files["empty"].write_bytes(b"")
+    files["not_pdf"].write_text("这不是PDF文件\n", "utf-8")
+    files["truncated"].write_bytes(good[: len(good) // 3])
+    doc = pymupdf.open(stream=good, filetype="pdf")
+    doc.save(files["encrypted"], encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
+    return files
+
+
+def test_bad_input_is_a_one_line_reason(tmp_path):
+    for kind, path in _bad_files(tmp_path).items():
+        with pytest.raises(InputError) as e:
+            extract(path)
+        assert "\n" not in str(e.value) and str(e.value), kind
+
+
+def test_command_reads_the_good_reports_and_reports_the_bad(tmp_path):
+    bad = _bad_files(tmp_path)
+    good = [CLEAN, INCONSISTENT]
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "extractor.cli", "extract", *map(str, good), *map(str, bad.values()),
+                          "-o", str(out)], capture_output=True, text=True)
+    assert run.returncode == 2, run.stderr
+    lines = run.stdout.strip().splitlines()
+    assert len(lines) == len(good) + len(bad)
+    assert "Traceback" not in run.stdout + run.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{p.stem}.json" for p in good)
+    assert sum(line.startswith("error") for line in lines) == len(bad)
+    assert any(line.startswith("checks failed") for line in lines)
+
+    strict = subprocess.run([sys.executable, "-m", "extractor.cli", "extract", str(good[1]), "-o", str(out), "--strict"],
+                            capture_output=True, text=True)
+    assert strict.returncode == 1
+    clean = subprocess.run([sys.executable, "-m", "extractor.cli", "extract", str(good[0]), "-o", str(out), "--strict"],
+                           capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stdout
