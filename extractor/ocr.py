@@ -43,6 +43,7 @@ STITCH_RATIO = 2.5           # pieces narrower than this many heights are read s
 STITCH = 24                  # … this many at a time: a lone "0" in white space reads as "o" or nothing
 SAMPLE_LINES = 6            # lines read to tell which way up a page is
 LEGIBLE = 0.7                # a page reading this well is the right way up
+RETRY = 0.9                  # a short piece read less surely than this is read again alone
 STRAY = 0.35                 # in a cell with text, marks lower than this (in line heights) are strays
 UNREAD = "?"                 # a cell's ink that reads as nothing: never a silent blank
 
@@ -99,9 +100,9 @@ class Recogniser:
         votes = [score if label == "180" else -score for label, score in results]
         return float(np.mean(votes)) if votes else 0.0
 
-    def read(self, crops: list[np.ndarray]) -> list[Reading]:
+    def read(self, crops: list[np.ndarray], stitch: bool = True) -> list[Reading]:
         """Grey crops (one line of text each, paper around it) → what they say."""
-        lines = self._lines(crops)
+        lines = self._lines(crops, stitch)
         out = [Reading("", [], []) for _ in crops]
         lines.sort(key=lambda line: line.image.shape[1])
         batch: list[_Line] = []
@@ -114,11 +115,11 @@ class Recogniser:
                 batch.append(line)
         return out
 
-    def _lines(self, crops: list[np.ndarray]) -> list[_Line]:
+    def _lines(self, crops: list[np.ndarray], stitch: bool) -> list[_Line]:
         scaled = [cv2.resize(c, (max(1, round(c.shape[1] * REC_HEIGHT / c.shape[0])), REC_HEIGHT),
                              interpolation=cv2.INTER_AREA if c.shape[0] > REC_HEIGHT else cv2.INTER_CUBIC)
                   for c in crops]
-        short = [i for i, c in enumerate(scaled) if c.shape[1] < STITCH_RATIO * REC_HEIGHT]
+        short = [i for i, c in enumerate(scaled) if stitch and c.shape[1] < STITCH_RATIO * REC_HEIGHT]
         lines = [_Line(c, [(i, 0, c.shape[1])]) for i, c in enumerate(scaled) if i not in set(short)]
         for start in range(0, len(short), STITCH):
             # the crops' own margins space the pieces like words: wider gaps read as full-width digits
@@ -309,8 +310,9 @@ def _layout(flat: np.ndarray, dpi: int, number: int) -> _Layout:
         rest[max(int(gy0 * s) - 2, 0):int(gy1 * s) + 3, max(int(gx0 * s) - 2, 0):int(gx1 * s) + 3] = 0
     em = raster.typical_height(rest, [(0, 0, w, h)], dpi)
     for band in raster.text_bands(rest, em):
+        # a line's own height: the small print of an unruled table is not the body text's size
         for box in raster.band_segments(rest, band, split=True):
-            pieces.append(_Piece(box, em, False))
+            pieces.append(_Piece(box, band[1] - band[0], False))
     return _Layout(clean, text, width, height, rulings, pieces)
 
 
@@ -333,8 +335,16 @@ def _crop(layout: _Layout, piece: _Piece) -> np.ndarray:
 
 def _blocks(layout: _Layout, dpi: int, number: int) -> list[Block]:
     s = raster.pt(dpi)
-    pieces = layout.pieces
+    pieces = list(layout.pieces)
     readings = recogniser().read([_crop(layout, p) for p in pieces])
+    # a short piece read doubtfully among its stitched neighbours (small digits beside Han
+    # labels shrink to specks) is read again alone, at its own height; the surer reading stays
+    retry = [i for i, (p, r) in enumerate(zip(pieces, readings))
+             if r.confidence < RETRY and p.box[2] - p.box[0] < STITCH_RATIO * max(p.em, p.box[3] - p.box[1])]
+    alone = [_Piece(pieces[i].box, pieces[i].box[3] - pieces[i].box[1], pieces[i].in_cell) for i in retry]
+    for i, piece, reading in zip(retry, alone, recogniser().read([_crop(layout, p) for p in alone], stitch=False)):
+        if reading.confidence > readings[i].confidence:
+            pieces[i], readings[i] = piece, reading
     strokes = [raster.stroke_width(layout.ink, p.box) / max(p.em, 1.0) for p in pieces]
     body_stroke = float(np.median(strokes)) if strokes else 0.0
     blocks = []
