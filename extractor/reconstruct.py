@@ -117,7 +117,8 @@ def best_match(text: str, candidates: Labels) -> Match | None:
 # --- values ----------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)?")
-_BLANKS = {"", "/", "\\", "-", "—", "--", "——", "无", "－"}
+_DASHES = str.maketrans({c: "-" for c in "－−–—"})
+_BLANKS = {"", "/", "\\", "-", "--", "无"}
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class Value:
 def parse_value(text: str, amount: bool = False) -> Value:
     """"0" → 0, "+453" → 453, "-207" → -207, "51447.2 万元" → 51447.2 (万元), "/" → None,
     "22（其中修订16件）" → 22 (less sure). Anything else → None, unsure, with a problem."""
-    t = unicodedata.normalize("NFKC", text).strip().replace("－", "-").replace("—", "-")
+    t = unicodedata.normalize("NFKC", text).strip().translate(_DASHES)
     if t in _BLANKS:
         return Value(None, None, SURE)
     m = _NUMBER.match(t)
@@ -274,8 +275,8 @@ class _Reader:
             # rows continues the table above it (a page break without a repeated header)
             header: list[list[GridCell]] = []
             for cells in grid.rows():
-                if all(not c.pieces for c in cells):
-                    continue
+                if all(not c.pieces for c in cells) and not (grid.ruled and header and _names_review(header)):
+                    continue   # an empty row, unless it is the review table's one row of values
                 numeric = any(looks_numeric(c.text) for c in cells if c.pieces)
                 if not numeric and any(_is_header_text(c.text) for c in cells):
                     header.append(cells)
@@ -284,7 +285,7 @@ class _Reader:
                     self.columns = _columns(header, grid.ruled)
                     self.header_units()
                     header = []
-                row_match = self.row_label(cells)
+                row_match = Match(None, SURE, 1.0) if self.table() == "review_litigation" else self.row_label(cells)
                 filled = {id(c) for c in cells if c.pieces}
                 if not numeric and (row_match is None or not grid.ruled and len(filled) < 2
                                     and row_match.confidence < SURE):
@@ -386,8 +387,6 @@ class _Reader:
 
     def data_row(self, grid: Grid, cells: list[GridCell], row_match: Match | None) -> None:
         table = self.table()
-        if table == "review_litigation":
-            row_match = Match(None, SURE, 1.0)
         if row_match is None:
             label = "".join(c.text for c in self.label_cells(cells))
             self.problems.append(f"page {grid.page + 1}: row not recognised: {label!r}")
@@ -531,6 +530,10 @@ def _columns(header: list[list[GridCell]], ruled: bool) -> list[_Column]:
         key, confidence = (m.key, m.confidence) if m is not None and m.key[0] == table else (None, SURE)
         out.append(_Column(key, x0, x1, confidence, unit, text[0], text[2]))
     return out
+
+
+def _names_review(header: list[list[GridCell]]) -> bool:
+    return any(c.key and c.key[0] == "review_litigation" for c in _columns(header, True))
 
 
 def _name_column(chain: list[str]) -> Match | None:
