@@ -11,6 +11,8 @@ from pathlib import Path
 from .data import CellReading, Check, ReportInfo, Section
 
 SCHEMA = "nianbao/1"
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, info: ReportInfo,
@@ -49,6 +51,7 @@ def write_json(data: dict, path: Path) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False, indent=1)
+        os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600; a record is for others to read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
