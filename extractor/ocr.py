@@ -41,7 +41,7 @@ REC_MIN_WIDTH = 320          # lines are padded with grey to at least this, as t
 BATCH_COLUMNS = 2000         # the recogniser slows down per column in larger batches
 STITCH_RATIO = 2.5           # pieces narrower than this many heights are read stitched into a line …
 STITCH = 24                  # … this many at a time: a lone "0" in white space reads as "o" or nothing
-SAMPLE_LINES = 6            # lines read to tell which way up a page is
+SAMPLE_LINES = 6             # lines read to tell which way up a page is
 LEGIBLE = 0.7                # a page reading this well is the right way up
 RETRY = 0.9                  # a short piece read less surely than this is read again alone
 STRAY = 0.35                 # in a cell with text, marks lower than this (in line heights) are strays
@@ -374,7 +374,7 @@ def _blocks(layout: _Layout, dpi: int, number: int) -> list[Block]:
 
 def _stripped(reading: Reading) -> Reading:
     """Without the spaces the recogniser puts before or after a line (and their doubt)."""
-    keep = [i for i, c in enumerate(reading.text)]
+    keep = list(range(len(reading.text)))
     while keep and reading.text[keep[0]].isspace():
         keep.pop(0)
     while keep and reading.text[keep[-1]].isspace():

@@ -121,7 +121,7 @@ def skew_of(ink: np.ndarray) -> float:
     return _best_angle(ys, xs)[0] if len(ys) else 0.0
 
 
-def turn(image: np.ndarray, quarter_turns: int, skew: float, fill: int = 255) -> np.ndarray:
+def turn(image: np.ndarray, quarter_turns: int, skew: float) -> np.ndarray:
     """The page turned counter-clockwise by ``quarter_turns`` × 90° and then levelled by ``skew``."""
     if quarter_turns % 4:
         image = np.ascontiguousarray(np.rot90(image, quarter_turns % 4))
@@ -129,7 +129,7 @@ def turn(image: np.ndarray, quarter_turns: int, skew: float, fill: int = 255) ->
         return image
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0)   # OpenCV: positive = counter-clockwise
-    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)   # paper comes in at the corners
 
 
 # --- ruling lines ----------------------------------------------------------------------------------
