@@ -85,7 +85,8 @@ def main() -> None:
     try:
         asyncio.run(level(url, pdf, args.workers, 2 * args.workers))   # every worker warm
         print(f"{args.report.name} ({len(pdf) / 1024:.0f} KB), {args.workers} workers, "
-              f"{os.cpu_count()} CPUs, {args.requests} requests per level")
+              f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} before the run), "
+              f"{args.requests} requests per level")
         print(f"{'concurrency':>11} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
         for concurrency in LEVELS:
             wall, latencies, failed = asyncio.run(level(url, pdf, concurrency, args.requests))
