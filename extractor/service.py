@@ -67,8 +67,8 @@ def _serve_jobs(conn, model_dir: str | None) -> None:
         conn.send(("error", f"cannot load the layout model: {e}"))
         return
     extract(_warm_up_pdf(), model=model)   # lazy set-up (fonts, thread pools) is paid here, not by a caller
-    # The model and the libraries are ~200k long-lived objects; a full garbage collection walked
-    # them all, adding 150 ms CPU to the first report (and to any report a later one hits).
+    # The model and the libraries are ~200k long-lived objects. A full garbage collection walks
+    # them all, 150 ms CPU charged to the first report and again whenever one comes due.
     gc.collect()
     gc.freeze()
     conn.send(("ready", os.getpid()))
