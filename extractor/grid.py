@@ -96,26 +96,35 @@ def page_grids(page: Page, blocks: list[LabelledBlock]) -> list[Grid]:
 # --- ruled tables ---------------------------------------------------------------------------------
 
 def _ruled_tables(rulings: list[Ruling]) -> list[tuple[list[Ruling], list[Ruling]]]:
-    """Group rulings into tables: each table is a vertical band that vertical rulings cover
-    without a gap, with the horizontal rulings inside it. Lines with no verticals beside them
-    (an underline, a rule under a heading) make no table."""
+    """Group rulings into tables: lines that cross or touch belong to one table. Lines that touch
+    no line of the other direction (an underline, a rule under a heading) make no table, and
+    neither does a lone box (a page frame, a boxed note): a table has two rows or two columns."""
     horizontal = [r for r in rulings if r.horizontal and r.x1 - r.x0 > MIN_CELL]
-    vertical = [r for r in rulings if not r.horizontal and r.y1 - r.y0 > MIN_CELL]
-    bands: list[list[float]] = []
-    for r in sorted(vertical, key=lambda r: r.y0):
-        if bands and r.y0 <= bands[-1][1] + TOL:
-            bands[-1][1] = max(bands[-1][1], r.y1)
-        else:
-            bands.append([r.y0, r.y1])
-    tables = []
-    for top, bottom in bands:
-        v = [r for r in vertical if r.y0 >= top - TOL and r.y1 <= bottom + TOL]
-        left, right = min(r.x0 for r in v), max(r.x1 for r in v)
-        h = [r for r in horizontal
-             if top - TOL <= (r.y0 + r.y1) / 2 <= bottom + TOL and r.x1 > left + TOL and r.x0 < right - TOL]
-        if len(v) >= 2 and h:
-            tables.append((h, v))
-    return tables
+    vertical = sorted((r for r in rulings if not r.horizontal and r.y1 - r.y0 > MIN_CELL),
+                      key=lambda r: r.x0 + r.x1)
+    vx = [(r.x0 + r.x1) / 2 for r in vertical]
+    parent = list(range(len(horizontal) + len(vertical)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(horizontal):
+        y = (h.y0 + h.y1) / 2
+        for k in range(bisect.bisect_left(vx, h.x0 - TOL), bisect.bisect_right(vx, h.x1 + TOL)):
+            v = vertical[k]
+            if v.y0 - TOL <= y <= v.y1 + TOL:
+                parent[find(len(horizontal) + k)] = find(i)
+    groups: dict[int, tuple[list[Ruling], list[Ruling]]] = {}
+    for i, h in enumerate(horizontal):
+        groups.setdefault(find(i), ([], []))[0].append(h)
+    for k, v in enumerate(vertical):
+        groups.setdefault(find(len(horizontal) + k), ([], []))[1].append(v)
+    return [(h, v) for h, v in groups.values()
+            if h and v and (len(_cluster([(r.x0 + r.x1) / 2 for r in v])) > 2
+                            or len(_cluster([(r.y0 + r.y1) / 2 for r in h])) > 2)]
 
 
 def _cluster(values: list[float]) -> list[float]:
@@ -195,7 +204,18 @@ def lattice(page: int, horizontal: list[Ruling], vertical: list[Ruling]) -> Grid
     for members in squares.values():
         r0, r1 = min(m[0] for m in members), max(m[0] for m in members)
         c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
-        cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
+        if len(members) == (r1 - r0 + 1) * (c1 - c0 + 1):
+            cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
+            continue
+        # not a rectangle (the margin between a page frame and a table): one cell per row run
+        for r in range(r0, r1 + 1):
+            run = sorted(c for rr, c in members if rr == r)
+            start = 0
+            for i in range(1, len(run) + 1):
+                if i == len(run) or run[i] != run[i - 1] + 1:
+                    a, b = run[start], run[i - 1]
+                    cells.append(GridCell(r, a, 1, b - a + 1, (xs[a], ys[r], xs[b + 1], ys[r + 1])))
+                    start = i
     cells.sort(key=lambda c: (c.row, c.col))
     return Grid(page, xs, ys, cells, ruled=True)
 

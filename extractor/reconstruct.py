@@ -117,6 +117,7 @@ def best_match(text: str, candidates: Labels) -> Match | None:
 # --- values ----------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)?")
+_COUNTERS = {"件", "个", "项", "条", "宗", "次", "份"}     # 5件: a count with its measure word
 _DASHES = str.maketrans({c: "-" for c in "－−–—"})
 _BLANKS = {"", "/", "\\", "-", "--", "无"}
 
@@ -147,7 +148,7 @@ def parse_value(text: str, amount: bool = False) -> Value:
         value = -value
     if not rest:
         return Value(value, unit, SURE)
-    if rest[0] == "(" and rest[-1] == ")":
+    if rest[0] == "(" and rest[-1] == ")" or rest in _COUNTERS:
         return Value(value, unit, EXTRA_TEXT)
     return Value(None, None, UNPARSEABLE, f"not a number: {text!r}")
 

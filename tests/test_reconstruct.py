@@ -138,3 +138,22 @@ def test_values(text, amount, value, confident):
     parsed = parse_value(text, amount)
     assert parsed.value == value and type(parsed.value) is type(value)
     assert (parsed.confidence >= 0.9) == confident
+
+
+def test_page_frame_is_not_a_table():
+    """A box drawn round every page (some reports frame their pages) holds no table: the tables
+    inside it, ruled or not, read as before."""
+    import pymupdf
+
+    name = _with_trait("unruled_disclosure")
+    pdf = pymupdf.open(FIXTURES / f"{name}.pdf")
+    for page in pdf:
+        page.draw_rect(pymupdf.Rect(30, 30, page.rect.width - 30, page.rect.height - 30), width=1)
+    doc = ingest(pdf.tobytes())
+    try:
+        labelled = classify(doc.pages)
+    except ModelError as e:
+        pytest.skip(str(e))
+    reading = reconstruct(doc.pages, labelled)
+    assert reading.format == truth(name)["report"]["format"]
+    assert wrong_cells(truth(name), reading) == []
