@@ -272,39 +272,47 @@ class _Reader:
 
     def read(self, grids: list[Grid]) -> None:
         for grid in grids:
-            # a header names the data rows below it in its own grid; a grid that opens with data
-            # rows continues the table above it (a page break without a repeated header)
-            header: list[list[GridCell]] = []
-            for cells in grid.rows():
-                if all(not c.pieces for c in cells) and not (grid.ruled and header and _names_review(header)):
-                    continue   # an empty row, unless it is the review table's one row of values
-                numeric = any(looks_numeric(c.text) for c in cells if c.pieces)
-                if not numeric and any(_is_header_text(c.text) for c in cells):
-                    header.append(cells)
-                    continue
-                if header:
-                    self.columns = _columns(header, grid.ruled)
-                    self.header_units()
-                    header = []
-                row_match = Match(None, SURE, 1.0) if self.table() == "review_litigation" else self.row_label(cells)
-                filled = {id(c) for c in cells if c.pieces}
-                if not numeric and (row_match is None or not grid.ruled and len(filled) < 2
-                                    and row_match.confidence < SURE):
-                    # neither numbers, nor a header, nor a row's label: a footer, a fragment of
-                    # a label cut by a page break, a line of prose that strayed into the table
-                    self.problems.append(f"page {grid.page + 1}: text in a table ignored: "
-                                         f"{''.join(c.text for c in cells if c.pieces)!r}")
-                elif self.columns:
-                    self.data_row(grid, cells, row_match)
-                else:
-                    self.problems.append(f"page {grid.page + 1}: a table row with no header: "
-                                         f"{''.join(c.text for c in cells if c.pieces)!r}")
+            self.read_grid(grid)
+
+    def read_grid(self, grid: Grid) -> None:
+        # a header names the data rows below it in its own grid; a grid that opens with data rows
+        # continues the table above it (a page break without a repeated header)
+        header: list[list[GridCell]] = []
+        unread: list[str] = []      # worth a problem only where the grid is a table at all
+        rows_read = 0
+        for cells in grid.rows():
+            if all(not c.pieces for c in cells) and not (grid.ruled and header and _names_review(header)):
+                continue   # an empty row, unless it is the review table's one row of values
+            numeric = any(looks_numeric(c.text) for c in cells if c.pieces)
+            if not numeric and any(_is_header_text(c.text) for c in cells):
+                header.append(cells)
+                continue
             if header:
-                # a header with no rows under it on this page: its rows follow on the next one
-                columns = _columns(header, grid.ruled)
-                if any(c.key for c in columns):
-                    self.columns = columns
-                    self.header_units()
+                self.columns = _columns(header, grid.ruled)
+                self.header_units()
+                header = []
+            row_match = Match(None, SURE, 1.0) if self.table() == "review_litigation" else self.row_label(cells)
+            text = "".join(c.text for c in {id(c): c for c in cells if c.pieces}.values())
+            filled = {id(c) for c in cells if c.pieces}
+            if not numeric and (row_match is None or not grid.ruled and len(filled) < 2
+                                and row_match.confidence < SURE):
+                # neither numbers, nor a header, nor a row's label: a footer, a fragment of a
+                # label cut by a page break, a line of prose that strayed into the table
+                unread.append(f"page {grid.page + 1}: text in a table ignored: {text!r}")
+            elif not self.columns:
+                unread.append(f"page {grid.page + 1}: a table row with no header: {text!r}")
+            elif self.data_row(grid, cells, row_match):
+                rows_read += 1
+            else:
+                unread.append(f"page {grid.page + 1}: row not recognised: {text!r}")
+        if rows_read:
+            self.problems += unread
+        if header:
+            # a header with no rows under it on this page: its rows follow on the next one
+            columns = _columns(header, grid.ruled)
+            if any(c.key for c in columns):
+                self.columns = columns
+                self.header_units()
 
     def header_units(self) -> None:
         """A unit the header states (本年收费金额（单位：万元）) holds even where the cell is not read."""
@@ -386,12 +394,11 @@ class _Reader:
             return self.group
         return None
 
-    def data_row(self, grid: Grid, cells: list[GridCell], row_match: Match | None) -> None:
+    def data_row(self, grid: Grid, cells: list[GridCell], row_match: Match | None) -> bool:
+        """Read one row of values into template cells; False when the row's label names no row."""
         table = self.table()
         if row_match is None:
-            label = "".join(c.text for c in self.label_cells(cells))
-            self.problems.append(f"page {grid.page + 1}: row not recognised: {label!r}")
-            return
+            return False
         row = row_match.key
         if table == "applications":
             self.group = row.split(".")[0] if "." in row else None
@@ -412,6 +419,7 @@ class _Reader:
                 if column.key and column.key[0] == table and column.key not in filled:
                     blank = GridCell(0, 0, 1, 1, (column.text_x0, top, column.text_x1, bottom))
                     self.place(grid, table, row, column, blank, min(row_match.confidence, BLANK_ALIGNED))
+        return True
 
     def column_of(self, cell: GridCell) -> tuple[_Column | None, float]:
         x0, x1 = cell.bbox[0], cell.bbox[2]
