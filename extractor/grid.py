@@ -22,7 +22,7 @@ TOL = 2.0          # points: rulings closer than this are the same line
 MIN_CELL = 3.0     # points: lattice lines closer than this are one line
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Piece:
     """The part of one block that falls into one cell (usually the whole block)."""
     text: str
@@ -30,7 +30,7 @@ class Piece:
     block: LabelledBlock
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class GridCell:
     row: int
     col: int

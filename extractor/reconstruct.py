@@ -402,23 +402,29 @@ class _Reader:
         row = row_match.key
         if table == "applications":
             self.group = row.split(".")[0] if "." in row else None
-        seen, filled = set(), set()
-        for cell in cells:
-            if id(cell) in seen:
-                continue
-            seen.add(id(cell))
-            column, overlap_conf = self.column_of(cell)
-            if column is None or column.key is None or column.key[0] != table:
-                continue
-            filled.add(column.key)
-            self.place(grid, table, row, column, cell, min(row_match.confidence, overlap_conf))
+        confidence = row_match.confidence
+        placed: list[tuple[_Column, GridCell, float]] = []
+        stray = []
+        labels = set(self.label_cells(cells))
+        for cell in {id(c): c for c in cells}.values():
+            column, overlap = self.column_of(cell)
+            if column is not None and column.key is not None and column.key[0] == table:
+                placed.append((column, cell, overlap))
+            elif cell.pieces and looks_numeric(cell.text) and cell not in labels:
+                stray.append(cell.text)
+        if stray:
+            # a number under no column: the columns are not what this row's cells are under
+            self.problems.append(f"page {grid.page + 1}: {table}/{row}: {', '.join(stray)} under no column")
+            confidence = min(confidence, AMBIGUOUS_COLUMN)
         if not grid.ruled:
             # without rulings a blank cell leaves no trace: it is the column this row has no text in
             top, bottom = min(c.bbox[1] for c in cells), max(c.bbox[3] for c in cells)
-            for column in self.columns:
-                if column.key and column.key[0] == table and column.key not in filled:
-                    blank = GridCell(0, 0, 1, 1, (column.text_x0, top, column.text_x1, bottom))
-                    self.place(grid, table, row, column, blank, min(row_match.confidence, BLANK_ALIGNED))
+            filled = {column.key for column, _, _ in placed}
+            placed += [(column, GridCell(0, 0, 1, 1, (column.text_x0, top, column.text_x1, bottom)), BLANK_ALIGNED)
+                       for column in self.columns
+                       if column.key and column.key[0] == table and column.key not in filled]
+        for column, cell, sure in placed:
+            self.place(grid, table, row, column, cell, min(confidence, sure))
         return True
 
     def column_of(self, cell: GridCell) -> tuple[_Column | None, float]:
