@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import platform
 import time
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class Report:
     pages: int
     unmatched: int
     sha256: str            # of the PDF and its labels together
+    seed: int | None       # the generator's seed, from NAME.truth.json when there is one
 
 
 @dataclass
@@ -62,8 +64,10 @@ def load_report(pdf: Path) -> Report:
     y = match_labels(doc.pages, read_truth_blocks(labels_path))
     keep = y != UNMATCHED
     digest = hashlib.sha256(pdf.read_bytes() + labels_path.read_bytes()).hexdigest()
+    truth = pdf.with_suffix(".truth.json")
+    seed = json.loads(truth.read_text("utf-8")).get("seed") if truth.exists() else None
     return Report(pdf.stem, featurize(doc.pages)[keep], y[keep], len(doc.pages),
-                  int((~keep).sum()), digest)
+                  int((~keep).sum()), digest, seed)
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray) -> Scores:
@@ -103,7 +107,11 @@ def format_scores(s: Scores) -> str:
 def _data_table(reports: list[Report]) -> str:
     combined = hashlib.sha256("".join(r.sha256 for r in reports).encode()).hexdigest()
     counts = np.bincount(np.concatenate([r.y for r in reports]), minlength=len(LABELS))
-    lines = [f"{len(reports)} reports, {sum(r.pages for r in reports)} pages, "
+    seeds = sorted(r.seed for r in reports if r.seed is not None)
+    contiguous = len(seeds) == len(reports) and seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+    lines = [f"Generated with `python -m training.generate -o DIR --count {len(seeds)} --seed {seeds[0]}`."
+             if contiguous else f"Generator seeds: {', '.join(map(str, seeds)) or 'none'}.", "",
+             f"{len(reports)} reports, {sum(r.pages for r in reports)} pages, "
              + ", ".join(f"{n} {label}" for label, n in zip(LABELS, counts))
              + f" blocks ({sum(r.unmatched for r in reports)} unmatched blocks left out); "
              f"sha256 of the set `{combined}`.", "",
