@@ -412,9 +412,12 @@ class _Reader:
                 placed.append((column, cell, overlap))
             elif cell.pieces and looks_numeric(cell.text) and cell not in labels:
                 stray.append(cell.text)
-        if stray:
-            # a number under no column: the columns are not what this row's cells are under
-            self.problems.append(f"page {grid.page + 1}: {table}/{row}: {', '.join(stray)} under no column")
+        keys = [column.key for column, _, _ in placed]
+        if stray or len(set(keys)) < len(keys):
+            # a number under no column, or two under one: the columns are not what this row's
+            # cells stand under, so none of its readings (its blanks least) can be trusted
+            self.problems.append(f"page {grid.page + 1}: {table}/{row}: the cells do not line up with "
+                                 f"the columns{' (' + ', '.join(stray) + ' under none)' if stray else ''}")
             confidence = min(confidence, AMBIGUOUS_COLUMN)
         if not grid.ruled:
             # without rulings a blank cell leaves no trace: it is the column this row has no text in
