@@ -264,6 +264,8 @@ class _Column:
 
 @dataclass
 class _Reader:
+    """Reads the grids' rows in document order; what it has read so far (the columns of the last
+    header, the group of the last sub-row) is the context of the next row."""
     problems: list[str] = field(default_factory=list)
     readings: dict[tuple, CellReading] = field(default_factory=dict)
     units: dict[str, str | None] = field(default_factory=dict)
@@ -292,8 +294,8 @@ class _Reader:
                 self.header_units()
                 header = []
             row_match = Match(None, SURE, 1.0) if self.table() == "review_litigation" else self.row_label(cells)
-            text = "".join(c.text for c in {id(c): c for c in cells if c.pieces}.values())
-            filled = {id(c) for c in cells if c.pieces}
+            filled = {id(c): c for c in cells if c.pieces}
+            text = "".join(c.text for c in filled.values())
             if not numeric and (row_match is None or not grid.ruled and len(filled) < 2
                                 and row_match.confidence < SURE):
                 # neither numbers, nor a header, nor a row's label: a footer, a fragment of a
