@@ -55,6 +55,8 @@ def wrong_cells(t: dict, reading: TableReading) -> list[str]:
                 wrong.append(f"{key}: read {cell.text!r} where the report prints no cell")
         elif cell is None:
             wrong.append(f"{key}: not found, truth {printed['text']!r}")
+        elif "".join(cell.text.split()) != "".join(printed["text"].split()):
+            wrong.append(f"{key}: text {cell.text!r}, printed {printed['text']!r}")
         else:
             x0, y0, x1, y1 = printed["bbox"]
             cx, cy = (cell.bbox[0] + cell.bbox[2]) / 2, (cell.bbox[1] + cell.bbox[3]) / 2
