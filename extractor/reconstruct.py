@@ -299,8 +299,10 @@ class _Reader:
             if not numeric and (row_match is None or not grid.ruled and len(filled) < 2
                                 and row_match.confidence < SURE):
                 # neither numbers, nor a header, nor a row's label: a footer, a fragment of a
-                # label cut by a page break, a line of prose that strayed into the table
-                unread.append(f"page {grid.page + 1}: text in a table ignored: {text!r}")
+                # label cut by a page break, a line of prose that strayed into the table (not
+                # worth a word when the classifier never called it a table cell)
+                if any(p.block.label == "table_cell" for c in filled.values() for p in c.pieces):
+                    unread.append(f"page {grid.page + 1}: text in a table ignored: {text!r}")
             elif not self.columns:
                 unread.append(f"page {grid.page + 1}: a table row with no header: {text!r}")
             elif self.data_row(grid, cells, row_match):
