@@ -203,10 +203,11 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
     The row profile guesses whether the lines run across or down; if the page does not read well
     that way up, the other way is tried and the more legible one kept."""
     flat = raster.flatten(raster.drop_red(rgb))
+    red = raster.redness(rgb)
     guess = raster.text_axis(raster.ink_of(flat), dpi)
     best = None
     for turns in (guess, 1 - guess):
-        view = _upright(flat, turns, dpi, number)
+        view = _upright(flat, red, turns, dpi, number)
         if best is None or view.legibility > best.legibility:
             best = view
         if view.legibility >= LEGIBLE:
@@ -224,17 +225,17 @@ class _View:
     legibility: float      # about 1 for lines of text read with confidence
 
 
-def _upright(flat: np.ndarray, turns: int, dpi: int, number: int) -> _View:
-    """The page turned by ``turns`` quarter turns counter-clockwise, levelled, and turned over if
-    the line classifier finds it upside down."""
-    flat = raster.turn(flat, turns, 0.0)
+def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int) -> _View:
+    """The page (and its redness) turned by ``turns`` quarter turns counter-clockwise, levelled,
+    and turned over if the line classifier finds it upside down."""
+    flat, red = raster.turn(flat, turns, 0.0), raster.turn(red, turns, 0.0, fill=0)
     skew = raster.skew_of(raster.ink_of(flat))
-    flat = raster.turn(flat, 0, skew)
-    layout = _layout(flat, dpi, number)
+    flat, red = raster.turn(flat, 0, skew), raster.turn(red, 0, skew, fill=0)
+    layout = _layout(flat, red, dpi, number)
     sample = sorted(layout.pieces, key=lambda p: p.box[0] - p.box[2])[:SAMPLE_LINES]
     if sample and recogniser().upside_down([_crop(layout, p) for p in sample]) > 0:
         turns += 2
-        layout = _layout(raster.turn(flat, 2, 0.0), dpi, number)
+        layout = _layout(raster.turn(flat, 2, 0.0), raster.turn(red, 2, 0.0, fill=0), dpi, number)
         sample = sorted(layout.pieces, key=lambda p: p.box[0] - p.box[2])[:SAMPLE_LINES]
     # a few characters of each line tell how legible it is: characters read, weighted by
     # confidence, per line, for a page on its side reads as scattered single characters
@@ -271,7 +272,7 @@ class _Layout:
     pieces: list[_Piece]
 
 
-def _layout(flat: np.ndarray, dpi: int, number: int) -> _Layout:
+def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int) -> _Layout:
     ink = raster.ink_of(flat)
     lines = raster.ruling_lines(flat, dpi)
     s = raster.pt(dpi)
@@ -280,10 +281,14 @@ def _layout(flat: np.ndarray, dpi: int, number: int) -> _Layout:
     h, w = flat.shape
     width, height = w / s, h / s
     grids = page_grids(Page(number, width, height, [], rulings), [])
-    text = raster.without_specks(np.where(lines.mask > 0, 0, ink).astype(np.uint8), dpi)
+    text, seal = raster.print_ink(np.where(lines.mask > 0, 0, ink).astype(np.uint8), flat, red, dpi)
+    # light red pixels are seal even where a component as a whole is not (a glyph of the seal
+    # touching print): print under a seal stays dark
+    text[(red > raster.SEAL_REDNESS) & (flat > raster.SEAL_PIXEL_LIGHT)] = 0
     # pieces are found on ink grown by a pixel: faint thin strokes of small print break up, and
     # a digit in pieces would be read in pieces
-    text = cv2.dilate(text, np.ones((3, 3), np.uint8))
+    grow = np.ones((3, 3), np.uint8)
+    text, seal = cv2.dilate(text, grow), cv2.dilate(seal, grow)
     clean = np.where(lines.mask > 0, 255, flat).astype(np.uint8)
 
     inset = 0.5 * s
@@ -295,6 +300,10 @@ def _layout(flat: np.ndarray, dpi: int, number: int) -> _Layout:
     cell_em = raster.typical_height(text, cells, dpi)
     for x0, y0, x1, y1 in cells:
         region = text[y0:y1, x0:x1]
+        if not region.any():
+            # a cell whose only marks looked like seal is read all the same: a blank it is not
+            # sure of must not pass as a sure blank
+            region = seal[y0:y1, x0:x1]
         bands = [[(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in raster.band_segments(region, band, split=True)]
                  for band in raster.text_bands(region, cell_em)]
         # a cell's line is read whole; it is cut at gaps only to find the strays in it

@@ -15,7 +15,10 @@ import numpy as np
 PxBox = tuple[int, int, int, int]
 
 SKEW_LIMIT = 6.0          # degrees searched either way
-INK_MAX = 160             # darker than this (paper = 255 after flattening) is ink, whatever Otsu says
+INK_MAX = 200             # darker than this (paper = 255 after flattening) is ink, whatever Otsu says
+SEAL_REDNESS = 50         # a mark this red on average …
+SEAL_LIGHT = 170          # … and this light on average is the edge of a seal, not print under it
+SEAL_PIXEL_LIGHT = 150    # a pixel that red and this light is seal ink
 RULING_INK = 200          # rulings are looked for in fainter ink: a thin line under a seal fades
 PROFILE_SCALE = 0.25      # skew and orientation are measured on a quarter-size image
 GLYPH_LIMIT_PT = 30.0     # marks larger than this are not characters
@@ -53,7 +56,7 @@ def flatten(grey: np.ndarray) -> np.ndarray:
 
 def ink_of(flat: np.ndarray) -> np.ndarray:
     """Ink (1) and paper (0), by Otsu's threshold on the flattened page, at most INK_MAX: on a
-    page of mostly paper Otsu may split the paper from the faint rest of a seal."""
+    page of mostly paper Otsu may split the paper from faint traces (a seal's edges, noise)."""
     otsu, _ = cv2.threshold(flat, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     _, ink = cv2.threshold(flat, min(otsu, INK_MAX), 1, cv2.THRESH_BINARY_INV)
     return ink
@@ -121,7 +124,7 @@ def skew_of(ink: np.ndarray) -> float:
     return _best_angle(ys, xs)[0] if len(ys) else 0.0
 
 
-def turn(image: np.ndarray, quarter_turns: int, skew: float) -> np.ndarray:
+def turn(image: np.ndarray, quarter_turns: int, skew: float, fill: int = 255) -> np.ndarray:
     """The page turned counter-clockwise by ``quarter_turns`` × 90° and then levelled by ``skew``."""
     if quarter_turns % 4:
         image = np.ascontiguousarray(np.rot90(image, quarter_turns % 4))
@@ -129,7 +132,7 @@ def turn(image: np.ndarray, quarter_turns: int, skew: float) -> np.ndarray:
         return image
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0)   # OpenCV: positive = counter-clockwise
-    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)   # paper comes in at the corners
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)   # paper comes in at the corners
 
 
 # --- ruling lines ----------------------------------------------------------------------------------
@@ -210,14 +213,26 @@ def _meeting(lines, across, tol: float) -> list[tuple[float, float, float]]:
 
 # --- lines of text -----------------------------------------------------------------------------------
 
-def without_specks(ink: np.ndarray, dpi: int) -> np.ndarray:
-    """Ink with the connected components too small to be print (noise, dust) removed."""
+def redness(rgb: np.ndarray) -> np.ndarray:
+    """How much redder than green and blue each pixel is (0–255)."""
+    r = rgb[:, :, 0].astype(np.int16)
+    return np.clip(r - np.maximum(rgb[:, :, 1], rgb[:, :, 2]), 0, 255).astype(np.uint8)
+
+
+def print_ink(ink: np.ndarray, flat: np.ndarray, red: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
+    """(print, seal marks): the ink without components too small to be print (noise, dust), split
+    into print and the marks both red and light on average (the darker edges of a seal). Print
+    under a seal is dark, though JPEG's coarse colour tints its thin strokes red; faint print is
+    grey, not red."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] < SPECK_PT2 * pt(dpi) ** 2
-    small[0] = False
-    if not small.any():
-        return ink
-    return np.where(small[labels], 0, ink).astype(np.uint8)
+    area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    mean_red = np.bincount(labels.ravel(), weights=red.ravel(), minlength=n) / area
+    mean_grey = np.bincount(labels.ravel(), weights=flat.ravel(), minlength=n) / area
+    speck = area < SPECK_PT2 * pt(dpi) ** 2
+    seal = ~speck & (mean_red > SEAL_REDNESS) & (mean_grey > SEAL_LIGHT)
+    printed = ~speck & ~seal
+    printed[0] = seal[0] = False
+    return printed[labels].astype(np.uint8), seal[labels].astype(np.uint8)
 
 
 def _runs(profile: np.ndarray) -> list[list[int]]:
