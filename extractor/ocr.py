@@ -14,7 +14,7 @@ the profiles find the same lines in milliseconds, and a cell's box is known from
 Recognition is PP-OCRv4's Chinese recogniser from the ``rapidocr-onnxruntime`` wheel (the models
 ship inside it; nothing is downloaded). Short pieces — most cells' numbers — are stitched side by
 side into one line and read together: alone, a "0" in white space reads as "o" or nothing, and a
-line of them costs one run instead of dozens. Lines are padded with grey to the width the model
+line of them costs one run instead of dozens; one read doubtfully there is read again alone. Lines are padded with grey to the width the model
 was trained on and batched by width. A block's ``confidence`` is its least sure character's
 probability (fullwidth and ASCII forms of a digit counting as one character): one doubtful digit
 makes the whole number doubtful.
