@@ -55,6 +55,8 @@ def extract(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the REPORT.json records.")] = Path("out"),
     strict: Annotated[bool, typer.Option(help="Exit 1 when any check fails.")] = False,
     model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+    labels: Annotated[Optional[Path], typer.Option(exists=True, help="A label file or folder of them from "
+                                                   "`nianbao label`: their labels win over the model's.")] = None,
 ) -> None:
     """Read each REPORT.pdf and write OUTDIR/REPORT.json (schema nianbao/1).
 
@@ -62,6 +64,7 @@ def extract(
     Exit status: 0 every file was read; 1 with --strict when a check failed; 2 a file could not be
     read (the others are still processed).
     """
+    from .labelling import LabelError
     from .pipeline import InputError, extract as extract_one
     from .record import failed_rules, write_json
 
@@ -70,8 +73,8 @@ def extract(
     taken: set[str] = set()
     for path in reports:
         try:
-            record = extract_one(path, model=layout_model)
-        except InputError as e:
+            record = extract_one(path, model=layout_model, labels=labels)
+        except (InputError, LabelError) as e:
             unreadable = True
             typer.echo(f"error  {path}: {e}")
             continue
@@ -168,6 +171,88 @@ def batch(
         raise typer.Exit(EXIT_UNREADABLE)
     if strict and summary["failed_checks_by_rule"]:
         raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+@app.command()
+def label(
+    reports: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Report PDFs to label.",
+                                                  show_default=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for REPORT.labels.jsonl, REPORT.pdf "
+                                                          "and REPORT.pN.png.")],
+    model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+    below: Annotated[float, typer.Option(min=0, max=1, help="Mark blocks the model gives less confidence.")] = 0.9,
+) -> None:
+    """Write each block's predicted label to an editable file and draw the pages with the labels.
+
+    Correct the `label` of the wrong lines in REPORT.labels.jsonl (the images show which: one colour
+    per label, unsure ones in a dashed red frame), then `nianbao train OUTDIR -o models/NAME`.
+    """
+    from .labelling import label_report
+
+    layout_model = _load_model(model)
+    for path in reports:
+        labels, images = label_report(path, out, layout_model, below)
+        typer.echo(f"{path} → {labels} and {len(images)} page images")
+
+
+def _labelled_reports(dirs: list[Path]) -> tuple[list[Path], list]:
+    from .learn import labelled_pdfs, load_reports
+
+    pdfs = labelled_pdfs(dirs)
+    if not pdfs:
+        raise typer.BadParameter("no REPORT.pdf with REPORT.labels.jsonl (or .blocks.jsonl) beside it in "
+                                 + ", ".join(map(str, dirs)))
+    try:
+        return pdfs, load_reports(pdfs)
+    except ValueError as e:   # a label that is not one of the four
+        raise typer.BadParameter(str(e)) from None
+
+
+@app.command()
+def train(
+    dirs: Annotated[list[Path], typer.Argument(exists=True, file_okay=False, show_default=False,
+                                               help="Folders of REPORT.pdf + REPORT.labels.jsonl.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Model folder to write (model.skops, MODEL_CARD.md).")],
+    with_shipped: Annotated[bool, typer.Option(help="Train on the shipped labelled reports too (the "
+                                                    "committed fixtures/ of a source checkout).")] = False,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds, grouped by report.")] = 5,
+) -> None:
+    """Train a layout model on corrected label files; print per-class cross-validated scores."""
+    import shlex
+    import sys
+
+    from .classify import save_model
+    from .learn import SHIPPED_DATA, cross_validate, fit, format_scores, model_card, ms_per_page
+
+    if with_shipped and not SHIPPED_DATA.is_dir():
+        raise typer.BadParameter(f"the shipped training data is not here ({SHIPPED_DATA}); it comes "
+                                 "with a source checkout of nianbao", param_hint="--with-shipped")
+    pdfs, reports = _labelled_reports(dirs + ([SHIPPED_DATA] if with_shipped else []))
+    if len(reports) < 2:
+        raise typer.BadParameter("need at least two labelled reports to train and cross-validate")
+    cv = cross_validate(reports, folds)
+    typer.echo(f"cross-validation over {len(reports)} reports, {min(folds, len(reports))} folds grouped "
+               f"by report:\n{format_scores(cv)}")
+    model = fit(reports)
+    speed = ms_per_page(model, pdfs[:5])
+    path = save_model(model, out)
+    command = "nianbao " + shlex.join(sys.argv[1:])
+    (out / "MODEL_CARD.md").write_text(model_card(model, reports, [], cv, None, command, speed, folds), "utf-8")
+    typer.echo(f"wrote {path} and {out / 'MODEL_CARD.md'}")
+
+
+@app.command()
+def evaluate(
+    dirs: Annotated[list[Path], typer.Argument(exists=True, file_okay=False, show_default=False,
+                                               help="Folders of held-out REPORT.pdf + REPORT.labels.jsonl.")],
+    model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+) -> None:
+    """Print a model's per-class precision, recall and F1 on labelled reports it was not trained on."""
+    from .learn import evaluate as score, format_scores
+
+    layout_model = _load_model(model)
+    _, reports = _labelled_reports(dirs)
+    typer.echo(f"{len(reports)} reports:\n{format_scores(score(layout_model, reports))}")
 
 
 if __name__ == "__main__":

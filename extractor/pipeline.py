@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .classify import classify
 from .ingest import InputError, ingest
+from .labelling import apply_labels, labels_for
 from .prose import read_report_info, read_sections, reading_order
 from .reconstruct import reconstruct
 from .record import build_record
@@ -15,13 +16,16 @@ __all__ = ["extract", "InputError"]
 
 
 def extract(source: str | Path | bytes, name: str | None = None, model=None,
-            with_blocks: bool = False) -> dict:
+            with_blocks: bool = False, labels: str | Path | None = None) -> dict:
     """Read one report into a ``nianbao/1`` record. Raises ``InputError`` for a file that is not a
     readable PDF; everything the report itself gets wrong is reported in the record's checks.
     ``with_blocks`` adds ``"blocks"``: every text block with its layout label, for callers that
-    want to see why a cell was or was not found."""
+    want to see why a cell was or was not found. ``labels``: a person's label file or folder of
+    them (``nianbao label``); their labels win over the model's for this report's blocks."""
     doc = ingest(source, name, ocr=True)
     labelled = classify(doc.pages, model)
+    if labels is not None:
+        labelled = apply_labels(doc.pages, labelled, labels_for(Path(labels), doc.sha256))
     reading = reconstruct(doc.pages, labelled)
     ordered = reading_order(labelled)
     info = read_report_info(ordered)

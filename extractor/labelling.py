@@ -1,0 +1,132 @@
+"""Label files a person corrects, the page images that show what to correct, and the person's
+labels taking precedence over the model's when a report is extracted again.
+
+``nianbao label REPORT.pdf -o DIR`` writes, per report:
+
+- ``DIR/REPORT.labels.jsonl``: one line per block the extractor reads, in reading order::
+
+      {"page": 0, "bbox": [x0, y0, x1, y1], "text": "一、总体情况", "label": "heading",
+       "confidence": 0.412, "sha256": "<of the PDF>"}
+
+  ``page`` is 0-based, ``bbox`` in PDF points (origin top left). A person edits ``label`` (one of
+  heading, table_cell, prose, other) and nothing else; deleting a line leaves that block out of
+  training and to the model when extracting. The block a line stands for is found again by its
+  page and box (the block whose centre lies in the box: ``learn.match_truth``, the same matching as
+  the typesetter's truth blocks), ``sha256`` ties the file to the exact PDF.
+- ``DIR/REPORT.pdf``: a copy of the report, so that DIR alone is training data for ``nianbao train``.
+- ``DIR/REPORT.pN.png``: page N (1-based) with every block boxed in its label's colour, blocks the
+  model is unsure of (confidence below ``--below``) in a thick dashed red frame, and a legend.
+
+The images are drawn with PyMuPDF on the page itself (vector boxes, then rasterised): no extra
+package. layoutparser's ``draw_box`` was the candidate, but 0.3.4 calls Pillow's ``getsize``, which
+Pillow 10 removed, and it draws neither dashed frames nor a legend.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from .data import LABELS, LabelledBlock, Page
+
+SUFFIX = ".labels.jsonl"
+UNSURE = 0.9   # below this the model's label is marked for a person to look at
+
+# RGB 0..1; colour-blind-safe Okabe-Ito hues, red kept for the unsure frame
+COLOURS = {"heading": (0.0, 0.45, 0.70), "table_cell": (0.0, 0.62, 0.45),
+           "prose": (0.90, 0.62, 0.0), "other": (0.80, 0.47, 0.74)}
+UNSURE_COLOUR = (0.84, 0.0, 0.0)
+
+
+def label_rows(labelled: list[LabelledBlock], sha256: str) -> list[dict]:
+    return [{"page": lb.block.page, "bbox": [round(v, 2) for v in lb.block.bbox], "text": lb.block.text,
+             "label": lb.label, "confidence": round(lb.confidence, 3), "sha256": sha256}
+            for lb in labelled]
+
+
+def write_label_file(rows: list[dict], path: Path) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def draw_pages(pdf: bytes | Path, labelled: list[LabelledBlock], stem: Path,
+               below: float = UNSURE, dpi: int = 100) -> list[Path]:
+    """``STEM.pN.png`` per page: the page with its blocks boxed per label, a legend underneath."""
+    import pymupdf
+
+    src = pymupdf.open(stream=pdf) if isinstance(pdf, bytes) else pymupdf.open(pdf)
+    legend_h = 22.0
+    paths = []
+    for n, page in enumerate(src):
+        w, h = page.rect.width, page.rect.height
+        out = pymupdf.open()
+        canvas = out.new_page(width=w, height=h + legend_h)
+        canvas.show_pdf_page(pymupdf.Rect(0, 0, w, h), src, n)
+        for lb in labelled:
+            if lb.block.page != n:
+                continue
+            rect = pymupdf.Rect(lb.block.bbox) + (-1, -1, 1, 1)
+            if lb.confidence < below:
+                canvas.draw_rect(rect + (-1.5, -1.5, 1.5, 1.5), color=UNSURE_COLOUR, width=2.2, dashes="[3 2] 0")
+            canvas.draw_rect(rect, color=COLOURS[lb.label], width=0.8)
+        x = 8.0
+        for label in LABELS:
+            canvas.draw_rect(pymupdf.Rect(x, h + 6, x + 14, h + 16), color=COLOURS[label], width=1.2)
+            canvas.insert_text((x + 18, h + 15), label, fontsize=9, fontname="helv")
+            x += 30 + pymupdf.get_text_length(label, fontname="helv", fontsize=9)
+        canvas.draw_rect(pymupdf.Rect(x, h + 5, x + 14, h + 17), color=UNSURE_COLOUR, width=2.2,
+                         dashes="[3 2] 0")
+        canvas.insert_text((x + 18, h + 15), f"model unsure (confidence < {below:g}): check this label",
+                           fontsize=9, fontname="helv")
+        path = stem.with_name(f"{stem.name}.p{n + 1}.png")
+        canvas.get_pixmap(dpi=dpi).save(path)
+        paths.append(path)
+    return paths
+
+
+def label_report(pdf: Path, out: Path, model=None, below: float = UNSURE) -> tuple[Path, list[Path]]:
+    """Write ``OUT/NAME.labels.jsonl``, a copy of the PDF and the page images for one report."""
+    from .classify import classify
+    from .ingest import ingest
+
+    doc = ingest(pdf, ocr=True)
+    labelled = classify(doc.pages, model)
+    out.mkdir(parents=True, exist_ok=True)
+    copy = out / f"{pdf.stem}.pdf"
+    if not copy.exists() or not copy.samefile(pdf):
+        shutil.copyfile(pdf, copy)
+    labels = write_label_file(label_rows(labelled, doc.sha256), out / f"{pdf.stem}{SUFFIX}")
+    return labels, draw_pages(pdf, labelled, out / pdf.stem, below)
+
+
+class LabelError(ValueError):
+    """A label file that does not fit the report it is given for."""
+
+
+def labels_for(source: Path, sha256: str) -> list[dict]:
+    """A person's labels for the PDF with this ``sha256``: the label file ``source``, or the one in
+    the folder ``source`` written for it (none there: no labels, the model decides). A label file
+    written for another PDF raises ``LabelError``: its boxes would land on the wrong blocks."""
+    from .learn import read_truth_blocks
+
+    files = sorted(source.glob(f"*{SUFFIX}")) if source.is_dir() else [source]
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            first = json.loads(f.readline() or "{}")
+        if first.get("sha256") == sha256:
+            return read_truth_blocks(path)
+    if not source.is_dir():
+        raise LabelError(f"{source} labels another PDF (sha256 {first.get('sha256')}, not {sha256})")
+    return []
+
+
+def apply_labels(pages: list[Page], labelled: list[LabelledBlock], rows: list[dict]) -> list[LabelledBlock]:
+    """The model's labels with a person's put in their place (confidence 1): a block takes the label
+    of the row whose box holds its centre; blocks with no row keep the model's label."""
+    from .learn import UNMATCHED, match_truth
+
+    found = match_truth(pages, rows)
+    return [lb if i == UNMATCHED else replace(lb, label=rows[i]["label"], confidence=1.0)
+            for lb, i in zip(labelled, found)]

@@ -1,0 +1,267 @@
+"""Train and score the layout classifier on labelled reports; write its model card.
+
+A labelled report is a ``NAME.pdf`` with its block labels beside it: ``NAME.blocks.jsonl`` (the
+typesetter's truth, one box per printed line or table cell) or ``NAME.labels.jsonl`` (a file
+written by ``nianbao label`` and corrected by a person, one box per extracted block). Both are
+lines of ``{"page", "bbox", "text", "label"}`` and are matched to the blocks ``ingest`` rebuilds the
+same way: a block takes the label of the box that contains its centre, the one it overlaps most
+when several do; a block inside none has no label and is left out of training and scoring.
+
+Used by ``nianbao train`` / ``evaluate`` and by ``python -m training.train_layout``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .classify import FEATURE_VERSION, FEATURES, MODEL_DIR, featurize, predict_proba, train
+from .data import LABELS, Page
+from .ingest import ingest
+
+UNMATCHED = -1
+# The shipped labelled reports, available offline in a source checkout (beside models/layout): the
+# committed fixtures, PDFs with the typesetter's truth blocks; features are recomputed from the PDFs,
+# so they always match this code's FEATURE_VERSION.
+SHIPPED_DATA = MODEL_DIR.parents[1] / "fixtures"
+LABEL_FILES = (".labels.jsonl", ".blocks.jsonl")   # a person's corrections win over the truth
+
+
+def read_truth_blocks(path: str | Path) -> list[dict]:
+    """The label lines of a ``.labels.jsonl`` / ``.blocks.jsonl`` file; a label that is not one of
+    ``LABELS`` is refused with its line number (a typo must not become a class)."""
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row.get("label") not in LABELS:
+                raise ValueError(f"{path}:{n}: label {row.get('label')!r} is not one of {', '.join(LABELS)}")
+            rows.append(row)
+    return rows
+
+
+def match_labels(pages: list[Page], truth: list[dict]) -> np.ndarray:
+    """One label index (position in ``LABELS``) per block of ``pages``, ``UNMATCHED`` where none."""
+    found = match_truth(pages, truth)
+    labels = np.array([LABELS.index(t["label"]) for t in truth] + [UNMATCHED])
+    return labels[found]    # UNMATCHED (-1) picks the sentinel at the end
+
+
+def match_truth(pages: list[Page], truth: list[dict], slack: float = 1.0) -> np.ndarray:
+    """Per block of ``pages``, the index in ``truth`` of the truth block it lies in, or ``UNMATCHED``.
+
+    ``slack`` (points) widens truth boxes: a glyph's box and the box the typesetter reports for
+    its line differ by rounding and ascender/descender conventions.
+    """
+    by_page: dict[int, list[int]] = {}
+    for i, t in enumerate(truth):
+        by_page.setdefault(t["page"], []).append(i)
+    out = []
+    for page in pages:
+        n = len(page.blocks)
+        found = np.full(n, UNMATCHED)
+        ts = np.array(by_page.get(page.number, []), dtype=int)
+        if n and len(ts):
+            tb = np.array([truth[i]["bbox"] for i in ts], dtype=float)
+            b = np.array([blk.bbox for blk in page.blocks], dtype=float)
+            cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+            contains = ((tb[None, :, 0] - slack <= cx[:, None]) & (cx[:, None] <= tb[None, :, 2] + slack)
+                        & (tb[None, :, 1] - slack <= cy[:, None]) & (cy[:, None] <= tb[None, :, 3] + slack))
+            ox = np.minimum(b[:, None, 2], tb[None, :, 2]) - np.maximum(b[:, None, 0], tb[None, :, 0])
+            oy = np.minimum(b[:, None, 3], tb[None, :, 3]) - np.maximum(b[:, None, 1], tb[None, :, 1])
+            overlap = np.where(contains, np.clip(ox, 0, None) * np.clip(oy, 0, None), -1.0)
+            best = overlap.argmax(axis=1)
+            found = np.where(contains.any(axis=1), ts[best], UNMATCHED)
+        out.append(found)
+    return np.concatenate(out) if out else np.zeros(0, dtype=int)
+
+
+# --- labelled reports -------------------------------------------------------------------------
+
+@dataclass
+class Report:
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    pages: int
+    unmatched: int
+    sha256: str            # of the PDF and its labels together
+    seed: int | None       # the generator's seed, from NAME.truth.json when there is one
+
+
+@dataclass
+class Scores:
+    support: np.ndarray    # per label, in LABELS order
+    precision: np.ndarray
+    recall: np.ndarray
+    f1: np.ndarray
+    accuracy: float
+
+
+def label_file(pdf: Path) -> Path | None:
+    """The labels beside ``pdf``: a person's ``NAME.labels.jsonl`` first, else the typesetter's."""
+    return next((p for p in (pdf.with_name(pdf.stem + s) for s in LABEL_FILES) if p.exists()), None)
+
+
+def labelled_pdfs(dirs: list[Path]) -> list[Path]:
+    return sorted(p for d in dirs for p in Path(d).glob("*.pdf") if label_file(p) is not None)
+
+
+def load_reports(pdfs: list[Path]) -> list[Report]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    if len(pdfs) < 4:   # starting processes costs more than reading a few reports
+        return [load_report(p) for p in pdfs]
+    with ProcessPoolExecutor() as pool:
+        return list(pool.map(load_report, pdfs, chunksize=4))
+
+
+def load_report(pdf: Path) -> Report:
+    labels_path = label_file(pdf)
+    doc = ingest(pdf)
+    y = match_labels(doc.pages, read_truth_blocks(labels_path))
+    keep = y != UNMATCHED
+    digest = hashlib.sha256(pdf.read_bytes() + labels_path.read_bytes()).hexdigest()
+    truth = pdf.with_suffix(".truth.json")
+    seed = json.loads(truth.read_text("utf-8")).get("seed") if truth.exists() else None
+    return Report(pdf.stem, featurize(doc.pages)[keep], y[keep], len(doc.pages),
+                  int((~keep).sum()), digest, seed)
+
+
+def fit(reports: list[Report]):
+    return train(np.concatenate([r.X for r in reports]), np.concatenate([r.y for r in reports]))
+
+
+def scores(y_true: np.ndarray, y_pred: np.ndarray) -> Scores:
+    from sklearn.metrics import precision_recall_fscore_support
+
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=range(len(LABELS)), zero_division=0)
+    return Scores(s, p, r, f, float((y_true == y_pred).mean()))
+
+
+def cross_validate(reports: list[Report], folds: int = 5) -> Scores:
+    """Scores of predictions made by models that never saw the report a block comes from."""
+    from sklearn.model_selection import GroupKFold
+
+    X, y = np.concatenate([r.X for r in reports]), np.concatenate([r.y for r in reports])
+    groups = np.concatenate([np.full(len(r.y), i) for i, r in enumerate(reports)])
+    pred = np.empty_like(y)
+    for train_idx, test_idx in GroupKFold(n_splits=min(folds, len(reports))).split(X, y, groups):
+        model = train(X[train_idx], y[train_idx])
+        pred[test_idx] = model.classes_[predict_proba(model, X[test_idx]).argmax(axis=1)]
+    return scores(y, pred)
+
+
+def evaluate(model, reports: list[Report]) -> Scores:
+    y = np.concatenate([r.y for r in reports])
+    proba = predict_proba(model, np.concatenate([r.X for r in reports]))
+    return scores(y, model.classes_[proba.argmax(axis=1)])
+
+
+def format_scores(s: Scores) -> str:
+    lines = ["| label | precision | recall | F1 | blocks |", "|---|---|---|---|---|"]
+    for i, label in enumerate(LABELS):
+        lines.append(f"| {label} | {s.precision[i]:.4f} | {s.recall[i]:.4f} | {s.f1[i]:.4f} | {s.support[i]} |")
+    lines.append(f"\naccuracy {s.accuracy:.4f} over {int(s.support.sum())} blocks")
+    return "\n".join(lines)
+
+
+# --- the model card ---------------------------------------------------------------------------
+
+def _data_table(reports: list[Report]) -> str:
+    combined = hashlib.sha256("".join(r.sha256 for r in reports).encode()).hexdigest()
+    counts = np.bincount(np.concatenate([r.y for r in reports]), minlength=len(LABELS))
+    seeds = sorted(r.seed for r in reports if r.seed is not None)
+    contiguous = len(seeds) == len(reports) and seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+    lines = [f"Generated with `python -m training.generate -o DIR --count {len(seeds)} --seed {seeds[0]}`."
+             if contiguous else f"Generator seeds: {', '.join(map(str, seeds)) or 'none'}.", "",
+             f"{len(reports)} reports, {sum(r.pages for r in reports)} pages, "
+             + ", ".join(f"{n} {label}" for label, n in zip(LABELS, counts))
+             + f" blocks ({sum(r.unmatched for r in reports)} unmatched blocks left out); "
+             f"sha256 of the set `{combined}`.", "",
+             "<details><summary>per report: name, pages, blocks, sha256 of PDF + labels</summary>", ""]
+    lines += [f"- {r.name} {r.pages} {len(r.y)} `{r.sha256[:16]}`" for r in reports]
+    return "\n".join(lines + ["", "</details>"])
+
+
+def model_card(model, train_reports: list[Report], held_out: list[Report], cv: Scores,
+               held_out_scores: Scores | None, command: str, ms_per_page: float, folds: int = 5) -> str:
+    import sklearn
+    import skops
+
+    held = (format_scores(held_out_scores) if held_out_scores else "(no held-out reports given)")
+    return f"""# Layout classifier (heading / table_cell / prose / other)
+
+Labels every block that `extractor.ingest` produces so that the reconstructor builds grids from
+`table_cell` blocks, headings split the report into its sections, and the prose check reads
+`prose`. Loaded by `extractor.classify.load_model` (skops, trusted types only).
+
+- feature version: **{FEATURE_VERSION}** (`extractor.classify.FEATURE_VERSION`; a model with another
+  version is refused)
+- estimator: `{model!r}`
+- trained {datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")} with
+  `{command}`
+- libraries: Python {platform.python_version()}, scikit-learn {sklearn.__version__},
+  numpy {np.__version__}, skops {skops.__version__}
+- labels come from `NAME.labels.jsonl` (a person's, from `nianbao label`) or the typesetter's truth
+  blocks (`NAME.blocks.jsonl`): a block takes the label of the box containing its centre (most
+  overlap wins); blocks inside none are left out
+- cost: featurize + predict {ms_per_page:.2f} ms of CPU per page (median over the held-out reports, one thread)
+
+## Per-class scores on held-out reports
+
+Reports never seen in training ({len(held_out)} reports):
+
+{held}
+
+## Cross-validation on the training data
+
+{min(folds, len(train_reports))}-fold, grouped by report (no report in both train and test folds):
+
+{format_scores(cv)}
+
+## Features ({len(FEATURES)})
+
+{", ".join(f"`{f}`" for f in FEATURES)}
+
+Geometry is relative to the page and to the document's text column, sizes to the document's
+body size, distances in body-text heights (clipped at 40 = nothing near). See
+`extractor/classify.py`.
+
+## Training data
+
+{_data_table(train_reports)}
+
+## Held-out data
+
+{_data_table(held_out) if held_out else "(none)"}
+
+## Known limits
+
+Trained only on the reports listed above. A layout family they lack (e.g. tables without rulings
+in every table, two-column pages) may be misread; label a few such reports with `nianbao label`,
+correct them and retrain with `nianbao train` (README: "Teaching nianbao a new layout").
+"""
+
+
+def ms_per_page(model, pdfs: list[Path]) -> float:
+    from .classify import classify
+
+    times = []
+    for pdf in pdfs:
+        pages = ingest(pdf).pages
+        classify(pages, model)
+        start = time.process_time()   # CPU time: other work on a shared machine does not count
+        for _ in range(5):
+            classify(pages, model)
+        times.append((time.process_time() - start) / 5 / max(len(pages), 1) * 1000)
+    return float(np.median(times)) if times else float("nan")
