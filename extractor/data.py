@@ -72,6 +72,8 @@ class CellReading:
     page: int | None
     bbox: BBox | None
     confidence: float
+    # the rules whose sums confirmed a digit corrected in ``text`` (correct.py); () when none was
+    corrected_by: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:

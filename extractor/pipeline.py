@@ -1,10 +1,12 @@
-"""The four stages, composed: PDF → pages → labelled blocks → tables → checks → record."""
+"""The four stages, composed: PDF → pages → labelled blocks → tables (digits confirmed by their sums)
+→ checks → record."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from .classify import classify
+from .correct import correct
 from .ingest import InputError, ingest
 from .labelling import apply_labels, labels_for
 from .prose import read_report_info, read_sections, reading_order
@@ -26,7 +28,7 @@ def extract(source: str | Path | bytes, name: str | None = None, model=None,
     labelled = classify(doc.pages, model)
     if labels is not None:
         labelled = apply_labels(doc.pages, labelled, labels_for(Path(labels), doc.sha256))
-    reading = reconstruct(doc.pages, labelled)
+    reading = correct(reconstruct(doc.pages, labelled))
     ordered = reading_order(labelled)
     info = read_report_info(ordered)
     info.format = reading.format

@@ -37,6 +37,11 @@ def _cell(c: CellReading) -> dict:
     d = asdict(c)
     d["bbox"] = None if c.bbox is None else [round(v, 2) for v in c.bbox]
     d["confidence"] = round(c.confidence, 3)
+    # beyond SCHEMA.md, and only on a corrected cell: ``value`` is not what ``text`` says
+    if c.corrected_by:
+        d["corrected_by"] = list(c.corrected_by)
+    else:
+        del d["corrected_by"]
     return d
 
 

@@ -24,10 +24,7 @@ def validate(report: ReportInfo, tables: dict, cells: list[CellReading],
              sections: list[Section]) -> list[Check]:
     found = {c.id for c in cells}
     return [
-        applications_balance(tables, found),
-        applications_total_row(tables, found),
-        applications_total_column(tables, found),
-        review_litigation_totals(tables, found),
+        *(_sum_check(rule, equations(tables, found), tables, found) for rule, equations in SUMS.items()),
         valid_numbers(tables),
         tables_complete(report.format, found),
         format_matches_year(report),
@@ -37,6 +34,9 @@ def validate(report: ReportInfo, tables: dict, cells: list[CellReading],
 
 
 # --- sums -----------------------------------------------------------------------------------------
+
+Equation = tuple[str, list, list]     # (what, left cells, right cells): sum(left) = sum(right)
+
 
 class _Missing(Exception):
     """A cell the sum needs was not found in the document."""
@@ -49,9 +49,7 @@ def _num(tables: dict, found: set[str], table: str, row: str, column: str | None
     return 0 if value is None else value
 
 
-def _sum_check(rule: str, equations: Iterable[tuple[str, list, list]], tables: dict,
-               found: set[str]) -> Check:
-    """Each equation is (what, left cells, right cells): sum(left) must equal sum(right)."""
+def _sum_check(rule: str, equations: Iterable[Equation], tables: dict, found: set[str]) -> Check:
     failures, names, missing, evaluated = [], [], 0, 0
     for what, left, right in equations:
         try:
@@ -73,12 +71,11 @@ def _sum_check(rule: str, equations: Iterable[tuple[str, list, list]], tables: d
     return Check(rule, "pass", f"{evaluated} sums hold")
 
 
-def applications_balance(tables: dict, found: set[str]) -> Check:
+def _balance(tables: dict, found: set[str]) -> list[Equation]:
     a = "applications"
-    return _sum_check("applications.balance", (
-        (col, [(a, "new_received", col), (a, "carried_over", col)],
-              [(a, "total", col), (a, "carried_forward", col)])
-        for col in APPLICATION_COLUMNS), tables, found)
+    return [(col, [(a, "new_received", col), (a, "carried_over", col)],
+                  [(a, "total", col), (a, "carried_forward", col)])
+            for col in APPLICATION_COLUMNS]
 
 
 def _outcome_rows(tables: dict, found: set[str]) -> list[str]:
@@ -90,25 +87,38 @@ def _outcome_rows(tables: dict, found: set[str]) -> list[str]:
     return [r for r in rows if not r.startswith("other_handling") or r in keep]
 
 
-def applications_total_row(tables: dict, found: set[str]) -> Check:
+def _total_row(tables: dict, found: set[str]) -> list[Equation]:
     a, rows = "applications", _outcome_rows(tables, found)
-    return _sum_check("applications.total_row", (
-        (col, [(a, "total", col)], [(a, r, col) for r in rows])
-        for col in APPLICATION_COLUMNS), tables, found)
+    return [(col, [(a, "total", col)], [(a, r, col) for r in rows]) for col in APPLICATION_COLUMNS]
 
 
-def applications_total_column(tables: dict, found: set[str]) -> Check:
+def _total_column(tables: dict, found: set[str]) -> list[Equation]:
     a = "applications"
-    return _sum_check("applications.total_column", (
-        (row, [(a, row, "total")], [(a, row, c) for c in APPLICANT_COLUMNS])
-        for row in tables.get(a, {})), tables, found)
+    return [(row, [(a, row, "total")], [(a, row, c) for c in APPLICANT_COLUMNS]) for row in tables.get(a, {})]
 
 
-def review_litigation_totals(tables: dict, found: set[str]) -> Check:
+def _review_totals(tables: dict, found: set[str]) -> list[Equation]:
     r = "review_litigation"
-    return _sum_check("review_litigation.totals", (
-        (g, [(r, f"{g}.total", None)], [(r, f"{g}.{c}", None) for c in REVIEW_COLUMNS[:-1]])
-        for g in REVIEW_GROUPS), tables, found)
+    return [(g, [(r, f"{g}.total", None)], [(r, f"{g}.{c}", None) for c in REVIEW_COLUMNS[:-1]])
+            for g in REVIEW_GROUPS]
+
+
+# The format's own 勾稽关系: each rule's sums, over the tables as read.
+SUMS = {
+    "applications.balance": _balance,
+    "applications.total_row": _total_row,
+    "applications.total_column": _total_column,
+    "review_litigation.totals": _review_totals,
+}
+
+
+def equation_holds(equation: Equation, tables: dict, found: set[str]) -> bool | None:
+    """Whether the sums are equal; None when a cell they need was not found."""
+    _, left, right = equation
+    try:
+        return sum(_num(tables, found, *c) for c in left) == sum(_num(tables, found, *c) for c in right)
+    except _Missing:
+        return None
 
 
 # --- formats and completeness ---------------------------------------------------------------------

@@ -1,0 +1,83 @@
+"""Between reconstruct and validate: a doubtful reading whose characters a reader may have confused
+(0/O, 1/l/I, 7/1) is corrected only where the table's own sums confirm the correction.
+
+A correction is confirmed when exactly one way of swapping the confusable characters gives a value
+for which every sum the cell is in holds, each of those sums counting only cells that were read
+with confidence. Then the cell takes that value with the lowest passing confidence, keeps the text
+it was read as, and names the rules that confirmed it (``corrected_by``); the record's problems say
+so too. Anything else stays as read, and flagged: a doubtful cell whose sums already hold, one
+whose sums share another doubtful cell, one that two swaps would fit equally.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import unicodedata
+from dataclasses import replace
+
+from .data import CellReading
+from .reconstruct import TableReading, parse_value
+from .templates import cell_id, set_value
+from .validate import CONFIDENT, SUMS, Equation, equation_holds
+
+CONFUSED = {"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "7": "1", "1": "7"}
+MAX_SWAPS = 4       # confusable characters tried in one cell (2**4 readings)
+
+
+def correct(reading: TableReading) -> TableReading:
+    cells = {c.id: c for c in reading.cells}
+    found = set(cells)
+    trusted = {i for i, c in cells.items() if c.confidence >= CONFIDENT}
+    equations = [(rule, eq, [cell_id(*c) for c in eq[1] + eq[2]])
+                 for rule, sums in SUMS.items() for eq in sums(reading.tables, found)]
+    corrected, problems = {}, []
+    for name, cell in cells.items():
+        if name in trusted:
+            continue
+        # only sums whose other cells were all read with confidence can vouch for this one
+        mine = [(rule, eq) for rule, eq, ids in equations
+                if name in ids and all(i in trusted for i in ids if i != name)]
+        values = _alternatives(cell.text, cell.value)
+        if not mine or not values:
+            continue
+        as_read = parse_value(cell.text)
+        if not as_read.problem and all(_holds(eq, reading.tables, found, cell, cell.value) for _, eq in mine):
+            continue
+        fits = [v for v in values if all(_holds(eq, reading.tables, found, cell, v) for _, eq in mine)]
+        if len(fits) == 1:
+            rules = tuple(dict.fromkeys(rule for rule, _ in mine))
+            corrected[name] = replace(cell, value=fits[0], confidence=CONFIDENT, corrected_by=rules)
+            problems.append(f"{name}: read {cell.text!r}, corrected to {fits[0]}: "
+                            f"{', '.join(rules)} hold with it")
+    if not corrected:
+        return reading
+    tables = copy.deepcopy(reading.tables)
+    for c in corrected.values():
+        set_value(tables, c.table, c.row, c.column, c.value)
+    return replace(reading, tables=tables, cells=[corrected.get(c.id, c) for c in reading.cells],
+                   problems=reading.problems + problems)
+
+
+def _alternatives(text: str, value) -> set[int]:
+    """The counts the text could say with some of its confusable characters swapped."""
+    t = unicodedata.normalize("NFKC", text).strip()
+    spots = [i for i, ch in enumerate(t) if ch in CONFUSED]
+    if not spots or len(spots) > MAX_SWAPS:
+        return set()
+    out = set()
+    for swaps in itertools.product((False, True), repeat=len(spots)):
+        chars = list(t)
+        for i, swap in zip(spots, swaps):
+            if swap:
+                chars[i] = CONFUSED[chars[i]]
+        parsed = parse_value("".join(chars))
+        if isinstance(parsed.value, int) and parsed.value >= 0 and not parsed.problem:
+            out.add(parsed.value)
+    return out - {value}
+
+
+def _holds(equation: Equation, tables: dict, found: set[str], cell: CellReading, value) -> bool:
+    trial = copy.deepcopy(tables)
+    set_value(trial, cell.table, cell.row, cell.column, value)
+    return equation_holds(equation, trial, found) is True

@@ -1,0 +1,111 @@
+"""Digits corrected only where the table's own sums confirm it (0/O, 1/l/I, 7/1).
+
+Reports are typeset afresh with a confusable character printed in one cell (as a typist or an OCR
+pass leaves them: 1O, l2); the extraction must give the value the sums confirm, say so on the cell
+and in the problems, and leave unconfirmed readings flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from extractor.classify import classify
+from extractor.correct import correct
+from extractor.ingest import ingest
+from extractor.pipeline import extract
+from extractor.reconstruct import reconstruct
+from extractor.templates import get_value
+from training.generate import report_for
+from training.typeset import typeset
+
+SEED = 910_003       # a clean report in either format, with the digits the tests reprint
+
+
+def _report(fmt: str, doctor) -> tuple[bytes, dict, tuple]:
+    """A fresh report whose one cell ``doctor(content)`` reprints; (pdf, true tables, that cell)."""
+    content, style = report_for(SEED, fmt)
+    key, text = doctor(content)
+    content.cell_text[key] = text
+    return typeset(content, style).pdf, content.tables, key
+
+
+def _with_digit(content, table: str, digit: str) -> tuple:
+    return next(k for k, t in content.cell_text.items()
+                if k[0] == table and t.isdigit() and len(t) >= 2 and digit in t)
+
+
+def _cell(record: dict, key: tuple) -> dict:
+    return next(c for c in record["cells"] if (c["table"], c["row"], c["column"]) == key)
+
+
+def _failed(record: dict) -> dict:
+    return {c["rule"]: c["cells"] for c in record["checks"] if c["status"] == "fail"}
+
+
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_letter_o_in_an_applications_cell_is_corrected_by_the_sums(fmt):
+    def doctor(content):
+        key = _with_digit(content, "applications", "0")
+        return key, content.cell_text[key].replace("0", "O")
+    pdf, truth, key = _report(fmt, doctor)
+    record = extract(pdf)
+    cell = _cell(record, key)
+    assert cell["value"] == get_value(truth, *key)
+    assert "O" in cell["text"]
+    assert cell["confidence"] == 0.9
+    assert "applications.total_column" in cell["corrected_by"]
+    assert _failed(record) == {}
+    assert any(p.startswith(f"applications/{key[1]}/{key[2]}: read ") for p in record["problems"])
+
+
+def test_letter_l_in_a_review_cell_is_corrected_by_its_group_total():
+    def doctor(content):
+        key = _with_digit(content, "review_litigation", "1")
+        return key, content.cell_text[key].replace("1", "l")
+    pdf, truth, key = _report("2021", doctor)
+    cell = _cell(extract(pdf), key)
+    assert cell["value"] == get_value(truth, *key)
+    assert cell["corrected_by"] == ["review_litigation.totals"]
+
+
+def test_a_letter_the_sums_do_not_confirm_stays_unread_and_flagged():
+    def doctor(content):
+        key = next(k for k, t in content.cell_text.items()
+                   if k[0] == "applications" and t.isdigit() and int(t) > 0 and "0" not in t)
+        return key, "1O"            # the true value is neither 10 nor 70
+    pdf, truth, key = _report("2021", doctor)
+    record = extract(pdf)
+    cell = _cell(record, key)
+    assert cell["value"] is None and "corrected_by" not in cell
+    assert "/".join(k for k in key if k) in _failed(record)["cells.confident"]
+
+
+def test_a_doubtful_seven_read_for_one_is_corrected_but_a_sure_one_is_not():
+    """The reading an OCR pass gives when it takes a 1 for a 7 (doubtfully): the text-layer
+    reading of a real PDF with one cell's reading replaced, as ocr.py would have left it."""
+    content, style = report_for(SEED, "2019")
+    doc = ingest(typeset(content, style).pdf)
+    reading = reconstruct(doc.pages, classify(doc.pages))
+    target = next(c for c in reading.cells
+                  if c.table == "applications" and c.text.isdigit() and "1" in c.text and "7" not in c.text)
+    misread = target.text.replace("1", "7", 1)
+
+    def read_as(confidence: float):
+        cells = [replace(c, text=misread, value=int(misread), confidence=confidence) if c is target else c
+                 for c in reading.cells]
+        tables = {t: {r: (dict(v) if isinstance(v, dict) else v) for r, v in part.items()}
+                  for t, part in reading.tables.items()}
+        tables["applications"][target.row][target.column] = int(misread)
+        return correct(replace(reading, cells=cells, tables=tables))
+
+    doubtful = read_as(0.6)
+    fixed = next(c for c in doubtful.cells if c.id == target.id)
+    assert (fixed.value, fixed.text, fixed.confidence) == (target.value, misread, 0.9)
+    assert "applications.balance" in fixed.corrected_by or "applications.total_row" in fixed.corrected_by
+    assert doubtful.tables["applications"][target.row][target.column] == target.value
+
+    sure = read_as(1.0)     # read with confidence: the sums flag it, nothing corrects it
+    assert next(c for c in sure.cells if c.id == target.id).value == int(misread)
+    assert sure.tables["applications"][target.row][target.column] == int(misread)
