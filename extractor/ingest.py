@@ -49,6 +49,8 @@ MERGE_TOLERANCE = 1.0     # collinear segments this close (pt) are one ruling
 MIN_RULING = 2.0          # shorter segments are marks, not rulings
 OUTLINE_CURVES = 200      # a page with no text but this many curve segments has its text drawn as outlines
 SCAN_TEXT = 40            # a page mostly covered by images with fewer chars than this is a scan
+NEEDS_OCR = ", needs OCR"   # how a page without a usable text layer is reported …
+READ_BY_OCR = ", read by OCR"   # … and once it has been
 
 
 class InputError(Exception):
@@ -82,6 +84,7 @@ def ingest(source: str | Path | bytes, name: str | None = None, ocr: bool = Fals
             if ocr and page.text_layer == "none":
                 from . import ocr as image_text   # imported here: text-layer runs never load onnxruntime
                 page = image_text.ocr_page(doc.load_page(number), number)
+                problem = [p.replace(NEEDS_OCR, READ_BY_OCR) for p in problem]
             pages.append(page)
             problems += problem
     layers = {"none" if page.text_layer == "ocr" else page.text_layer for page in pages}
@@ -146,7 +149,7 @@ def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
     reason, unreadable = text_quality(every_char)
     reason = reason or _missing_text_reason(page, every_char, drawings, has_images)
     if reason:
-        problems.append(f"page {number + 1}: {reason}, needs OCR")
+        problems.append(f"page {number + 1}: {reason}{NEEDS_OCR}")
         return Page(number, width, height, [], rulings, "none"), problems
     if unreadable:
         problems.append(f"page {number + 1}: {unreadable} unreadable character(s) (U+FFFD or private-use)")

@@ -33,6 +33,7 @@ FUZZY_LABEL = 0.95        # a label matched fuzzily, with a clear lead over the 
 WEAK_LABEL = 0.7          # a label matched fuzzily without a clear lead
 ALIGNED = 0.95            # placed by alignment, no rulings
 BLANK_ALIGNED = 0.9       # a blank cell of a table without rulings: a column with no text in the row
+BLANK_UNSEEN = 0.8        # … on a scan, where faint ink outside ruled cells may have read as nothing
 NOT_TABLE_CELL = 0.85     # the classifier did not call the block a table cell
 EXTRA_TEXT = 0.95         # 22（其中修订16件）: the number is clear, the rest is left out
 AMBIGUOUS_COLUMN = 0.7    # the cell overlaps two columns
@@ -116,7 +117,9 @@ def best_match(text: str, candidates: Labels) -> Match | None:
 
 # --- values ----------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)?")
+# a space after the sign or beside the decimal point (OCR reads "- 327", "2089. 5906") is no gap
+# between two numbers
+_NUMBER = re.compile(r"([+-]?)\s*(\d+(?:,\d{3})*(?:\s?\.\s?\d+)?)\s*(万元|元)?")
 _COUNTERS = {"件", "个", "项", "条", "宗", "次", "份"}     # 5件: a count with its measure word
 _DASHES = str.maketrans({c: "-" for c in "－−–—"})
 _BLANKS = {"", "/", "\\", "-", "--", "无"}
@@ -142,7 +145,7 @@ def parse_value(text: str, amount: bool = False) -> Value:
         return Value(None, None, UNPARSEABLE, f"not a number: {text!r}")
     sign, digits, unit = m.groups()
     rest = t[m.end():].strip()
-    number = digits.replace(",", "")
+    number = re.sub(r"[,\s]", "", digits)
     value: int | float = float(number) if ("." in number or amount) else int(number)
     if sign == "-":
         value = -value
@@ -271,6 +274,7 @@ class _Reader:
     units: dict[str, str | None] = field(default_factory=dict)
     columns: list[_Column] = field(default_factory=list)
     group: str | None = None          # the applications group a numbered sub-row falls under
+    scanned: frozenset[int] = frozenset()   # pages read by OCR
 
     def read(self, grids: list[Grid]) -> None:
         for grid in grids:
@@ -427,7 +431,8 @@ class _Reader:
             # without rulings a blank cell leaves no trace: it is the column this row has no text in
             top, bottom = min(c.bbox[1] for c in cells), max(c.bbox[3] for c in cells)
             filled = {column.key for column, _, _ in placed}
-            placed += [(column, GridCell(0, 0, 1, 1, (column.text_x0, top, column.text_x1, bottom)), BLANK_ALIGNED)
+            blank = BLANK_UNSEEN if grid.page in self.scanned else BLANK_ALIGNED
+            placed += [(column, GridCell(0, 0, 1, 1, (column.text_x0, top, column.text_x1, bottom)), blank)
                        for column in self.columns
                        if column.key and column.key[0] == table and column.key not in filled]
         for column, cell, sure in placed:
@@ -585,7 +590,7 @@ def reconstruct(pages: list[Page], labelled: list[LabelledBlock]) -> TableReadin
     for lb in labelled:
         by_page.setdefault(lb.block.page, []).append(lb)
     grids = [g for page in pages for g in page_grids(page, by_page.get(page.number, []))]
-    reader = _Reader()
+    reader = _Reader(scanned=frozenset(p.number for p in pages if p.text_layer == "ocr"))
     reader.read(grids)
     return _reading(detect_format(reader.readings), reader)
 

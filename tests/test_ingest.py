@@ -337,13 +337,20 @@ def test_scanned_page_has_no_text_layer(tmp_path):
         page.insert_image((72, 72, 144, 144), pixmap=image)
         word_run(page, 72, 200, "（一）主动公开情况")
 
-    doc = ingest(make_pdf(tmp_path / "t.pdf", scan, scan_with_page_number, text_with_logo))
+    pdf = make_pdf(tmp_path / "t.pdf", scan, scan_with_page_number, text_with_logo)
+    doc = ingest(pdf)
     assert [p.text_layer for p in doc.pages] == ["none", "none", "text"] and doc.text_layer == "partial"
     assert doc.problems == [
         "page 1: no text layer (scanned image or text drawn as outlines), needs OCR",
         "page 2: scanned image with only 3 characters of text, needs OCR",
     ]
     assert texts(doc, 2) == ["（一）主动公开情况"]
+    read = ingest(pdf, ocr=True)
+    assert [p.text_layer for p in read.pages] == ["ocr", "ocr", "text"] and read.text_layer == "partial"
+    assert read.problems == [
+        "page 1: no text layer (scanned image or text drawn as outlines), read by OCR",
+        "page 2: scanned image with only 3 characters of text, read by OCR",
+    ]
 
 
 # --- bad input --------------------------------------------------------------------------------

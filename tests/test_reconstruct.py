@@ -134,7 +134,7 @@ def test_continuation_without_repeated_header_and_cut_group_label():
     ("－207", False, -207, True), ("73674121.03", True, 73674121.03, True),
     ("51447.2 万元", True, 51447.2, True), ("0", True, 0.0, True), ("", False, None, True),
     ("/", False, None, True), ("22（其中修订16件）", False, 22, True), ("3 5", False, None, False),
-    ("约20", False, None, False),
+    ("约20", False, None, False), ("- 327", False, -327, True), ("2089. 5906", True, 2089.5906, True),
 ])
 def test_values(text, amount, value, confident):
     parsed = parse_value(text, amount)
@@ -159,3 +159,22 @@ def test_page_frame_is_not_a_table():
     reading = reconstruct(doc.pages, labelled)
     assert reading.format == truth(name)["report"]["format"]
     assert wrong_cells(truth(name), reading) == []
+
+
+def test_a_blank_of_an_unruled_table_on_a_scan_is_unsure():
+    """Without rulings a blank cell is only a column with no text in the row. In a text layer that
+    is sure enough; on a scan faint ink may have read as nothing, so the blank is left unsure."""
+    import numpy as np
+    import pymupdf
+
+    from extractor.ocr import DPI, read_image
+
+    name = "f19-split-repeat"       # unruled active-disclosure table with two blank cells, page 2
+    pix = pymupdf.open(FIXTURES / f"{name}.pdf")[1].get_pixmap(dpi=DPI, alpha=False)
+    page = read_image(np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3), DPI, 1).page
+    reading = reconstruct([page], classify([page]))
+    blanks = {c.row + "/" + c.column: c.confidence for c in reading.cells
+              if c.table == "active_disclosure" and c.value is None}
+    assert blanks == {"rules/new_made": 0.8, "rules/new_published": 0.8}
+    text_layer = read(name)[2]
+    assert {c.confidence for c in text_layer.cells if c.table == "active_disclosure" and c.value is None} == {0.9}
