@@ -25,7 +25,7 @@ from extractor.data import LABELS, Block, LabelledBlock, Page
 # Bump whenever a feature is added, removed, reordered or computed differently.
 FEATURE_VERSION = 1
 
-MODEL_DIR = Path(extractor.__file__).resolve().parents[1] / "models" / "layout"
+MODEL_DIR = Path(extractor.__file__).resolve().parent / "models" / "layout"   # a link to the top-level models/, so that a wheel carries the model
 MODEL_FILE = "model.skops"
 
 FEATURES = (

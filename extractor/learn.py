@@ -22,15 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .classify import FEATURE_VERSION, FEATURES, MODEL_DIR, featurize, predict_proba, train
+from .classify import FEATURE_VERSION, FEATURES, featurize, predict_proba, train
 from .data import LABELS, Page
 from .ingest import ingest
 
 UNMATCHED = -1
-# The shipped labelled reports, available offline in a source checkout (beside models/layout): the
+# The shipped labelled reports, available offline in a source checkout (beside models/): the
 # committed fixtures, PDFs with the typesetter's truth blocks; features are recomputed from the PDFs,
 # so they always match this code's FEATURE_VERSION.
-SHIPPED_DATA = MODEL_DIR.parents[1] / "fixtures"
+SHIPPED_DATA = Path(__file__).resolve().parents[1] / "fixtures"
 LABEL_FILES = (".labels.jsonl", ".blocks.jsonl")   # a person's corrections win over the truth
 
 
