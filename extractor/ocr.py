@@ -23,6 +23,7 @@ makes the whole number doubtful.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,10 @@ LEGIBLE = 0.7                # a page reading this well is the right way up
 RETRY = 0.9                  # a short piece read less surely than this is read again alone
 STRAY = 0.35                 # in a cell with text, marks lower than this (in line heights) are strays
 UNREAD = "?"                 # a cell's ink that reads as nothing: never a silent blank
+MINUS_SURE = 0.95            # a minus sign found by its shape, not read
+GLYPH_REACH = 0.15           # a character read this near a glyph (in line heights) is its reading …
+UNREAD_INK = 0.5             # … a glyph with none near it was not read: the number is doubtful
+NUMBER_TEXT = re.compile(r"[0-9+\-.,]+")
 
 
 @dataclass(slots=True)
@@ -360,6 +365,8 @@ def _blocks(layout: _Layout, dpi: int, number: int) -> list[Block]:
     for piece, reading, stroke in zip(pieces, readings, strokes):
         x0, y0, x1, y1 = piece.box
         reading = _stripped(reading)
+        if piece.in_cell and NUMBER_TEXT.fullmatch(reading.text):
+            reading = _checked_number(reading, piece, layout.ink)
         if not reading.text:
             if not piece.in_cell:
                 continue    # a mark outside the tables: nothing to lose
@@ -379,6 +386,39 @@ def _blocks(layout: _Layout, dpi: int, number: int) -> list[Block]:
         ))
     blocks.sort(key=lambda b: (round(b.bbox[1]), b.bbox[0]))
     return blocks
+
+
+def _checked_number(reading: Reading, piece: _Piece, ink: np.ndarray) -> Reading:
+    """A number read in a cell, held against its ink. The recogniser drops a short minus set a gap
+    before the digits (-19 read as 19): a bar of that shape there is put back. A glyph with no
+    character read on it makes every character doubtful: a digit dropped from 105 reads 15, and
+    an amount or a change is in no sum that would catch it."""
+    x0, y0, x1, y1 = piece.box
+    region = ink[y0:y1, x0:x1]
+    cols = np.flatnonzero(region.any(axis=0))
+    if not len(cols):
+        return reading
+    cuts = np.flatnonzero(np.diff(cols) > 1)
+    glyphs = [(x0 + int(a), x0 + int(b) + 1) for a, b in zip(np.r_[cols[0], cols[cuts + 1]], np.r_[cols[cuts], cols[-1]])]
+    cx0, _, cx1, _ = piece.crop_box()
+    if reading.text[:1].isdigit() and len(glyphs) > 1 and _is_minus(region[:, :glyphs[0][1] - x0]):
+        a, b = glyphs[0]
+        reading = Reading("-" + reading.text, [MINUS_SURE] + reading.confidences,
+                          [((a + b) / 2 - cx0) / max(cx1 - cx0, 1)] + reading.centres)
+    xs = [cx0 + c * (cx1 - cx0) for c in reading.centres]
+    reach = GLYPH_REACH * piece.em
+    if any(not any(a - reach <= x <= b + reach for x in xs) for a, b in glyphs):
+        reading = Reading(reading.text, [min(c, UNREAD_INK) for c in reading.confidences], reading.centres)
+    return reading
+
+
+def _is_minus(bar: np.ndarray) -> bool:
+    """A solid flat bar at half the height of the digits beside it (``bar``: the digits' rows)."""
+    rows = np.flatnonzero(bar.any(axis=1))
+    height, width, whole = rows[-1] - rows[0] + 1, bar.shape[1], bar.shape[0]
+    centre = (rows[0] + rows[-1] + 1) / 2
+    return (height < STRAY * whole and width >= 1.25 * height and 0.3 * whole <= centre <= 0.7 * whole
+            and bar.sum() >= 0.6 * width * height)
 
 
 def _stripped(reading: Reading) -> Reading:
