@@ -1,5 +1,6 @@
 """Between reconstruct and validate: a doubtful reading whose characters a reader may have confused
-(0/O, 1/l/I, 7/1) is corrected only where the table's own sums confirm the correction.
+(0/O, 1/l/I, 7/1, a speck read as a full stop) is corrected only where the table's own sums confirm
+the correction.
 
 A correction is confirmed when exactly one way of swapping the confusable characters gives a value
 for which every sum the cell is in holds, each of those sums counting only cells that were read
@@ -23,6 +24,7 @@ from .validate import CONFIDENT, SUMS, Equation, equation_holds
 
 CONFUSED = {"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "7": "1", "1": "7"}
 MAX_SWAPS = 4       # confusable characters tried in one cell (2**4 readings)
+SPECKS = ".,'`·"
 
 
 def correct(reading: TableReading) -> TableReading:
@@ -60,20 +62,22 @@ def correct(reading: TableReading) -> TableReading:
 
 
 def _alternatives(text: str, value) -> set[int]:
-    """The counts the text could say with some of its confusable characters swapped."""
-    t = unicodedata.normalize("NFKC", text).strip()
-    spots = [i for i, ch in enumerate(t) if ch in CONFUSED]
-    if not spots or len(spots) > MAX_SWAPS:
-        return set()
+    """The counts the text could say with some of its confusable characters swapped, or without
+    the specks a scan leaves beside a number (37. for 37)."""
+    read = unicodedata.normalize("NFKC", text).strip()
     out = set()
-    for swaps in itertools.product((False, True), repeat=len(spots)):
-        chars = list(t)
-        for i, swap in zip(spots, swaps):
-            if swap:
-                chars[i] = CONFUSED[chars[i]]
-        parsed = parse_value("".join(chars))
-        if isinstance(parsed.value, int) and parsed.value >= 0 and not parsed.problem:
-            out.add(parsed.value)
+    for t in {read, read.strip(SPECKS)}:
+        spots = [i for i, ch in enumerate(t) if ch in CONFUSED]
+        if len(spots) > MAX_SWAPS:
+            continue
+        for swaps in itertools.product((False, True), repeat=len(spots)):
+            chars = list(t)
+            for i, swap in zip(spots, swaps):
+                if swap:
+                    chars[i] = CONFUSED[chars[i]]
+            parsed = parse_value("".join(chars))
+            if isinstance(parsed.value, int) and parsed.value >= 0 and not parsed.problem:
+                out.add(parsed.value)
     return out - {value}
 
 

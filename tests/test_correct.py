@@ -109,3 +109,14 @@ def test_a_doubtful_seven_read_for_one_is_corrected_but_a_sure_one_is_not():
     sure = read_as(1.0)     # read with confidence: the sums flag it, nothing corrects it
     assert next(c for c in sure.cells if c.id == target.id).value == int(misread)
     assert sure.tables["applications"][target.row][target.column] == int(misread)
+
+
+def test_a_speck_read_as_a_full_stop_is_dropped_where_the_sums_confirm():
+    def doctor(content):
+        key = _with_digit(content, "applications", "3")
+        return key, content.cell_text[key] + "."
+    pdf, truth, key = _report("2021", doctor)
+    record = extract(pdf)
+    cell = _cell(record, key)
+    assert cell["text"].endswith(".") and cell["value"] == get_value(truth, *key)
+    assert cell["corrected_by"] and _failed(record) == {}
