@@ -82,14 +82,24 @@ def ingest(source: str | Path | bytes, name: str | None = None, ocr: bool = Fals
         for number in range(doc.page_count):
             page, problem = _read_page(doc, number)
             if ocr and page.text_layer == "none":
-                from . import ocr as image_text   # imported here: text-layer runs never load onnxruntime
-                page = image_text.ocr_page(doc.load_page(number), number)
+                page = _ocr().ocr_page(doc.load_page(number), number)
                 problem = [p.replace(NEEDS_OCR, READ_BY_OCR) for p in problem]
             pages.append(page)
             problems += problem
     layers = {"none" if page.text_layer == "ocr" else page.text_layer for page in pages}
     text_layer = "full" if layers == {"text"} else "none" if layers == {"none"} else "partial"
     return Document(file, hashlib.sha256(data).hexdigest(), pages, text_layer, problems)
+
+
+def _ocr():
+    """The OCR stage, imported only when a page needs it: text-layer runs never load onnxruntime,
+    and an install without the ``ocr`` extra still reads text-layer reports."""
+    try:
+        from . import ocr
+    except ImportError as error:
+        raise InputError(f"a page has no usable text layer and OCR is not installed ({error.name} is "
+                         "missing): pip install 'nianbao[ocr]'") from None
+    return ocr
 
 
 def _load(source: str | Path | bytes, name: str | None) -> tuple[bytes, str | None]:

@@ -353,6 +353,22 @@ def test_scanned_page_has_no_text_layer(tmp_path):
     ]
 
 
+def test_a_scan_without_the_ocr_extra_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+
+    import extractor
+
+    def scan(page):
+        image = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 40, 40), False)
+        image.clear_with(128)
+        page.insert_image(page.rect, pixmap=image)
+
+    monkeypatch.delattr(extractor, "ocr", raising=False)
+    monkeypatch.setitem(sys.modules, "extractor.ocr", None)     # as if cv2 or rapidocr were missing
+    with pytest.raises(InputError, match=r"OCR is not installed .*: pip install 'nianbao\[ocr\]'"):
+        ingest(make_pdf(tmp_path / "scan.pdf", scan), ocr=True)
+
+
 # --- bad input --------------------------------------------------------------------------------
 
 def test_encrypted_with_a_user_password_is_refused(tmp_path):
