@@ -176,6 +176,8 @@ class Recogniser:
 
 
 _recogniser: Recogniser | None = None
+# OpenCV's own threads cost more CPU than they save on a page this size, and pages run in parallel
+cv2.setNumThreads(THREADS)
 
 
 def recogniser() -> Recogniser:
@@ -218,16 +220,17 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
         if view.legibility >= LEGIBLE:
             break
     layout = best.layout
-    page = Page(number, layout.width, layout.height, _blocks(layout, dpi, number), layout.rulings, "ocr")
+    page = Page(number, layout.width, layout.height, _blocks(layout, best.sample, dpi, number), layout.rulings, "ocr")
     return Scan(page, best.rotation, best.skew)
 
 
 @dataclass(slots=True)
 class _View:
     layout: _Layout
-    rotation: int          # as Scan
+    rotation: int                  # as Scan
     skew: float
-    legibility: float      # about 1 for lines of text read with confidence
+    legibility: float              # about 1 for lines of text read with confidence
+    sample: dict[int, Reading]     # the lines read to tell it, by their index in the layout's pieces
 
 
 def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int) -> _View:
@@ -237,19 +240,25 @@ def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: in
     skew = raster.skew_of(raster.ink_of(flat))
     flat, red = raster.turn(flat, 0, skew), raster.turn(red, 0, skew, fill=0)
     layout = _layout(flat, red, dpi, number)
-    sample = sorted(layout.pieces, key=lambda p: p.box[0] - p.box[2])[:SAMPLE_LINES]
-    if sample and recogniser().upside_down([_crop(layout, p) for p in sample]) > 0:
+    pieces = layout.pieces
+    sample = sorted(range(len(pieces)), key=lambda i: pieces[i].box[0] - pieces[i].box[2])[:SAMPLE_LINES]
+    if sample and recogniser().upside_down([_crop(layout, pieces[i]) for i in sample]) > 0:
         turns += 2
-        layout = _layout(raster.turn(flat, 2, 0.0), raster.turn(red, 2, 0.0, fill=0), dpi, number)
-        sample = sorted(layout.pieces, key=lambda p: p.box[0] - p.box[2])[:SAMPLE_LINES]
-    # a few characters of each line tell how legible it is: characters read, weighted by
+        layout = _turned_over(layout)
+    # the sample is read whole, as the page's reading will keep it; the characters on the first
+    # six line heights of each line tell how legible it is: characters read, weighted by
     # confidence, per line, for a page on its side reads as scattered single characters
-    short = [_Piece((p.box[0], p.box[1], min(p.box[2], p.box[0] + round(6 * p.em)), p.box[3]), p.em, p.in_cell)
-             for p in sample]
-    confidences = [c for r in recogniser().read([_crop(layout, p) for p in short]) for c in r.confidences]
-    legibility = sum(confidences) / (6 * SAMPLE_LINES)
+    readings = recogniser().read([_crop(layout, layout.pieces[i]) for i in sample])
+    legibility = sum(_head_confidence(r, layout.pieces[i], 6) for i, r in zip(sample, readings)) / (6 * SAMPLE_LINES)
     # rot90 turned the image counter-clockwise to undo a clockwise turn of the sheet
-    return _View(layout, (turns % 4) * 90, round(-skew, 2), legibility)
+    return _View(layout, (turns % 4) * 90, round(-skew, 2), legibility, dict(zip(sample, readings)))
+
+
+def _head_confidence(reading: Reading, piece: _Piece, ems: float) -> float:
+    """The summed confidence of the characters read on the first ``ems`` line heights of a piece."""
+    cx0, _, cx1, _ = piece.crop_box()
+    end = piece.box[0] + ems * piece.em
+    return sum(c for c, x in zip(reading.confidences, reading.centres) if cx0 + x * (cx1 - cx0) < end)
 
 
 @dataclass(slots=True)
@@ -330,6 +339,17 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int) -> _Layout
     return _Layout(clean, text, width, height, rulings, pieces)
 
 
+def _turned_over(layout: _Layout) -> _Layout:
+    """The layout of the page turned by 180°: the same rulings, cells and lines seen from the
+    other corner, without finding them again."""
+    h, w = layout.clean.shape
+    width, height = layout.width, layout.height
+    rulings = [Ruling(width - r.x1, height - r.y1, width - r.x0, height - r.y0) for r in layout.rulings]
+    pieces = [_Piece((w - x1, h - y1, w - x0, h - y0), p.em, p.in_cell) for p in layout.pieces for x0, y0, x1, y1 in [p.box]]
+    return _Layout(np.ascontiguousarray(layout.clean[::-1, ::-1]), np.ascontiguousarray(layout.ink[::-1, ::-1]),
+                   width, height, rulings, pieces)
+
+
 def _without_strays(boxes: list[raster.PxBox], em: float) -> list[raster.PxBox]:
     """A cell's pieces without the flat marks standing apart from its text (the edge of a seal's
     ring, a scratch): a lone dash is a cell's content, a dash a gap away from a number is not."""
@@ -347,10 +367,14 @@ def _crop(layout: _Layout, piece: _Piece) -> np.ndarray:
     return crop
 
 
-def _blocks(layout: _Layout, dpi: int, number: int) -> list[Block]:
+def _blocks(layout: _Layout, known: dict[int, Reading], dpi: int, number: int) -> list[Block]:
+    """The layout's pieces read (but for those already ``known``, by index) into blocks."""
     s = raster.pt(dpi)
     pieces = list(layout.pieces)
-    readings = recogniser().read([_crop(layout, p) for p in pieces])
+    unread = [i for i in range(len(pieces)) if i not in known]
+    readings = [known.get(i) for i in range(len(pieces))]
+    for i, reading in zip(unread, recogniser().read([_crop(layout, pieces[i]) for i in unread])):
+        readings[i] = reading
     # a short piece read doubtfully among its stitched neighbours (small digits beside Han
     # labels shrink to specks) is read again alone, at its own height; the surer reading stays
     retry = [i for i, (p, r) in enumerate(zip(pieces, readings))

@@ -83,7 +83,7 @@ def _ink_points(ink: np.ndarray, glyph_limit: float | None = None) -> tuple[np.n
     small = (cv2.resize(ink * 255, None, fx=PROFILE_SCALE, fy=PROFILE_SCALE, interpolation=cv2.INTER_AREA) > 0)
     small = small.astype(np.uint8)
     if glyph_limit is not None:
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+        n, labels, stats = components(small)
         limit = glyph_limit * PROFILE_SCALE
         w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
         # too large, or a long thin piece of a ruling
@@ -171,7 +171,7 @@ def ruling_lines(flat: np.ndarray, dpi: int) -> Lines:
 
 
 def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tuple[float, float, float]]:
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    n, labels, stats = components(opened)
     segments = []
     for i in range(1, n):
         x, y, w, h, area = stats[i]
@@ -224,15 +224,26 @@ def print_ink(ink: np.ndarray, flat: np.ndarray, red: np.ndarray, dpi: int) -> t
     into print and the marks both red and light on average (the darker edges of a seal). Print
     under a seal is dark, though JPEG's coarse colour tints its thin strokes red; faint print is
     grey, not red."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats = components(ink)
+    # the sums run over the inked pixels only: a page is mostly paper
+    ys, xs = np.nonzero(ink)
+    label = labels[ys, xs]
     area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
-    mean_red = np.bincount(labels.ravel(), weights=red.ravel(), minlength=n) / area
-    mean_grey = np.bincount(labels.ravel(), weights=flat.ravel(), minlength=n) / area
+    mean_red = np.bincount(label, weights=red[ys, xs], minlength=n) / area
+    mean_grey = np.bincount(label, weights=flat[ys, xs], minlength=n) / area
     speck = area < SPECK_PT2 * pt(dpi) ** 2
     seal = ~speck & (mean_red > SEAL_REDNESS) & (mean_grey > SEAL_LIGHT)
     printed = ~speck & ~seal
-    printed[0] = seal[0] = False
-    return printed[labels].astype(np.uint8), seal[labels].astype(np.uint8)
+    out = np.zeros_like(ink), np.zeros_like(ink)
+    out[0][ys, xs], out[1][ys, xs] = printed[label], seal[label]
+    return out
+
+
+def components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """8-connected components: (count with the background, labels, stats). BBDT computes the
+    stats several times faster than OpenCV's default algorithm."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(binary, 8, cv2.CV_32S, cv2.CCL_BBDT)
+    return n, labels, stats
 
 
 def _runs(profile: np.ndarray) -> list[list[int]]:
