@@ -11,11 +11,14 @@ ruled tables is cut into lines and blocks over the rest of the page (row profile
 than ingest's block gap). No full-page text detector runs: on these single-column, ruled pages
 the profiles find the same lines in milliseconds, and a cell's box is known from its rulings.
 
-Recognition is PP-OCRv4's Chinese recogniser from the ``rapidocr-onnxruntime`` wheel (the models
-ship inside it; nothing is downloaded). Short pieces — most cells' numbers — are stitched side by
-side into one line and read together: alone, a "0" in white space reads as "o" or nothing, and a
-line of them costs one run instead of dozens; one read doubtfully there is read again alone. Lines are padded with grey to the width the model
-was trained on and batched by width. A block's ``confidence`` is its least sure character's
+Recognition is PP-OCRv4's Chinese recogniser from the ``rapidocr-onnxruntime`` wheel, its
+element-wise layers folded away once by ``models/ocr/make_recogniser.py`` and shipped in
+``models/ocr/``; the 0°/180° line classifier is the wheel's own. Nothing is downloaded. Short
+pieces — most cells' numbers — are stitched side by side into one line and read together: alone,
+a "0" in white space reads as "o" or nothing, and a line of them costs one run instead of dozens;
+one read doubtfully there is read again alone. Lines are batched by width, each padded with grey
+only to the widest of its batch: the recogniser's time grows with the columns it is given, and
+the 320 columns it was trained on, padding short lines, cost a fifth of them for no better reading. A block's ``confidence`` is its least sure character's
 probability (fullwidth and ASCII forms of a digit counting as one character): one doubtful digit
 makes the whole number doubtful.
 """
@@ -35,10 +38,12 @@ from . import raster
 from .data import Block, Page, Ruling
 from .grid import page_grids
 
+# the wheel's PP-OCRv4 recogniser with its affine blocks folded into the convolutions
+# (models/ocr/make_recogniser.py): the same function, a quarter less time
+REC_MODEL = Path(__file__).resolve().parent / "models" / "ocr" / "ch_PP-OCRv4_rec_folded.onnx"
 DPI = 200
 THREADS = 1                  # one core per page: the service and batch run pages in parallel
 REC_HEIGHT = 48              # the recogniser's input height
-REC_MIN_WIDTH = 320          # lines are padded with grey to at least this, as the model was trained
 BATCH_COLUMNS = 2000         # the recogniser slows down per column in larger batches
 STITCH_RATIO = 2.5           # pieces narrower than this many heights are read stitched into a line …
 STITCH = 24                  # … this many at a time: a lone "0" in white space reads as "o" or nothing
@@ -78,14 +83,13 @@ class Recogniser:
         from rapidocr_onnxruntime.ch_ppocr_cls import TextClassifier
         from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
 
-        models = Path(rapidocr_onnxruntime.__file__).parent / "models"
-        rec_model, cls_model = models / "ch_PP-OCRv4_rec_infer.onnx", models / "ch_ppocr_mobile_v2.0_cls_infer.onnx"
-        for model in (rec_model, cls_model):
+        cls_model = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_ppocr_mobile_v2.0_cls_infer.onnx"
+        for model in (REC_MODEL, cls_model):
             if not model.is_file():
-                raise RuntimeError(f"an OCR model is missing from the rapidocr-onnxruntime wheel: {model}")
+                raise RuntimeError(f"an OCR model is missing (from this package or the rapidocr-onnxruntime wheel): {model}")
         common = {"use_cuda": False, "use_dml": False, "intra_op_num_threads": threads, "inter_op_num_threads": 1}
-        rec = TextRecognizer({**common, "model_path": str(rec_model), "rec_batch_num": 1,
-                              "rec_img_shape": [3, REC_HEIGHT, REC_MIN_WIDTH]})
+        rec = TextRecognizer({**common, "model_path": str(REC_MODEL), "rec_batch_num": 1,
+                              "rec_img_shape": [3, REC_HEIGHT, 320]})     # unused: _lines scales the lines
         self.session = rec.session
         self.characters = rec.postprocess_op.character      # 0 is the CTC blank
         # a fullwidth digit or letter is the same character to a reader: its probability counts
@@ -112,7 +116,7 @@ class Recogniser:
         lines.sort(key=lambda line: line.image.shape[1])
         batch: list[_Line] = []
         for line in lines + [None]:
-            width = max(REC_MIN_WIDTH, line.image.shape[1]) if line is not None else 0
+            width = line.image.shape[1] if line is not None else 0
             if batch and (line is None or width * (len(batch) + 1) > BATCH_COLUMNS):
                 self._run(batch, out)
                 batch = []
@@ -138,7 +142,7 @@ class Recogniser:
         return lines
 
     def _run(self, batch: list[_Line], out: list[Reading]) -> None:
-        width = max(REC_MIN_WIDTH, max(line.image.shape[1] for line in batch))
+        width = max(line.image.shape[1] for line in batch)
         x = np.zeros((len(batch), 3, REC_HEIGHT, width), np.float32)   # 0 is mid grey: the padding trained on
         for j, line in enumerate(batch):
             x[j, :, :, :line.image.shape[1]] = (line.image.astype(np.float32) / 127.5 - 1.0)[None]

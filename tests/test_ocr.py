@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pymupdf
 import pytest
 
@@ -127,3 +128,24 @@ def test_a_minus_sign_set_apart_from_its_digits_is_read():
     page = _scan((pymupdf.open(stream=ts.pdf, filetype="pdf"), number, [], content.issuer),
                  rotation=90, skew=-2.85, noise=7.8, blur=0.92, jpeg=58).page
     assert {c["row"]: _read_at(page, c) for c in changes} == {c["row"]: c["text"] for c in changes}
+
+
+def test_the_folded_recogniser_computes_what_the_wheels_does():
+    """models/ocr's recogniser is the wheel's with its affine blocks folded into the convolutions
+    (models/ocr/make_recogniser.py): the same probabilities for a printed line."""
+    import onnxruntime
+    import rapidocr_onnxruntime
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=40)
+    page.insert_text((10, 28), "本年新收政府信息公开申请数量", fontname="china-s", fontsize=14)
+    pix = page.get_pixmap(dpi=DPI, alpha=False, colorspace=pymupdf.csGRAY)
+    grey = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w)
+    line = ocr.recogniser()._lines([grey], stitch=False)[0].image
+    x = np.repeat((line.astype(np.float32) / 127.5 - 1.0)[None, None], 3, axis=1)
+    wheel = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
+    expected = onnxruntime.InferenceSession(str(wheel), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    folded = ocr.recogniser().session(x)[0]
+    assert (folded.argmax(-1) == expected.argmax(-1)).all()
+    assert abs(folded - expected).max() < 1e-4
+    assert "".join(c for c, _, _ in ocr.recogniser()._decode(folded[0])) == "本年新收政府信息公开申请数量"
