@@ -39,7 +39,7 @@ from .data import Block, Page, Ruling
 from .grid import page_grids
 
 # the wheel's PP-OCRv4 recogniser with its affine blocks folded into the convolutions
-# (models/ocr/make_recogniser.py): the same function, a quarter less time
+# (models/ocr/make_recogniser.py): the same function, a third less time
 REC_MODEL = Path(__file__).resolve().parent / "models" / "ocr" / "ch_PP-OCRv4_rec_folded.onnx"
 DPI = 200
 THREADS = 1                  # one core per page: the service and batch run pages in parallel
