@@ -21,7 +21,8 @@ SEAL_LIGHT = 170          # … and this light on average is the edge of a seal,
 SEAL_PIXEL_LIGHT = 150    # a pixel that red and this light is seal ink
 RULING_INK = 200          # rulings are looked for in fainter ink: a thin line under a seal fades
 PROFILE_SCALE = 0.25      # skew and orientation are measured on a quarter-size image
-GLYPH_LIMIT_PT = 30.0     # marks larger than this are not characters
+GLYPH_LIMIT_PT = 30.0     # marks larger than this are not characters …
+GLYPH_MIN_PT = 2.0        # … nor smaller than this (dots, commas, specks)
 RULING_MIN_PT = 25.0      # a horizontal ruling is at least this long: longer than any glyph stroke …
 VERTICAL_MIN_PT = 14.0    # … a vertical one this long (one table row), longer than a table glyph's stroke
 RULING_MAX_PT = 3.0       # … and at most this thick
@@ -76,20 +77,10 @@ def _profile_score(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> np.nda
     return (counts.astype(np.float64) ** 2).sum(axis=1)
 
 
-def _ink_points(ink: np.ndarray, glyph_limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates of the inked pixels of a quarter-size page; with ``glyph_limit`` (pixels of the
-    full page) only of the marks smaller than that: characters, not the table's grid or a seal."""
+def _ink_points(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of the inked pixels of a quarter-size page."""
     # averaged as grey, then any ink at all: a thin ruling or stroke averaged as 0/1 would round away
     small = (cv2.resize(ink * 255, None, fx=PROFILE_SCALE, fy=PROFILE_SCALE, interpolation=cv2.INTER_AREA) > 0)
-    small = small.astype(np.uint8)
-    if glyph_limit is not None:
-        n, labels, stats = components(small)
-        limit = glyph_limit * PROFILE_SCALE
-        w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-        # too large, or a long thin piece of a ruling
-        drop = (w > limit) | (h > limit) | (np.maximum(w, h) > 3 * np.minimum(w, h)) & (np.maximum(w, h) > limit / 3)
-        drop[0] = True
-        small = np.where(drop[labels], 0, small)
     ys, xs = np.nonzero(small)
     return ys.astype(np.float64), xs.astype(np.float64)
 
@@ -108,13 +99,26 @@ def _best_angle(ys: np.ndarray, xs: np.ndarray) -> tuple[float, float]:
 def text_axis(ink: np.ndarray, dpi: int) -> int:
     """Whether the text lines run across (0) or down (1) the page.
 
-    Lines of characters give the sharpest row profile when they are level; a page turned by 90°
-    shows its lines as columns. Only glyph-sized marks count: a table's grid is as sharp either
-    way. Up and down (0° against 180°) look alike here; the line classifier tells."""
-    ys, xs = _ink_points(ink, GLYPH_LIMIT_PT * pt(dpi))
-    if len(ys) == 0:
+    A character's nearest neighbour is mostly the next one along its line (or its other half:
+    side-by-side radicals outnumber stacked ones), seldom one a line gap above or below. Only
+    marks of a glyph's size and shape count, not a table's grid, a seal, dots or commas; the row
+    profile, sharp either way on a page of tables, was wrong on a quarter of scanned pages. Up and
+    down (0° against 180°) look alike here; the line classifier tells."""
+    from scipy.spatial import cKDTree
+
+    _, _, stats = components(ink)
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    size = np.maximum(w, h)
+    glyph = (size < GLYPH_LIMIT_PT * pt(dpi)) & (size >= GLYPH_MIN_PT * pt(dpi)) & (size < 3 * np.minimum(w, h) + 3)
+    if glyph.sum() < 3:
         return 0
-    return 0 if _best_angle(ys, xs)[1] >= _best_angle(xs, ys)[1] else 1
+    glyph &= size >= 0.6 * np.median(size[glyph])
+    centres = np.c_[stats[1:, cv2.CC_STAT_LEFT] + w / 2, stats[1:, cv2.CC_STAT_TOP] + h / 2][glyph]
+    if len(centres) < 3:
+        return 0
+    _, nearest = cKDTree(centres).query(centres, k=2)
+    step = np.abs(centres[nearest[:, 1]] - centres)
+    return 0 if np.count_nonzero(step[:, 0] > step[:, 1]) >= len(step) / 2 else 1
 
 
 def skew_of(ink: np.ndarray) -> float:
