@@ -2,9 +2,10 @@
 blocks and rulings that ingest makes from a text layer, so classify and reconstruct run unchanged.
 
 A page is rendered at ``DPI``; its red seal is dropped and its lighting flattened (``raster.py``).
-It is turned so that its lines run across: the row profile of its characters guesses the axis,
-the 0°/180° line classifier says which way up, and if a sample of lines then reads poorly the
-other axis is tried. It is levelled (skew up to ±6°) by the same row profile. Ruling lines are
+It is turned so that its lines run across: the direction from each glyph to its nearest
+neighbour guesses the axis, the 0°/180° line classifier says which way up, and if a sample of
+lines then reads poorly the other axis is tried. It is levelled (skew up to ±6°) by the row
+profile of its characters. Ruling lines are
 found by morphology and become ``Ruling``s in points; the grids they make (``grid.page_grids``)
 give each cell's box, and the text in a cell is cut into lines by its row profile. Text outside
 ruled tables is cut into lines and blocks over the rest of the page (row profile, then gaps wider
@@ -18,10 +19,10 @@ pieces — most cells' numbers — are stitched side by side into one line and r
 a "0" in white space reads as "o" or nothing, and a line of them costs one run instead of dozens;
 one read doubtfully there is read again alone. Lines are batched by width, each padded with grey
 only to the widest of its batch: the recogniser's time grows with the columns it is given, and
-the 320 columns it was trained on, padding short lines, cost a fifth of them for no better reading. A block's ``confidence`` is its least sure character's
-probability (fullwidth and ASCII forms of a digit counting as one character): one doubtful digit
-makes the whole number doubtful.
-"""
+the 320 columns it was trained on, padding short lines, cost a fifth of them for no better
+reading. A block's ``confidence`` is its least sure character's probability (fullwidth and ASCII
+forms of a digit counting as one character): one doubtful digit makes the whole number doubtful.
+A number read in a cell is then held against its ink (``_checked_number``)."""
 
 from __future__ import annotations
 
