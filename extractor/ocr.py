@@ -56,6 +56,7 @@ UNREAD = "?"                 # a cell's ink that reads as nothing: never a silen
 MINUS_SURE = 0.95            # a minus sign found by its shape, not read
 GLYPH_REACH = 0.15           # a character read this near a glyph (in line heights) is its reading …
 UNREAD_INK = 0.5             # … a glyph with none near it was not read: the number is doubtful
+GLYPH_HEIGHT = 0.6           # ink at least this share of the tallest glyph's height is a glyph
 NUMBER_TEXT = re.compile(r"[0-9+\-.,]+")
 
 
@@ -434,6 +435,9 @@ def _checked_number(reading: Reading, piece: _Piece, ink: np.ndarray) -> Reading
         a, b = glyphs[0]
         reading = Reading("-" + reading.text, [MINUS_SURE] + reading.confidences,
                           [((a + b) / 2 - cx0) / max(cx1 - cx0, 1)] + reading.centres)
+    # a glyph is as tall as the digits: a lower mark is noise (or a sign, read or put back above)
+    heights = [np.ptp(np.flatnonzero(region[:, a - x0:b - x0].any(axis=1))) + 1 for a, b in glyphs]
+    glyphs = [g for g, h in zip(glyphs, heights) if h >= GLYPH_HEIGHT * max(heights)]
     xs = [cx0 + c * (cx1 - cx0) for c in reading.centres]
     reach = GLYPH_REACH * piece.em
     if any(not any(a - reach <= x <= b + reach for x in xs) for a, b in glyphs):
