@@ -27,24 +27,12 @@ import pymupdf  # noqa: E402
 
 from extractor.classify import load_model  # noqa: E402
 from extractor.pipeline import extract  # noqa: E402
-from extractor.templates import template_cells, get_value  # noqa: E402
 from training.generate import report_for, truth_of  # noqa: E402
 from training.typeset import typeset  # noqa: E402
 
+from scoring import score  # noqa: E402
+
 NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
-
-
-def cell_errors(record: dict, truth: dict) -> tuple[list[str], list[str]]:
-    """(wrong cells, wrong cells that no failing check names)."""
-    fmt = truth["report"]["format"]
-    flagged = {c for ch in record["checks"] if ch["status"] == "fail" for c in ch["cells"]}
-    wrong = []
-    for table, row, column in template_cells(fmt):
-        if get_value(record["tables"], table, row, column) != get_value(truth["tables"], table, row, column):
-            wrong.append(f"{table}/{row}" if column is None else f"{table}/{row}/{column}")
-    if record["report"]["format"] != fmt:
-        wrong.append("report/format")
-    return wrong, [c for c in wrong if c not in flagged]
 
 
 def printed_rows(content) -> dict[str, tuple[str, list[str]]]:
@@ -121,7 +109,8 @@ def main() -> None:
         ms_ours.append((time.process_time() - t) * 1000 / pages)
         pages_total += pages
 
-        wrong, unflagged = cell_errors(record, truth)
+        result = score(record, truth)
+        wrong, unflagged = result.wrong, result.unflagged
         all_right += not wrong
         silent += len(unflagged)
         if wrong and len(wrong_examples) < 10:
