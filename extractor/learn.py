@@ -127,7 +127,7 @@ def load_reports(pdfs: list[Path]) -> list[Report]:
 
 def load_report(pdf: Path) -> Report:
     labels_path = label_file(pdf)
-    doc = ingest(pdf)
+    doc = ingest(pdf, ocr=True)     # a scanned report is labelled and read from its image
     y = match_labels(doc.pages, read_truth_blocks(labels_path))
     keep = y != UNMATCHED
     digest = hashlib.sha256(pdf.read_bytes() + labels_path.read_bytes()).hexdigest()
@@ -180,10 +180,7 @@ def format_scores(s: Scores) -> str:
 def _data_table(reports: list[Report]) -> str:
     combined = hashlib.sha256("".join(r.sha256 for r in reports).encode()).hexdigest()
     counts = np.bincount(np.concatenate([r.y for r in reports]), minlength=len(LABELS))
-    seeds = sorted(r.seed for r in reports if r.seed is not None)
-    contiguous = len(seeds) == len(reports) and seeds == list(range(seeds[0], seeds[0] + len(seeds)))
-    lines = [f"Generated with `python -m training.generate -o DIR --count {len(seeds)} --seed {seeds[0]}`."
-             if contiguous else f"Generator seeds: {', '.join(map(str, seeds)) or 'none'}.", "",
+    lines = [_provenance(reports), "",
              f"{len(reports)} reports, {sum(r.pages for r in reports)} pages, "
              + ", ".join(f"{n} {label}" for label, n in zip(LABELS, counts))
              + f" blocks ({sum(r.unmatched for r in reports)} unmatched blocks left out); "
@@ -191,6 +188,23 @@ def _data_table(reports: list[Report]) -> str:
              "<details><summary>per report: name, pages, blocks, sha256 of PDF + labels</summary>", ""]
     lines += [f"- {r.name} {r.pages} {len(r.y)} `{r.sha256[:16]}`" for r in reports]
     return "\n".join(lines + ["", "</details>"])
+
+
+def _provenance(reports: list[Report]) -> str:
+    """How to generate the training set again: one generator command per run of seeds."""
+    if any(r.seed is None for r in reports):
+        seeds = sorted(r.seed for r in reports if r.seed is not None)
+        return f"Generator seeds: {', '.join(map(str, seeds)) or 'none'}; other reports labelled by hand."
+    runs: list[list] = []      # [first seed, count, scanned]
+    for r in sorted(reports, key=lambda r: (r.name.endswith("-scan"), r.seed)):
+        scanned = r.name.endswith("-scan")
+        if runs and runs[-1][2] == scanned and runs[-1][0] + runs[-1][1] == r.seed:
+            runs[-1][1] += 1
+        else:
+            runs.append([r.seed, 1, scanned])
+    return "Generated with " + "; ".join(
+        f"`python -m training.generate -o DIR --count {n} --seed {first}{' --scanned' if scanned else ''}`"
+        + (" (its `-scan.pdf` reports)" if scanned else "") for first, n, scanned in runs) + "."
 
 
 def model_card(model, train_reports: list[Report], held_out: list[Report], cv: Scores,
@@ -258,7 +272,7 @@ def ms_per_page(model, pdfs: list[Path]) -> float:
 
     times = []
     for pdf in pdfs:
-        pages = ingest(pdf).pages
+        pages = ingest(pdf, ocr=True).pages
         classify(pages, model)
         start = time.process_time()   # CPU time: other work on a shared machine does not count
         for _ in range(5):

@@ -59,6 +59,7 @@ UNREAD_INK = 0.5             # … a glyph with none near it was not read: the n
 GLYPH_HEIGHT = 0.6           # ink at least this share of the tallest glyph's height is a glyph
 RUNNING_WIDTH = 0.5          # running text outside the tables is read at this share of its width …
 RUNNING_FROM = 6             # … a piece at least this many times as wide as high (see _crop)
+EDGE_MM = 5                  # a margin of the sheet where nothing is printed
 NUMBER_TEXT = re.compile(r"[0-9+\-.,]+")
 
 
@@ -336,6 +337,10 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int) -> _Layout
                 pieces.append(_Piece((min(b[0] for b in boxes), min(b[1] for b in boxes),
                                       max(b[2] for b in boxes), max(b[3] for b in boxes)), cell_em, True))
     rest = text.copy()
+    # nothing is printed within 5 mm of the sheet's edge; what is there is the scanner's shadow
+    # or the dark wedge a turned sheet leaves, which would read as I or |
+    edge = round(EDGE_MM / 25.4 * dpi)
+    rest[:edge], rest[-edge:], rest[:, :edge], rest[:, -edge:] = 0, 0, 0, 0
     for g in grids:
         gx0, gy0, gx1, gy1 = g.bbox
         rest[max(int(gy0 * s) - 2, 0):int(gy1 * s) + 3, max(int(gx0 * s) - 2, 0):int(gx1 * s) + 3] = 0

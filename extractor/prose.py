@@ -7,11 +7,15 @@ signature block (labelled other) at the end gives the issuer and the date.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .data import LabelledBlock, ReportInfo, Section
 
 SECTION_NUMBERS = "一二三四五六"
-_SECTION = re.compile(r"^\s*([一二三四五六])\s*[、.．]\s*(.+?)\s*$")
+# a scan may lose the 、 after the number; then only the standard titles' openings count, for a
+# line may open with 五华县 or 二是 too
+_SECTION = re.compile(r"^\s*([一二三四五六])\s*(?:[、.．]\s*|(?=总体|主动公开|收到和处理|政府信息公开行政|存在的?主要问题|其他需要报告))"
+                      r"(.+?)\s*$")
 _YEAR = re.compile(r"(20\d\d)\s*年")
 _ANNOUNCED = re.compile(r"现(?:予)?公布(.{2,40}?)(20\d\d)年度?政府信息公开工作年度报告")
 _ALIAS_NOTE = re.compile(r"[（(]以下简称[^）)]*[）)]")
@@ -19,8 +23,37 @@ _DATE = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
 def reading_order(labelled: list[LabelledBlock]) -> list[LabelledBlock]:
-    """Top to bottom, left to right within a page; blocks on one line share a rounded y."""
-    return sorted(labelled, key=lambda b: (b.block.page, round(b.block.bbox[1] / 3), b.block.bbox[0]))
+    """Page by page, line by line, left to right. A block is on the line above when its middle lies
+    within that line's height. Headings side by side on a line are one heading: a wide gap
+    (一、 then a tab, or the space a scan leaves after 、) must not cut the number from its title."""
+    lines: list[list[LabelledBlock]] = []
+    top = bottom = 0.0
+    for lb in sorted(labelled, key=lambda b: (b.block.page, b.block.bbox[1] + b.block.bbox[3])):
+        x0, y0, x1, y1 = lb.block.bbox
+        if lines and lines[-1][0].block.page == lb.block.page and top <= (y0 + y1) / 2 <= bottom:
+            lines[-1].append(lb)
+            bottom = max(bottom, y1)
+        else:
+            lines.append([lb])
+            top, bottom = y0, y1
+    ordered: list[LabelledBlock] = []
+    for line in lines:
+        here: list[LabelledBlock] = []
+        for lb in sorted(line, key=lambda b: b.block.bbox[0]):
+            if here and lb.label == here[-1].label == "heading":
+                here[-1] = _joined(here[-1], lb)
+            else:
+                here.append(lb)
+        ordered += here
+    return ordered
+
+
+def _joined(left: LabelledBlock, right: LabelledBlock) -> LabelledBlock:
+    a, b = left.block, right.block
+    block = replace(a, bbox=(a.bbox[0], min(a.bbox[1], b.bbox[1]), b.bbox[2], max(a.bbox[3], b.bbox[3])),
+                    text=a.text + b.text, char_boxes=a.char_boxes + b.char_boxes,
+                    confidence=min(a.confidence, b.confidence))
+    return LabelledBlock(block, "heading", min(left.confidence, right.confidence))
 
 
 def _join(texts) -> str:

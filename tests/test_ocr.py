@@ -4,6 +4,7 @@ the committed scanned fixtures must extract with every cell right or flagged."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import random
@@ -98,6 +99,13 @@ def test_scanned_fixture_extracts_right_or_flagged(path):
              if cell_id(*key) not in found or get_value(record["tables"], *key) != get_value(truth["tables"], *key)]
     assert [c for c in wrong if c not in flagged] == []
     assert len(wrong) <= 0.01 * len(keys)
+    # the words are read too: the same report info and the six sections, their text all but
+    # a character or two the recogniser got wrong
+    assert record["report"] == truth["report"]
+    assert [(s["number"], s["title"]) for s in record["sections"]] == \
+        [(s["number"], s["title"]) for s in truth["sections"]]
+    for got, true in zip(record["sections"], truth["sections"]):
+        assert difflib.SequenceMatcher(None, got["text"], true["text"]).ratio() >= 0.95, true["number"]
 
 
 def test_text_layer_runs_never_load_onnxruntime():

@@ -71,9 +71,12 @@ def write_report(out: Path, content: ReportContent, style: Style) -> dict:
     name = content.name
     (out / f"{name}.pdf").write_bytes(ts.pdf)
     (out / f"{name}.truth.json").write_text(dump_truth(truth), "utf-8")
-    (out / f"{name}.blocks.jsonl").write_text(
-        "".join(json.dumps(b, ensure_ascii=False) + "\n" for b in ts.blocks), "utf-8")
+    write_blocks(out / f"{name}.blocks.jsonl", ts.blocks)
     return truth
+
+
+def write_blocks(path: Path, blocks: list[dict]) -> None:
+    path.write_text("".join(json.dumps(b, ensure_ascii=False) + "\n" for b in blocks), "utf-8")
 
 
 def dump_truth(truth: dict) -> str:

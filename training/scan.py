@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -174,19 +175,21 @@ FIXTURES = (("s19-scan", 305, "2019"), ("s21-scan", 302, "2021"))
 
 
 def write_scanned(out: Path, name: str, seed: int, **overrides) -> dict:
-    """``{name}-scan.pdf`` and ``{name}-scan.truth.json`` from ``{name}.pdf`` and its truth in ``out``."""
+    """``{name}-scan.pdf`` with its truth and block labels, from ``{name}.pdf`` and its own in ``out``
+    (the extractor reads a scan back into the upright page's frame, so the boxes stay the same)."""
     from .generate import dump_truth
 
     truth = json.loads((out / f"{name}.truth.json").read_text("utf-8"))
     pdf, scanned = scan_report((out / f"{name}.pdf").read_bytes(), truth, seed, **overrides)
     (out / f"{name}-scan.pdf").write_bytes(pdf)
     (out / f"{name}-scan.truth.json").write_text(dump_truth(scanned), "utf-8")
+    shutil.copyfile(out / f"{name}.blocks.jsonl", out / f"{name}-scan.blocks.jsonl")
     return scanned
 
 
 def write_fixtures(out: Path = FIXTURES_DIR) -> None:
     """The committed scanned fixtures: generated reports of both formats, scanned."""
-    from .generate import dump_truth, report_for, truth_of
+    from .generate import dump_truth, report_for, truth_of, write_blocks
     from .typeset import typeset
 
     out.mkdir(parents=True, exist_ok=True)
@@ -196,6 +199,7 @@ def write_fixtures(out: Path = FIXTURES_DIR) -> None:
         pdf, truth = scan_report(ts.pdf, truth_of(content, style, ts), seed, **FIXTURE_SCAN)
         (out / f"{name}.pdf").write_bytes(pdf)
         (out / f"{name}.truth.json").write_text(dump_truth(truth), "utf-8")
+        write_blocks(out / f"{name}.blocks.jsonl", ts.blocks)
 
 
 if __name__ == "__main__":
