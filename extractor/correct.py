@@ -1,13 +1,16 @@
-"""Between reconstruct and validate: a doubtful reading whose characters a reader may have confused
-(0/O, 1/l/I, 7/1, a speck read as a full stop) is corrected only where the table's own sums confirm
-the correction.
+"""Between reconstruct and validate: the table's own sums settle doubtful readings. A doubtful
+reading whose characters a reader may have confused (0/O, 1/l/I, 7/1, a speck read as a full stop)
+is corrected only where the sums confirm the correction; a doubtful count the sums vouch for as it
+was read is confirmed.
 
-A correction is confirmed when exactly one way of swapping the confusable characters gives a value
-for which every sum the cell is in holds, each of those sums counting only cells that were read
-with confidence. Then the cell takes that value with the lowest passing confidence, keeps the text
-it was read as, and names the rules that confirmed it (``corrected_by``); the record's problems say
-so too. Anything else stays as read, and flagged: a doubtful cell whose sums already hold, one
-whose sums share another doubtful cell, one that two swaps would fit equally.
+Only sums whose other cells were all read with confidence count. A correction is confirmed when
+exactly one way of swapping the confusable characters gives a value for which every such sum holds:
+the cell takes that value with the lowest passing confidence, keeps the text it was read as, and
+names the rules (``corrected_by``); the record's problems say so too. A doubtful count other than 0
+for which every such sum already holds takes the lowest passing confidence and names the rules
+(``confirmed_by``): any other value would break them. A 0 or a blank is not confirmed, for a sum
+cannot tell a blank from a 0. Anything else stays as read, and flagged: a cell whose sums share
+another doubtful cell, one that two swaps would fit equally.
 """
 
 from __future__ import annotations
@@ -33,31 +36,34 @@ def correct(reading: TableReading) -> TableReading:
     trusted = {i for i, c in cells.items() if c.confidence >= CONFIDENT}
     equations = [(rule, eq, [cell_id(*c) for c in eq[1] + eq[2]])
                  for rule, sums in SUMS.items() for eq in sums(reading.tables, found)]
-    corrected, problems = {}, []
+    corrected, confirmed, problems = {}, {}, []
     for name, cell in cells.items():
         if name in trusted:
             continue
         # only sums whose other cells were all read with confidence can vouch for this one
         mine = [(rule, eq) for rule, eq, ids in equations
                 if name in ids and all(i in trusted for i in ids if i != name)]
-        values = _alternatives(cell.text, cell.value)
-        if not mine or not values:
+        if not mine:
             continue
+        rules = tuple(dict.fromkeys(rule for rule, _ in mine))
         as_read = parse_value(cell.text)
         if not as_read.problem and all(_holds(eq, reading.tables, found, cell, cell.value) for _, eq in mine):
+            if cell.value:
+                confirmed[name] = replace(cell, confidence=CONFIDENT, confirmed_by=rules)
             continue
-        fits = [v for v in values if all(_holds(eq, reading.tables, found, cell, v) for _, eq in mine)]
+        fits = [v for v in _alternatives(cell.text, cell.value)
+                if all(_holds(eq, reading.tables, found, cell, v) for _, eq in mine)]
         if len(fits) == 1:
-            rules = tuple(dict.fromkeys(rule for rule, _ in mine))
             corrected[name] = replace(cell, value=fits[0], confidence=CONFIDENT, corrected_by=rules)
             problems.append(f"{name}: read {cell.text!r}, corrected to {fits[0]}: "
                             f"{', '.join(rules)} hold with it")
-    if not corrected:
+    if not corrected and not confirmed:
         return reading
     tables = copy.deepcopy(reading.tables)
     for c in corrected.values():
         set_value(tables, c.table, c.row, c.column, c.value)
-    return replace(reading, tables=tables, cells=[corrected.get(c.id, c) for c in reading.cells],
+    settled = corrected | confirmed
+    return replace(reading, tables=tables, cells=[settled.get(c.id, c) for c in reading.cells],
                    problems=reading.problems + problems)
 
 

@@ -74,6 +74,8 @@ class CellReading:
     confidence: float
     # the rules whose sums confirmed a digit corrected in ``text`` (correct.py); () when none was
     corrected_by: tuple[str, ...] = ()
+    # the rules whose sums hold with a doubtful reading as it was read (correct.py); () otherwise
+    confirmed_by: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:

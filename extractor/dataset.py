@@ -3,7 +3,8 @@
 ``cells``: one row per report and cell read — file, issuer, year, format, table, row, column, value,
 page, and two columns that keep a wrong value from passing silently into a spreadsheet: the
 reader's ``confidence`` and ``flagged`` (a failing check of that report names the cell); and
-``corrected_by``, the rules that confirmed a corrected digit (space-separated; null when none).
+``corrected_by``, the rules that confirmed a corrected digit, and ``confirmed_by``, the rules whose
+sums vouch for a doubtful reading as read (space-separated; null when none).
 ``checks``: one row per report and rule — file, rule, status, message — including
 ``series.carry_over``, which compares a report with the same issuer's report of the year before.
 
@@ -39,7 +40,7 @@ _text = pa.string()
 CELLS = pa.schema([("file", _text), ("issuer", _text), ("year", pa.int32()), ("format", _text),
                    ("table", _text), ("row", _text), ("column", _text), ("value", pa.float64()),
                    ("page", pa.int32()), ("confidence", pa.float64()), ("flagged", pa.bool_()),
-                   ("corrected_by", _text)])
+                   ("corrected_by", _text), ("confirmed_by", _text)])
 CHECKS = pa.schema([("file", _text), ("rule", _text), ("status", _text), ("message", _text)])
 
 
@@ -166,7 +167,8 @@ def write_dataset(out: Path, records: list[tuple[str, Path]]) -> dict:
                       value=None if value is None else float(value), page=c["page"],
                       confidence=c["confidence"],
                       flagged=cell_id(c["table"], c["row"], c["column"]) in flagged,
-                      corrected_by=" ".join(c.get("corrected_by", ())) or None)
+                      corrected_by=" ".join(c.get("corrected_by", ())) or None,
+                      confirmed_by=" ".join(c.get("confirmed_by", ())) or None)
         for check in report_checks:
             checks.add(file=file, rule=check["rule"], status=check["status"], message=check["message"])
     cells.close()

@@ -37,11 +37,13 @@ def _cell(c: CellReading) -> dict:
     d = asdict(c)
     d["bbox"] = None if c.bbox is None else [round(v, 2) for v in c.bbox]
     d["confidence"] = round(c.confidence, 3)
-    # beyond SCHEMA.md, and only on a corrected cell: ``value`` is not what ``text`` says
-    if c.corrected_by:
-        d["corrected_by"] = list(c.corrected_by)
-    else:
-        del d["corrected_by"]
+    # beyond SCHEMA.md, and only where set: ``corrected_by`` on a cell whose ``value`` is not what
+    # ``text`` says, ``confirmed_by`` on a doubtful reading that the table's sums vouch for
+    for key in ("corrected_by", "confirmed_by"):
+        if d[key]:
+            d[key] = list(d[key])
+        else:
+            del d[key]
     return d
 
 

@@ -225,7 +225,7 @@ def test_dataset_holds_every_cell_and_check_of_the_records(run):
         assert pcsv.read_csv(out / f"{name}.csv", convert_options=as_typed).equals(table)
     assert pq.read_table(out / "cells.parquet").column_names == [
         "file", "issuer", "year", "format", "table", "row", "column", "value", "page", "confidence", "flagged",
-        "corrected_by"]
+        "corrected_by", "confirmed_by"]
     cells, checks = _tables(run)
     for name in GOOD:
         record = json.loads((out / "records" / f"{name}.json").read_text("utf-8"))

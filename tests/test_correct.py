@@ -1,4 +1,5 @@
-"""Digits corrected only where the table's own sums confirm it (0/O, 1/l/I, 7/1).
+"""Digits corrected only where the table's own sums confirm it (0/O, 1/l/I, 7/1), and doubtful
+readings confirmed only where the sums vouch for them.
 
 Reports are typeset afresh with a confusable character printed in one cell (as a typist or an OCR
 pass leaves them: 1O, l2); the extraction must give the value the sums confirm, say so on the cell
@@ -120,3 +121,20 @@ def test_a_speck_read_as_a_full_stop_is_dropped_where_the_sums_confirm():
     cell = _cell(record, key)
     assert cell["text"].endswith(".") and cell["value"] == get_value(truth, *key)
     assert cell["corrected_by"] and _failed(record) == {}
+
+
+def test_a_doubtful_count_the_sums_vouch_for_is_confirmed_but_a_doubtful_zero_is_not():
+    """The text-layer reading of a real PDF with two cells read doubtfully, as an OCR pass leaves
+    a faint or stamped-over number: a count the sums fix is confirmed as read; a 0 is not, for a
+    sum cannot tell a 0 from a blank."""
+    content, style = report_for(SEED, "2021")
+    doc = ingest(typeset(content, style).pdf)
+    reading = reconstruct(doc.pages, classify(doc.pages))
+    count = next(c for c in reading.cells if c.table == "applications" and isinstance(c.value, int) and c.value > 1)
+    zero = next(c for c in reading.cells if c.table == "review_litigation" and c.value == 0)
+    doubtful = replace(reading, cells=[replace(c, confidence=0.7) if c in (count, zero) else c for c in reading.cells])
+    settled = {c.id: c for c in correct(doubtful).cells}
+    assert (settled[count.id].value, settled[count.id].confidence) == (count.value, 0.9)
+    assert "applications.total_column" in settled[count.id].confirmed_by
+    assert settled[count.id].corrected_by == ()
+    assert (settled[zero.id].confidence, settled[zero.id].confirmed_by) == (0.7, ())
