@@ -337,8 +337,8 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int) -> _Layout
                 pieces.append(_Piece((min(b[0] for b in boxes), min(b[1] for b in boxes),
                                       max(b[2] for b in boxes), max(b[3] for b in boxes)), cell_em, True))
     rest = text.copy()
-    # nothing is printed within 5 mm of the sheet's edge; what is there is the scanner's shadow
-    # or the dark wedge a turned sheet leaves, which would read as I or |
+    # nothing is printed this near the sheet's edge; what is there is the scanner's shadow or the
+    # dark wedge a turned sheet leaves, which would read as I or |
     edge = round(EDGE_MM / 25.4 * dpi)
     rest[:edge], rest[-edge:], rest[:, :edge], rest[:, -edge:] = 0, 0, 0, 0
     for g in grids:
