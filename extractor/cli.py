@@ -214,7 +214,8 @@ def train(
                                                help="Folders of REPORT.pdf + REPORT.labels.jsonl.")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Model folder to write (model.skops, MODEL_CARD.md).")],
     with_shipped: Annotated[bool, typer.Option(help="Train on the shipped labelled reports too (the "
-                                                    "committed fixtures/ of a source checkout).")] = False,
+                                                    "committed fixtures/ of a source checkout, its two "
+                                                    "scans included).")] = False,
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds, grouped by report.")] = 5,
 ) -> None:
     """Train a layout model on corrected label files; print per-class cross-validated scores."""
@@ -224,10 +225,10 @@ def train(
     from .classify import save_model
     from .learn import SHIPPED_DATA, cross_validate, fit, format_scores, model_card, ms_per_page
 
-    if with_shipped and not SHIPPED_DATA.is_dir():
-        raise typer.BadParameter(f"the shipped training data is not here ({SHIPPED_DATA}); it comes "
+    if with_shipped and not all(d.is_dir() for d in SHIPPED_DATA):
+        raise typer.BadParameter(f"the shipped training data is not here ({SHIPPED_DATA[0]}); it comes "
                                  "with a source checkout of nianbao", param_hint="--with-shipped")
-    pdfs, reports = _labelled_reports(dirs + ([SHIPPED_DATA] if with_shipped else []))
+    pdfs, reports = _labelled_reports(dirs + (list(SHIPPED_DATA) if with_shipped else []))
     if len(reports) < 2:
         raise typer.BadParameter("need at least two labelled reports to train and cross-validate")
     cv = cross_validate(reports, folds)

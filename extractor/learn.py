@@ -29,8 +29,10 @@ from .ingest import ingest
 UNMATCHED = -1
 # The shipped labelled reports, available offline in a source checkout (beside models/): the
 # committed fixtures, PDFs with the typesetter's truth blocks; features are recomputed from the PDFs,
-# so they always match this code's FEATURE_VERSION.
-SHIPPED_DATA = Path(__file__).resolve().parents[1] / "fixtures"
+# so they always match this code's FEATURE_VERSION. The scans are among them so that a model
+# retrained for a new layout still reads scans (read by OCR: some seconds a page).
+SHIPPED_DATA = (Path(__file__).resolve().parents[1] / "fixtures",
+                Path(__file__).resolve().parents[1] / "fixtures" / "scanned")
 LABEL_FILES = (".labels.jsonl", ".blocks.jsonl")   # a person's corrections win over the truth
 
 
@@ -192,9 +194,10 @@ def _data_table(reports: list[Report]) -> str:
 
 def _provenance(reports: list[Report]) -> str:
     """How to generate the training set again: one generator command per run of seeds."""
-    if any(r.seed is None for r in reports):
-        seeds = sorted(r.seed for r in reports if r.seed is not None)
-        return f"Generator seeds: {', '.join(map(str, seeds)) or 'none'}; other reports labelled by hand."
+    if any(r.seed is None or r.seed < 0 for r in reports):     # -1: a real report re-typeset
+        seeds = sorted(r.seed for r in reports if r.seed is not None and r.seed >= 0)
+        return (f"Generator seeds: {', '.join(map(str, seeds)) or 'none'}; the other reports are real "
+                "ones re-typeset or labelled by hand.")
     runs: list[list] = []      # [first seed, count, scanned]
     for r in sorted(reports, key=lambda r: (r.name.endswith("-scan"), r.seed)):
         scanned = r.name.endswith("-scan")
