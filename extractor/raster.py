@@ -14,7 +14,7 @@ import numpy as np
 
 PxBox = tuple[int, int, int, int]
 
-SKEW_LIMIT = 6.0          # degrees searched either way
+SKEW_LIMIT = 10.0         # degrees searched either way
 INK_MAX = 200             # darker than this (paper = 255 after flattening) is ink, whatever Otsu says
 SEAL_REDNESS = 50         # a mark this red on average …
 SEAL_LIGHT = 170          # … and this light on average is the edge of a seal, not print under it

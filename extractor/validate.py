@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from .data import CellReading, Check, ReportInfo, Section
 from .templates import (
-    AMOUNT_CELLS, APPLICANT_COLUMNS, APPLICATION_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS,
+    AMOUNT_CELLS, APPLICANT_COLUMNS, APPLICATION_COLUMNS, FORMATS, REVIEW_COLUMNS, REVIEW_GROUPS,
     cell_id, format_for_year, get_value, outcome_rows, template_cells,
 )
 
@@ -26,7 +26,7 @@ def validate(report: ReportInfo, tables: dict, cells: list[CellReading],
     return [
         *(_sum_check(rule, equations(tables, found), tables, found) for rule, equations in SUMS.items()),
         valid_numbers(tables),
-        tables_complete(report.format, found),
+        tables_complete(report.format, found, report.year),
         format_matches_year(report),
         prose_matches_tables(tables, found, sections),
         cells_confident(cells),
@@ -156,9 +156,15 @@ def valid_numbers(tables: dict) -> Check:
     return Check("cells.valid_numbers", "pass", "every value is a valid number")
 
 
-def tables_complete(fmt: str | None, found: set[str]) -> Check:
+def tables_complete(fmt: str | None, found: set[str], year: int | None = None) -> Check:
+    """With no format recognised, the tables were not read at all: that fails, naming every cell of
+    the format the year calls for (of both formats, the year unknown too), for every report of
+    this kind has the tables, and a record without them must not pass as read."""
     if fmt is None:
-        return Check("tables.complete", "not_applicable", "no table format was recognised")
+        formats = (format_for_year(year),) if year else FORMATS
+        missing = list(dict.fromkeys(cell_id(*c) for f in formats for c in template_cells(f)))
+        return Check("tables.complete", "fail",
+                     f"no table of the {' or '.join(formats)} format was recognised", missing)
     missing = [cell_id(*c) for c in template_cells(fmt) if cell_id(*c) not in found]
     if missing:
         return Check("tables.complete", "fail",

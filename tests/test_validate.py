@@ -69,3 +69,15 @@ def test_prose_statements_of_applications_received():
     assert stated_applications("五华县受理依申请公开36件，全部为自然人提出申请") == [36]
     assert stated_applications("本机关未收到政府信息公开申请。") == [0]
     assert stated_applications("办理省长信箱留言 11 条，处理率达 100%。") == []
+
+
+def test_no_table_recognised_fails_naming_the_cells_the_year_calls_for():
+    # a page too skewed to read, a report whose tables are images: nothing read must not pass as ok
+    checks = {c.rule: c for c in validate(ReportInfo(None, None, 2022, None, None), {}, [], [])}
+    assert checks["tables.complete"].status == "fail"
+    assert checks["tables.complete"].cells == [f"{t}/{r}/{c}" if c else f"{t}/{r}"
+                                               for t, r, c in template_cells("2021")]
+    unknown = {c.rule: c for c in validate(ReportInfo(None, None, None, None, None), {}, [], [])}
+    assert unknown["tables.complete"].status == "fail"
+    assert len(unknown["tables.complete"].cells) == len({*template_cells("2019"), *template_cells("2021")})
+    assert unknown["tables.complete"].message == "no table of the 2019 or 2021 format was recognised"
