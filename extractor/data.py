@@ -51,7 +51,9 @@ class Page:
     height: float
     blocks: list[Block]
     rulings: list[Ruling]
-    text_layer: Literal["text", "ocr", "none"] = "text"
+    # text: its own text layer; ocr: read from its image; mixed: a text layer with pictures (a
+    # table pasted as a screenshot) read by OCR; none: no usable text layer, not read
+    text_layer: Literal["text", "ocr", "mixed", "none"] = "text"
 
 
 @dataclass(slots=True, frozen=True)

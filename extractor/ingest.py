@@ -31,7 +31,7 @@ from typing import Literal
 
 import pymupdf
 
-from extractor.data import Block, Page, Ruling
+from extractor.data import BBox, Block, Page, Ruling
 
 # Ligatures and whitespace as printed; no MuPDF-generated spaces (spacing is decided here, from
 # geometry); no images; and no TEXT_CID_FOR_UNKNOWN_UNICODE, which would turn unmapped glyphs
@@ -49,6 +49,7 @@ MERGE_TOLERANCE = 1.0     # collinear segments this close (pt) are one ruling
 MIN_RULING = 2.0          # shorter segments are marks, not rulings
 OUTLINE_CURVES = 200      # a page with no text but this many curve segments has its text drawn as outlines
 SCAN_TEXT = 40            # a page mostly covered by images with fewer chars than this is a scan
+PICTURE_COVER = 0.08      # images with no text over them covering this share of a page are read by OCR
 NEEDS_OCR = ", needs OCR"   # how a page without a usable text layer is reported …
 READ_BY_OCR = ", read by OCR"   # … and once it has been
 
@@ -80,25 +81,33 @@ def ingest(source: str | Path | bytes, name: str | None = None, ocr: bool = Fals
     with _open(data) as doc:
         problems = ["file is damaged; MuPDF repaired it"] if doc.is_repaired else []
         for number in range(doc.page_count):
-            page, problem = _read_page(doc, number)
+            page, problem, pictures = _read_page(doc, number)
             if ocr and page.text_layer == "none":
-                page = _ocr().ocr_page(doc.load_page(number), number)
+                page = _ocr("a page has no usable text layer").ocr_page(doc.load_page(number), number)
                 problem = [p.replace(NEEDS_OCR, READ_BY_OCR) for p in problem]
+            elif ocr and pictures:
+                try:
+                    read = _ocr(f"page {number + 1}: its pictures are not read").ocr_page(doc.load_page(number), number)
+                except InputError as error:     # the text layer is still worth reading
+                    problem.append(str(error))
+                else:
+                    page = _with_pictures(page, read, pictures)
+                    problem = [p.replace(NEEDS_OCR, READ_BY_OCR) for p in problem]
             pages.append(page)
             problems += problem
-    layers = {"none" if page.text_layer == "ocr" else page.text_layer for page in pages}
+    layers = {{"ocr": "none", "mixed": "partial"}.get(page.text_layer, page.text_layer) for page in pages}
     text_layer = "full" if layers == {"text"} else "none" if layers == {"none"} else "partial"
     return Document(file, hashlib.sha256(data).hexdigest(), pages, text_layer, problems)
 
 
-def _ocr():
-    """The OCR stage, imported only when a page needs it: text-layer runs never load onnxruntime,
-    and an install without the ``ocr`` extra still reads text-layer reports."""
+def _ocr(need: str):
+    """The OCR stage, imported only when a page ``need``s it: text-layer runs never load
+    onnxruntime, and an install without the ``ocr`` extra still reads text-layer reports."""
     try:
         from . import ocr
     except ImportError as error:
-        raise InputError(f"a page has no usable text layer and OCR is not installed ({error.name} is "
-                         "missing): pip install 'nianbao[ocr]'") from None
+        raise InputError(f"{need} and OCR is not installed ({error.name} is missing): "
+                         "pip install 'nianbao[ocr]'") from None
     return ocr
 
 
@@ -135,7 +144,18 @@ def _first_line(message: object) -> str:
     return next((line for line in str(message).splitlines() if line.strip()), "unreadable").strip()
 
 
-def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
+def _with_pictures(page: Page, read: Page, pictures: list[BBox]) -> Page:
+    """The text layer's blocks and rulings, and what OCR read inside the pictures."""
+    def inside(x: float, y: float) -> bool:
+        return any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in pictures)
+    blocks = [b for b in read.blocks if inside((b.bbox[0] + b.bbox[2]) / 2, (b.bbox[1] + b.bbox[3]) / 2)]
+    rulings = [r for r in read.rulings if inside((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2)]
+    return Page(page.number, page.width, page.height, page.blocks + blocks, page.rulings + rulings, "mixed")
+
+
+def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str], list[BBox]]:
+    """The page's text layer (or, with none usable, an empty page marked for OCR), what was wrong
+    with it, and the pictures on it that no text lies over: a table pasted as a screenshot."""
     try:
         page = doc.load_page(number)
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
@@ -160,14 +180,17 @@ def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
     reason = reason or _missing_text_reason(page, every_char, drawings, has_images)
     if reason:
         problems.append(f"page {number + 1}: {reason}{NEEDS_OCR}")
-        return Page(number, width, height, [], rulings, "none"), problems
+        return Page(number, width, height, [], rulings, "none"), problems, []
+    pictures = _bare_pictures(page, every_char) if has_images else []
+    if pictures:
+        problems.append(f"page {number + 1}: {len(pictures)} picture(s) with no text layer over them{NEEDS_OCR}")
     if unreadable:
         problems.append(f"page {number + 1}: {unreadable} unreadable character(s) (U+FFFD or private-use)")
     verticals = sorted((r for r in rulings if not r.horizontal), key=lambda r: r.x0)
     horizontals = [r for r in rulings if r.horizontal]
     blocks = [block for line in _lines(chars) for block in _blocks(line, verticals, number)]
     blocks += [block for run in vertical for block in _vertical_blocks(run, horizontals, number)]
-    return Page(number, width, height, blocks, rulings), problems
+    return Page(number, width, height, blocks, rulings), problems, pictures
 
 
 def _missing_text_reason(page: pymupdf.Page, chars: list[Char], drawings: list[dict],
@@ -482,6 +505,18 @@ def _image_cover(page: pymupdf.Page) -> float:
     """The share of the page that images cover (overlaps counted twice: an upper bound)."""
     area = page.rect.width * page.rect.height
     return sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info()) / area
+
+
+def _bare_pictures(page: pymupdf.Page, chars: list[Char]) -> list[BBox]:
+    """The images no character of the text layer lies on, when together they cover enough of the
+    page to hold text (a logo or a QR code does not)."""
+    area = page.rect.width * page.rect.height
+    rects = [pymupdf.Rect(info["bbox"]) & page.rect for info in page.get_image_info()]
+    bare = [r for r in rects if not r.is_empty and not any(
+        r.x0 <= ch.cx <= r.x1 and r.y0 <= (ch.y0 + ch.y1) / 2 <= r.y1 for ch in chars)]
+    if sum(abs(r) for r in bare) < PICTURE_COVER * area:
+        return []
+    return [(r.x0, r.y0, r.x1, r.y1) for r in bare]
 
 
 def _curve_count(drawings: list[dict]) -> int:

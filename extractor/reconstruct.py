@@ -590,7 +590,7 @@ def reconstruct(pages: list[Page], labelled: list[LabelledBlock]) -> TableReadin
     for lb in labelled:
         by_page.setdefault(lb.block.page, []).append(lb)
     grids = [g for page in pages for g in page_grids(page, by_page.get(page.number, []))]
-    reader = _Reader(scanned=frozenset(p.number for p in pages if p.text_layer == "ocr"))
+    reader = _Reader(scanned=frozenset(p.number for p in pages if p.text_layer in ("ocr", "mixed")))
     reader.read(grids)
     return _reading(detect_format(reader.readings), reader)
 

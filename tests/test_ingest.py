@@ -369,6 +369,27 @@ def test_a_scan_without_the_ocr_extra_says_what_to_install(tmp_path, monkeypatch
         ingest(make_pdf(tmp_path / "scan.pdf", scan), ocr=True)
 
 
+def test_a_picture_without_the_ocr_extra_leaves_the_text_layer_read(tmp_path, monkeypatch):
+    import sys
+
+    import extractor
+
+    def page_with_picture(page):
+        word_run(page, 72, 100, "一、总体情况")
+        image = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 40, 40), False)
+        image.clear_with(200)
+        page.insert_image(pymupdf.Rect(72, 200, 520, 400), pixmap=image)    # a fifth of the page
+
+    monkeypatch.delattr(extractor, "ocr", raising=False)
+    monkeypatch.setitem(sys.modules, "extractor.ocr", None)
+    doc = ingest(make_pdf(tmp_path / "picture.pdf", page_with_picture), ocr=True)
+    assert [b.text for b in doc.pages[0].blocks] == ["一、总体情况"]
+    assert doc.text_layer == "full"
+    assert doc.problems[0] == "page 1: 1 picture(s) with no text layer over them, needs OCR"
+    assert doc.problems[1].startswith("page 1: its pictures are not read and OCR is not installed (")
+    assert doc.problems[1].endswith(": pip install 'nianbao[ocr]'")
+
+
 # --- bad input --------------------------------------------------------------------------------
 
 def test_encrypted_with_a_user_password_is_refused(tmp_path):

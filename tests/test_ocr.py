@@ -158,3 +158,40 @@ def test_the_folded_recogniser_computes_what_the_wheels_does():
     assert (folded.argmax(-1) == expected.argmax(-1)).all()
     assert abs(folded - expected).max() < 1e-4
     assert "".join(c for c, _, _ in ocr.recogniser()._decode(folded[0])) == "本年新收政府信息公开申请数量"
+
+
+def _pasted_as_picture(pdf: bytes, truth: dict, table: str) -> tuple[bytes, list[int]]:
+    """The report with ``table`` pasted as a picture, as a table copied from a spreadsheet as a
+    screenshot is: the grid and its text replaced by an image of them (150 dpi), on every page."""
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    pages = sorted({c["page"] for c in truth["cells"] if c["table"] == table})
+    for number in pages:
+        page = doc[number]
+        cells = [c["bbox"] for c in truth["cells"] if c["table"] == table and c["page"] == number]
+        top, bottom = min(b[1] for b in cells) - 120, max(b[3] for b in cells) + 5     # the header too
+        rects = [d["rect"] for d in page.get_drawings() if d["rect"].y1 >= top and d["rect"].y0 <= bottom]
+        box = pymupdf.Rect(min(r.x0 for r in rects) - 2, min(r.y0 for r in rects) - 2,
+                           max(r.x1 for r in rects) + 2, max(r.y1 for r in rects) + 2)
+        picture = page.get_pixmap(dpi=150, clip=box).tobytes("png")
+        page.add_redact_annot(box)
+        page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE,
+                              graphics=pymupdf.PDF_REDACT_LINE_ART_REMOVE_IF_TOUCHED)
+        page.insert_image(box, stream=picture)
+    return doc.tobytes(), pages
+
+
+def test_a_table_pasted_as_a_picture_is_read_by_ocr():
+    content, style = report_for(910_003, "2021")
+    ts = typeset(content, style)
+    truth = truth_of(content, style, ts)
+    pdf, pages = _pasted_as_picture(ts.pdf, truth, "applications")
+    assert pymupdf.open(stream=pdf, filetype="pdf")[pages[0]].search_for("予以公开") == []
+    record = extract(pdf)
+    assert record["source"]["text_layer"] == "partial"
+    assert [p for p in record["problems"] if "picture" in p] == \
+        [f"page {n + 1}: 1 picture(s) with no text layer over them, read by OCR" for n in pages]
+    got = {cell_id(c["table"], c["row"], c["column"]): c["value"] for c in record["cells"]}
+    assert {k: v for k, v in got.items() if k.startswith("applications/")} == \
+        {cell_id(*k): get_value(truth["tables"], *k) for k in template_cells("2021") if k[0] == "applications"}
+    assert record["sections"][2]["title"] == "收到和处理政府信息公开申请情况"
+    assert [c["rule"] for c in record["checks"] if c["status"] == "fail"] == []
