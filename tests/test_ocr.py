@@ -21,7 +21,7 @@ from extractor.classify import ModelError, load_model
 from extractor.pipeline import extract
 from extractor.templates import cell_id, get_value, template_cells
 from training.generate import report_for, truth_of
-from training.scan import FIXTURES_DIR, ScanStyle, scan_image
+from training.scan import FIXTURES_DIR, ScanStyle, paste_as_picture, scan_image
 from training.typeset import typeset
 
 DPI = 200
@@ -160,31 +160,11 @@ def test_the_folded_recogniser_computes_what_the_wheels_does():
     assert "".join(c for c, _, _ in ocr.recogniser()._decode(folded[0])) == "本年新收政府信息公开申请数量"
 
 
-def _pasted_as_picture(pdf: bytes, truth: dict, table: str) -> tuple[bytes, list[int]]:
-    """The report with ``table`` pasted as a picture, as a table copied from a spreadsheet as a
-    screenshot is: the grid and its text replaced by an image of them (150 dpi), on every page."""
-    doc = pymupdf.open(stream=pdf, filetype="pdf")
-    pages = sorted({c["page"] for c in truth["cells"] if c["table"] == table})
-    for number in pages:
-        page = doc[number]
-        cells = [c["bbox"] for c in truth["cells"] if c["table"] == table and c["page"] == number]
-        top, bottom = min(b[1] for b in cells) - 120, max(b[3] for b in cells) + 5     # the header too
-        rects = [d["rect"] for d in page.get_drawings() if d["rect"].y1 >= top and d["rect"].y0 <= bottom]
-        box = pymupdf.Rect(min(r.x0 for r in rects) - 2, min(r.y0 for r in rects) - 2,
-                           max(r.x1 for r in rects) + 2, max(r.y1 for r in rects) + 2)
-        picture = page.get_pixmap(dpi=150, clip=box).tobytes("png")
-        page.add_redact_annot(box)
-        page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE,
-                              graphics=pymupdf.PDF_REDACT_LINE_ART_REMOVE_IF_TOUCHED)
-        page.insert_image(box, stream=picture)
-    return doc.tobytes(), pages
-
-
 def test_a_table_pasted_as_a_picture_is_read_by_ocr():
     content, style = report_for(910_003, "2021")
     ts = typeset(content, style)
     truth = truth_of(content, style, ts)
-    pdf, pages = _pasted_as_picture(ts.pdf, truth, "applications")
+    pdf, pages = paste_as_picture(ts.pdf, truth, "applications")
     assert pymupdf.open(stream=pdf, filetype="pdf")[pages[0]].search_for("予以公开") == []
     record = extract(pdf)
     assert record["source"]["text_layer"] == "partial"

@@ -9,6 +9,9 @@ placed over some of its numbers, as a seal lands over the signature and the last
 
 The truth is the source report's truth (cell boxes are those of the upright, unskewed page) with
 ``scan``: the transforms applied to each page, so a test knows what the extractor has to undo.
+
+Also the lesser image trouble of a text-layer report: one table pasted as a picture
+(``paste_as_picture``).
 """
 
 from __future__ import annotations
@@ -70,6 +73,29 @@ def scan_report(pdf: bytes, truth: dict, seed: int, **overrides) -> tuple[bytes,
         styles.append(asdict(style))
     data = out.tobytes(garbage=3, deflate=True)
     return data, {**truth, "scan": {"seed": seed, "pages": styles}}
+
+
+def paste_as_picture(pdf: bytes, truth: dict, table: str, dpi: int = 150) -> tuple[bytes, list[int]]:
+    """The report with ``table`` (a ruled one) pasted as a picture, as a table copied from a
+    spreadsheet as a screenshot is: the grid and its text replaced by an image of them (``dpi``),
+    on every page it spans; returns the PDF and those pages. The truth's values stay the same."""
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    pages = sorted({c["page"] for c in truth["cells"] if c["table"] == table})
+    for number in pages:
+        page = doc[number]
+        cells = [c["bbox"] for c in truth["cells"] if c["table"] == table and c["page"] == number]
+        top, bottom = min(b[1] for b in cells) - 120, max(b[3] for b in cells) + 5     # the header too
+        rects = [d["rect"] for d in page.get_drawings() if d["rect"].y1 >= top and d["rect"].y0 <= bottom]
+        if not rects:
+            raise ValueError(f"{table} is not ruled on page {number + 1}: its extent is unknown")
+        box = pymupdf.Rect(min(r.x0 for r in rects) - 2, min(r.y0 for r in rects) - 2,
+                           max(r.x1 for r in rects) + 2, max(r.y1 for r in rects) + 2)
+        picture = page.get_pixmap(dpi=dpi, clip=box).tobytes("png")
+        page.add_redact_annot(box)
+        page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE,
+                              graphics=pymupdf.PDF_REDACT_LINE_ART_REMOVE_IF_TOUCHED)
+        page.insert_image(box, stream=picture)
+    return doc.tobytes(), pages
 
 
 def scan_image(page: pymupdf.Page, style: ScanStyle, issuer: str, rng: random.Random) -> np.ndarray:
