@@ -49,7 +49,7 @@ MERGE_TOLERANCE = 1.0     # collinear segments this close (pt) are one ruling
 MIN_RULING = 2.0          # shorter segments are marks, not rulings
 OUTLINE_CURVES = 200      # a page with no text but this many curve segments has its text drawn as outlines
 SCAN_TEXT = 40            # a page mostly covered by images with fewer chars than this is a scan
-PICTURE_COVER = 0.08      # images with no text over them covering this share of a page are read by OCR
+PICTURE_COVER = 0.02      # images with no text over them covering this share of a page are read by OCR
 NEEDS_OCR = ", needs OCR"   # how a page without a usable text layer is reported …
 READ_BY_OCR = ", read by OCR"   # … and once it has been
 

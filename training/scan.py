@@ -84,18 +84,34 @@ def paste_as_picture(pdf: bytes, truth: dict, table: str, dpi: int = 150) -> tup
     for number in pages:
         page = doc[number]
         cells = [c["bbox"] for c in truth["cells"] if c["table"] == table and c["page"] == number]
-        top, bottom = min(b[1] for b in cells) - 120, max(b[3] for b in cells) + 5     # the header too
-        rects = [d["rect"] for d in page.get_drawings() if d["rect"].y1 >= top and d["rect"].y0 <= bottom]
-        if not rects:
+        box = _grid_around(page, cells)
+        if box is None:
             raise ValueError(f"{table} is not ruled on page {number + 1}: its extent is unknown")
-        box = pymupdf.Rect(min(r.x0 for r in rects) - 2, min(r.y0 for r in rects) - 2,
-                           max(r.x1 for r in rects) + 2, max(r.y1 for r in rects) + 2)
         picture = page.get_pixmap(dpi=dpi, clip=box).tobytes("png")
         page.add_redact_annot(box)
         page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE,
                               graphics=pymupdf.PDF_REDACT_LINE_ART_REMOVE_IF_TOUCHED)
         page.insert_image(box, stream=picture)
     return doc.tobytes(), pages
+
+
+def _grid_around(page: pymupdf.Page, cells: list) -> pymupdf.Rect | None:
+    """The extent of the ruled grid holding ``cells``: the rulings that touch one another, from
+    those around the cells outwards (the header rows too, not the next table)."""
+    rects = [pymupdf.Rect(d["rect"]) + (-1, -1, 1, 1) for d in page.get_drawings()]
+    centres = [pymupdf.Point((x0 + x1) / 2, (y0 + y1) / 2) for x0, y0, x1, y1 in cells]
+    grid = [r for r in rects if any(r.x0 - 30 <= p.x <= r.x1 + 30 and r.y0 - 30 <= p.y <= r.y1 + 30 for p in centres)]
+    rest = [r for r in rects if r not in grid]
+    while True:
+        touching = [r for r in rest if any(r.intersects(g) for g in grid)]
+        if not touching:
+            break
+        grid += touching
+        rest = [r for r in rest if r not in touching]
+    if not grid:
+        return None
+    return pymupdf.Rect(min(r.x0 for r in grid) - 1, min(r.y0 for r in grid) - 1,
+                        max(r.x1 for r in grid) + 1, max(r.y1 for r in grid) + 1)
 
 
 def scan_image(page: pymupdf.Page, style: ScanStyle, issuer: str, rng: random.Random) -> np.ndarray:
