@@ -23,8 +23,8 @@ _DATE = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
 def reading_order(labelled: list[LabelledBlock]) -> list[LabelledBlock]:
-    """Page by page, line by line, left to right. A block is on the line above when its middle lies
-    within that line's height. Headings side by side on a line are one heading: a wide gap
+    """Page by page, line by line, left to right. A block joins the line being gathered when its
+    middle lies within that line's height (tops differ by a point or two on a scan). Headings side by side on a line are one heading: a wide gap
     (一、 then a tab, or the space a scan leaves after 、) must not cut the number from its title."""
     lines: list[list[LabelledBlock]] = []
     top = bottom = 0.0
