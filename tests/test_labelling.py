@@ -154,3 +154,15 @@ def test_a_persons_labels_win_in_extract(loop):
     result = CliRunner().invoke(app, ["extract", str(pdf), "-o", str(base / "out"),
                                       "--labels", str(base / "labels" / f"{other}.labels.jsonl")])
     assert result.exit_code == 2 and "labels another PDF" in result.output
+
+
+def test_a_labelled_scan_is_trained_on_what_ocr_reads():
+    # a person labels a scanned report as they do a text one; training must see its blocks
+    from extractor.learn import load_report
+    from training.scan import FIXTURES_DIR
+
+    report = load_report(FIXTURES_DIR / "s21-scan.pdf")
+    # every line and cell of its 4 pages (376 blocks here; the count may move by one with the CPU's
+    # arithmetic, which can tip a doubtful piece's reading)
+    assert len(report.y) > 350 and report.unmatched <= 5
+    assert sorted(set(report.y.tolist())) == [0, 1, 2, 3]       # all four labels among them
