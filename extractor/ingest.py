@@ -501,20 +501,22 @@ def _tracks(segments: list[tuple[float, float, float]]) -> list[list[tuple[float
     return tracks
 
 
+def _image_rects(page: pymupdf.Page) -> list[pymupdf.Rect]:
+    """Where images are shown on the page (clipped to it)."""
+    return [r for info in page.get_image_info() if not (r := pymupdf.Rect(info["bbox"]) & page.rect).is_empty]
+
+
 def _image_cover(page: pymupdf.Page) -> float:
     """The share of the page that images cover (overlaps counted twice: an upper bound)."""
-    area = page.rect.width * page.rect.height
-    return sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info()) / area
+    return sum(abs(r) for r in _image_rects(page)) / abs(page.rect)
 
 
 def _bare_pictures(page: pymupdf.Page, chars: list[Char]) -> list[BBox]:
     """The images no character of the text layer lies on, when together they cover enough of the
-    page to hold text (a logo or a QR code does not)."""
-    area = page.rect.width * page.rect.height
-    rects = [pymupdf.Rect(info["bbox"]) & page.rect for info in page.get_image_info()]
-    bare = [r for r in rects if not r.is_empty and not any(
-        r.x0 <= ch.cx <= r.x1 and r.y0 <= (ch.y0 + ch.y1) / 2 <= r.y1 for ch in chars)]
-    if sum(abs(r) for r in bare) < PICTURE_COVER * area:
+    page to hold text (a small logo does not)."""
+    bare = [r for r in _image_rects(page)
+            if not any(r.x0 <= ch.cx <= r.x1 and r.y0 <= (ch.y0 + ch.y1) / 2 <= r.y1 for ch in chars)]
+    if sum(abs(r) for r in bare) < PICTURE_COVER * abs(page.rect):
         return []
     return [(r.x0, r.y0, r.x1, r.y1) for r in bare]
 
