@@ -31,8 +31,8 @@ UNMATCHED = -1
 # committed fixtures, PDFs with the typesetter's truth blocks; features are recomputed from the PDFs,
 # so they always match this code's FEATURE_VERSION. The scans are among them so that a model
 # retrained for a new layout still reads scans (read by OCR: some seconds a page).
-SHIPPED_DATA = (Path(__file__).resolve().parents[1] / "fixtures",
-                Path(__file__).resolve().parents[1] / "fixtures" / "scanned")
+_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SHIPPED_DATA = (_FIXTURES, _FIXTURES / "scanned")
 LABEL_FILES = (".labels.jsonl", ".blocks.jsonl")   # a person's corrections win over the truth
 
 
