@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.batch import Job, dask_executor, file_sha256, local_executor, results  # noqa: E402
-from extractor.classify import load_model  # noqa: E402
+from extractor.apps.batch import Job, dask_executor, file_sha256, local_executor, results  # noqa: E402
+from extractor.stages.classify import load_model  # noqa: E402
 
 
 def measure(executor, jobs: list[Job]) -> tuple[float, float, float, int]:

@@ -21,7 +21,7 @@ import pymupdf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.ingest import ingest  # noqa: E402
+from extractor.stages.ingest import ingest  # noqa: E402
 
 
 def per_page_ms(read, data: bytes, pages: int, repeat: int) -> list[float]:

@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.data import LABELS, LabelledBlock  # noqa: E402
-from extractor.ingest import ingest  # noqa: E402
-from extractor.reconstruct import reconstruct  # noqa: E402
-from extractor.templates import get_value, template_cells  # noqa: E402
-from extractor.validate import CONFIDENT  # noqa: E402
+from extractor.types import LABELS, LabelledBlock  # noqa: E402
+from extractor.stages.ingest import ingest  # noqa: E402
+from extractor.stages.reconstruct import reconstruct  # noqa: E402
+from extractor.spec.templates import get_value, template_cells  # noqa: E402
+from extractor.stages.validate import CONFIDENT  # noqa: E402
 
 
 def truth_labels(pages, blocks_jsonl: Path) -> list[LabelledBlock]:
@@ -69,7 +69,7 @@ def main() -> None:
     if not pdfs:
         sys.exit("no PDFs given and none in fixtures/")
     if not args.truth_labels:
-        from extractor.classify import classify, load_model
+        from extractor.stages.classify import classify, load_model
         model = load_model(args.model)
 
     inputs = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extractor.templates import cell_id, get_value, template_cells
+from extractor.spec.templates import cell_id, get_value, template_cells
 
 
 @dataclass

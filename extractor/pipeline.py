@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .classify import classify
-from .correct import correct
-from .ingest import InputError, ingest
-from .labelling import apply_labels, labels_for
-from .prose import read_report_info, read_sections, reading_order
-from .reconstruct import reconstruct
-from .record import build_record
-from .validate import validate
+from extractor.stages.classify import classify
+from extractor.stages.correct import correct
+from extractor.stages.ingest import InputError, ingest
+from extractor.learning.labelling import apply_labels, labels_for
+from extractor.stages.report import read_report_info, read_sections, reading_order
+from extractor.stages.reconstruct import reconstruct
+from extractor.stages.record import build_record
+from extractor.stages.validate import validate
 
 __all__ = ["extract", "InputError"]
 

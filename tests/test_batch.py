@@ -25,11 +25,11 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
-from extractor import batch as batch_module
-from extractor.batch import extract_in_child, find_reports
-from extractor.classify import load_model
-from extractor.dataset import issuer_key
-from extractor.validate import carry_over
+from extractor.apps import batch as batch_module
+from extractor.apps.batch import extract_in_child, find_reports
+from extractor.stages.classify import load_model
+from extractor.apps.dataset import issuer_key
+from extractor.stages.validate import carry_over
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # 德庆县人民政府办公室 reports for 2020 and 2021: the pair that series.carry_over compares.
@@ -140,7 +140,7 @@ def _session(sid: int) -> list[int]:
 
 
 def _command(inputs: Path, out: Path, executor: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "extractor.cli", "batch", str(inputs), "-o", str(out),
+    return [sys.executable, "-m", "extractor.apps.cli", "batch", str(inputs), "-o", str(out),
             "--workers", "2", "--timeout", str(TIMEOUT), "--executor", executor, *extra]
 
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from extractor import classify as cl
-from extractor.classify import ModelError, classify, load_model, save_model
-from extractor.data import LABELS
-from extractor.ingest import ingest
+from extractor.stages import classify as cl
+from extractor.stages.classify import ModelError, classify, load_model, save_model
+from extractor.types import LABELS
+from extractor.stages.ingest import ingest
 from training.labels import UNMATCHED, match_truth, read_truth_blocks
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

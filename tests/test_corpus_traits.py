@@ -15,7 +15,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from extractor.templates import application_labels
+from extractor.spec.templates import application_labels
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

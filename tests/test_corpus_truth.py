@@ -11,8 +11,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from extractor.templates import template_cells
-from extractor.validate import validate
+from extractor.spec.templates import template_cells
+from extractor.stages.validate import validate
 from training.content import INJECTION_FAILS, INJECTIONS, make_content
 from training.generate import FIXTURES_DIR, fixture_reports, load_truth, write_report
 

@@ -12,12 +12,12 @@ from dataclasses import replace
 
 import pytest
 
-from extractor.classify import classify
-from extractor.correct import correct
-from extractor.ingest import ingest
+from extractor.stages.classify import classify
+from extractor.stages.correct import correct
+from extractor.stages.ingest import ingest
 from extractor.pipeline import extract
-from extractor.reconstruct import reconstruct
-from extractor.templates import get_value
+from extractor.stages.reconstruct import reconstruct
+from extractor.spec.templates import get_value
 from training.generate import report_for
 from training.typeset import typeset
 

@@ -17,7 +17,7 @@ import pymupdf
 import pytest
 
 from extractor.pipeline import InputError, extract
-from extractor.templates import template_cells, get_value
+from extractor.spec.templates import template_cells, get_value
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PDFS = sorted(FIXTURES.glob("*.pdf"))
@@ -108,7 +108,7 @@ def test_command_reads_the_good_reports_and_reports_the_bad(tmp_path):
     bad = _bad_files(tmp_path)
     good = [CLEAN, INCONSISTENT]
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "extractor.cli", "extract", *map(str, good), *map(str, bad.values()),
+    run = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", *map(str, good), *map(str, bad.values()),
                           "-o", str(out)], capture_output=True, text=True)
     assert run.returncode == 2, run.stderr
     lines = run.stdout.strip().splitlines()
@@ -118,9 +118,9 @@ def test_command_reads_the_good_reports_and_reports_the_bad(tmp_path):
     assert sum(line.startswith("error") for line in lines) == len(bad)
     assert any(line.startswith("checks failed") for line in lines)
 
-    strict = subprocess.run([sys.executable, "-m", "extractor.cli", "extract", str(good[1]), "-o", str(out), "--strict"],
+    strict = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", str(good[1]), "-o", str(out), "--strict"],
                             capture_output=True, text=True)
     assert strict.returncode == 1
-    clean = subprocess.run([sys.executable, "-m", "extractor.cli", "extract", str(good[0]), "-o", str(out), "--strict"],
+    clean = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", str(good[0]), "-o", str(out), "--strict"],
                            capture_output=True, text=True)
     assert clean.returncode == 0, clean.stdout

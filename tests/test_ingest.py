@@ -9,8 +9,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from extractor.data import Ruling
-from extractor.ingest import InputError, ingest
+from extractor.types import Ruling
+from extractor.stages.ingest import InputError, ingest
 
 SIZE = 12
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -356,15 +356,15 @@ def test_scanned_page_has_no_text_layer(tmp_path):
 def test_a_scan_without_the_ocr_extra_says_what_to_install(tmp_path, monkeypatch):
     import sys
 
-    import extractor
+    import extractor.stages
 
     def scan(page):
         image = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 40, 40), False)
         image.clear_with(128)
         page.insert_image(page.rect, pixmap=image)
 
-    monkeypatch.delattr(extractor, "ocr", raising=False)
-    monkeypatch.setitem(sys.modules, "extractor.ocr", None)     # as if cv2 or rapidocr were missing
+    monkeypatch.delattr(extractor.stages, "ocr", raising=False)
+    monkeypatch.setitem(sys.modules, "extractor.stages.ocr", None)     # as if cv2 or rapidocr were missing
     with pytest.raises(InputError, match=r"OCR is not installed .*: pip install 'nianbao\[ocr\]'"):
         ingest(make_pdf(tmp_path / "scan.pdf", scan), ocr=True)
 
@@ -372,7 +372,7 @@ def test_a_scan_without_the_ocr_extra_says_what_to_install(tmp_path, monkeypatch
 def test_a_picture_without_the_ocr_extra_leaves_the_text_layer_read(tmp_path, monkeypatch):
     import sys
 
-    import extractor
+    import extractor.stages
 
     def page_with_picture(page):
         word_run(page, 72, 100, "一、总体情况")
@@ -380,8 +380,8 @@ def test_a_picture_without_the_ocr_extra_leaves_the_text_layer_read(tmp_path, mo
         image.clear_with(200)
         page.insert_image(pymupdf.Rect(72, 200, 520, 400), pixmap=image)    # a fifth of the page
 
-    monkeypatch.delattr(extractor, "ocr", raising=False)
-    monkeypatch.setitem(sys.modules, "extractor.ocr", None)
+    monkeypatch.delattr(extractor.stages, "ocr", raising=False)
+    monkeypatch.setitem(sys.modules, "extractor.stages.ocr", None)
     doc = ingest(make_pdf(tmp_path / "picture.pdf", page_with_picture), ocr=True)
     assert [b.text for b in doc.pages[0].blocks] == ["一、总体情况"]
     assert doc.text_layer == "full"

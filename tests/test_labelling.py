@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from extractor.cli import app
-from extractor.classify import load_model
-from extractor.learn import UNMATCHED, match_truth, read_truth_blocks
-from extractor.ingest import ingest
+from extractor.apps.cli import app
+from extractor.stages.classify import load_model
+from extractor.learning.training import UNMATCHED, match_truth, read_truth_blocks
+from extractor.stages.ingest import ingest
 from extractor.pipeline import extract
 from training import typeset as T
 from training.generate import report_for, truth_of
@@ -56,7 +56,7 @@ def boxed_reports(out: Path, seeds, monkeypatch) -> dict[str, dict]:
 
 def block_errors(pdf: Path, truth: list[dict], model) -> list[tuple[str, str, str]]:
     """(text, true label, predicted label) of every block the model labels wrongly."""
-    from extractor.classify import classify
+    from extractor.stages.classify import classify
 
     doc = ingest(pdf)
     found = match_truth(doc.pages, truth)
@@ -158,7 +158,7 @@ def test_a_persons_labels_win_in_extract(loop):
 
 def test_a_labelled_scan_is_trained_on_what_ocr_reads():
     # a person labels a scanned report as they do a text one; training must see its blocks
-    from extractor.learn import load_report
+    from extractor.learning.training import load_report
     from training.scan import FIXTURES_DIR
 
     report = load_report(FIXTURES_DIR / "s21-scan.pdf")

@@ -16,10 +16,10 @@ import numpy as np
 import pymupdf
 import pytest
 
-from extractor import ocr
-from extractor.classify import ModelError, load_model
+from extractor.stages import ocr
+from extractor.stages.classify import ModelError, load_model
 from extractor.pipeline import extract
-from extractor.templates import cell_id, get_value, template_cells
+from extractor.spec.templates import cell_id, get_value, template_cells
 from training.generate import report_for, truth_of
 from training.scan import FIXTURES_DIR, ScanStyle, paste_as_picture, scan_image
 from training.typeset import typeset
@@ -111,8 +111,8 @@ def test_scanned_fixture_extracts_right_or_flagged(path):
 
 def test_text_layer_runs_never_load_onnxruntime():
     fixture = next(Path(__file__).resolve().parents[1].glob("fixtures/*.pdf"))
-    code = ("import sys; from extractor.ingest import ingest; ingest(sys.argv[1], ocr=True); "
-            "print('onnxruntime' in sys.modules, 'extractor.ocr' in sys.modules)")
+    code = ("import sys; from extractor.stages.ingest import ingest; ingest(sys.argv[1], ocr=True); "
+            "print('onnxruntime' in sys.modules, 'extractor.stages.ocr' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(fixture)], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.split() == ["False", "False"]

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from extractor.classify import ModelError, classify
-from extractor.ingest import ingest
-from extractor.reconstruct import TableReading, parse_value, reconstruct
-from extractor.templates import get_value, template_cells
+from extractor.stages.classify import ModelError, classify
+from extractor.stages.ingest import ingest
+from extractor.stages.reconstruct import TableReading, parse_value, reconstruct
+from extractor.spec.templates import get_value, template_cells
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.pdf"))
@@ -167,7 +167,7 @@ def test_a_blank_of_an_unruled_table_on_a_scan_is_unsure():
     import numpy as np
     import pymupdf
 
-    from extractor.ocr import DPI, read_image
+    from extractor.stages.ocr import DPI, read_image
 
     name = "f19-split-repeat"       # unruled active-disclosure table with two blank cells, page 2
     pix = pymupdf.open(FIXTURES / f"{name}.pdf")[1].get_pixmap(dpi=DPI, alpha=False)

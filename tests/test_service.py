@@ -21,7 +21,7 @@ import httpx
 import pymupdf
 import pytest
 
-from extractor.classify import FEATURE_VERSION, MODEL_DIR, MODEL_FILE
+from extractor.stages.classify import FEATURE_VERSION, MODEL_DIR, MODEL_FILE
 from extractor.pipeline import InputError, extract
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -39,7 +39,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "extractor.cli", "serve", "--host", "127.0.0.1",
+            [sys.executable, "-m", "extractor.apps.cli", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), *options],
             stdout=log.open("wb"), stderr=subprocess.STDOUT)
 

@@ -33,7 +33,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from extractor.templates import (
+from extractor.spec.templates import (
     AMOUNT_CELLS, APPLICANT_COLUMNS, APPLICATION_COLUMNS, OTHER_HANDLING_2021, REVIEW_COLUMNS,
     REVIEW_GROUPS, application_column_labels, application_labels, application_rows,
     disclosure_groups, empty_tables, format_for_year, outcome_rows, set_value, spec, template_cells,
@@ -98,7 +98,7 @@ LABEL_VARIANTS = ("dun_numbering", "shehui_zuzhi", "shiyexing_fei", "typo", "hal
 AMOUNT_UNITS = ("none", "header", "cell")
 INJECTIONS = ("total_row", "total_column", "balance", "review_totals", "prose")
 
-# The rules each injection breaks (content.py checks this against extractor.validate).
+# The rules each injection breaks (content.py checks this against extractor.stages.validate).
 INJECTION_FAILS = {
     "total_row": ["applications.total_row"],
     "total_column": ["applications.total_column", "applications.total_row"],
@@ -530,8 +530,8 @@ def _inject(content: ReportContent, rng: random.Random, kind: str) -> int | None
 
 def check(content: ReportContent) -> None:
     """The content's own truth must fail exactly the rules it says it fails."""
-    from extractor.data import CellReading, ReportInfo, Section
-    from extractor.validate import validate
+    from extractor.types import CellReading, ReportInfo, Section
+    from extractor.stages.validate import validate
 
     info = ReportInfo(content.title, content.issuer, content.year, content.format, content.date)
     cells = [CellReading(t, r, c, None, text, None, None, 1.0) for (t, r, c), text in content.cell_text.items()]

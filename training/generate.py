@@ -15,7 +15,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from extractor.data import CellReading, ReportInfo, Section
+from extractor.types import CellReading, ReportInfo, Section
 
 from .content import ReportContent, make_content
 from .seeds import seed_contents

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from extractor.validate import stated_applications
+from extractor.stages.validate import stated_applications
 
 CITIES = ("连州市", "英德市", "乐昌市", "南雄市", "兴宁市", "四会市", "罗定市", "廉江市", "高州市",
           "信宜市", "阳春市", "开平市", "台山市", "鹤山市", "陆丰市", "普宁市")

@@ -4,7 +4,7 @@
 
 Each ``NAME.pdf`` in a DIR that has a ``NAME.blocks.jsonl`` beside it is a labelled report: it
 is ingested exactly as ``extract`` would, and each block takes its label from the truth block
-it lies in (``extractor.learn``). Cross-validation folds are grouped by report, so no report
+it lies in (``extractor.learning.training``). Cross-validation folds are grouped by report, so no report
 has blocks on both sides; the held-out reports (the committed fixtures) are never trained on.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from extractor.classify import save_model
-from extractor.learn import (cross_validate, evaluate, fit, format_scores, labelled_pdfs, load_reports,
+from extractor.stages.classify import save_model
+from extractor.learning.training import (cross_validate, evaluate, fit, format_scores, labelled_pdfs, load_reports,
                              model_card, ms_per_page)
 
 

@@ -49,7 +49,7 @@ from typing import Literal
 
 import pymupdf
 
-from extractor import templates
+from extractor.spec import templates
 from training.content import CellKey, Paragraph, ReportContent
 
 PAGE_W, PAGE_H = 595.0, 842.0

@@ -31,7 +31,7 @@ from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
-from . import __version__
+from extractor import __version__
 
 log = logging.getLogger("nianbao.serve")
 
@@ -59,8 +59,8 @@ def _serve_jobs(conn, model_dir: str | None) -> None:
     """A worker's life: load the model, say "ready", then answer one job at a time until the
     server closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the server, which closes our pipe
-    from .classify import load_model
-    from .pipeline import extract
+    from extractor.stages.classify import load_model
+    from extractor.pipeline import extract
     try:
         model = load_model(model_dir)
     except Exception as e:
@@ -83,7 +83,7 @@ def _serve_jobs(conn, model_dir: str | None) -> None:
 def _extract_job(extract, model, data: bytes, name: str | None, with_blocks: bool, max_pages: int):
     """``(kind, payload)``: ok → the record as JSON bytes (serialised here, so the event loop
     never spends a large record's CPU), unreadable → the reason, pages → the page count."""
-    from .ingest import InputError
+    from extractor.stages.ingest import InputError
     pages = _page_count(data)
     if pages is not None and pages > max_pages:
         return "pages", pages
@@ -274,8 +274,8 @@ class UploadTooLarge(Exception):
 def model_card(model_dir: str | Path | None = None) -> dict:
     """What GET /v1/model answers: which model file serves (by hash, so that a caller can tell two
     deployments apart), its card, and any metadata written beside it."""
-    from .classify import FEATURE_VERSION, FEATURES, MODEL_DIR, MODEL_FILE
-    from .data import LABELS
+    from extractor.stages.classify import FEATURE_VERSION, FEATURES, MODEL_DIR, MODEL_FILE
+    from extractor.types import LABELS
     path = Path(model_dir) if model_dir is not None else MODEL_DIR
     path = path / MODEL_FILE if path.is_dir() else path
     folder = path.parent

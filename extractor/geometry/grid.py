@@ -16,7 +16,7 @@ import bisect
 import statistics
 from dataclasses import dataclass, field
 
-from .data import BBox, LabelledBlock, Page, Ruling
+from extractor.types import BBox, LabelledBlock, Page, Ruling
 
 TOL = 2.0          # points: rulings closer than this are the same line
 MIN_CELL = 3.0     # points: lattice lines closer than this are one line

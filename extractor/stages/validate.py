@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .data import CellReading, Check, ReportInfo, Section
-from .templates import (
+from extractor.types import CellReading, Check, ReportInfo, Section
+from extractor.spec.templates import (
     AMOUNT_CELLS, APPLICANT_COLUMNS, APPLICATION_COLUMNS, FORMATS, REVIEW_COLUMNS, REVIEW_GROUPS,
     cell_id, format_for_year, get_value, outcome_rows, template_cells,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .data import LabelledBlock, ReportInfo, Section
+from extractor.types import LabelledBlock, ReportInfo, Section
 
 SECTION_NUMBERS = "一二三四五六"
 # a scan may lose the 、 after the number; then only the standard titles' openings count, for a

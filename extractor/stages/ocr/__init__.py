@@ -35,13 +35,13 @@ import cv2
 import numpy as np
 import pymupdf
 
-from . import raster
-from .data import Block, Page, Ruling
-from .grid import page_grids
+from extractor.stages.ocr import raster
+from extractor.types import Block, Page, Ruling
+from extractor.geometry.grid import page_grids
 
 # the wheel's PP-OCRv4 recogniser with its affine blocks folded into the convolutions
 # (models/ocr/make_recogniser.py): the same function, a third less time
-REC_MODEL = Path(__file__).resolve().parent / "models" / "ocr" / "ch_PP-OCRv4_rec_folded.onnx"
+REC_MODEL = Path(__file__).resolve().parents[2] / "models" / "ocr" / "ch_PP-OCRv4_rec_folded.onnx"
 DPI = 200
 THREADS = 1                  # one core per page: the service and batch run pages in parallel
 REC_HEIGHT = 48              # the recogniser's input height

@@ -22,16 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .classify import FEATURE_VERSION, FEATURES, featurize, predict_proba, train
-from .data import LABELS, Page
-from .ingest import ingest
+from extractor.stages.classify import FEATURE_VERSION, FEATURES, featurize, predict_proba, train
+from extractor.types import LABELS, Page
+from extractor.stages.ingest import ingest
 
 UNMATCHED = -1
 # The shipped labelled reports, available offline in a source checkout (beside models/): the
 # committed fixtures, PDFs with the typesetter's truth blocks; features are recomputed from the PDFs,
 # so they always match this code's FEATURE_VERSION. The scans are among them so that a model
 # retrained for a new layout still reads scans (read by OCR: some seconds a page).
-_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SHIPPED_DATA = (_FIXTURES, _FIXTURES / "scanned")
 LABEL_FILES = (".labels.jsonl", ".blocks.jsonl")   # a person's corrections win over the truth
 
@@ -218,11 +218,11 @@ def model_card(model, train_reports: list[Report], held_out: list[Report], cv: S
     held = (format_scores(held_out_scores) if held_out_scores else "(no held-out reports given)")
     return f"""# Layout classifier (heading / table_cell / prose / other)
 
-Labels every block that `extractor.ingest` produces so that the reconstructor builds grids from
+Labels every block that `extractor.stages.ingest` produces so that the reconstructor builds grids from
 `table_cell` blocks, headings split the report into its sections, and the prose check reads
-`prose`. Loaded by `extractor.classify.load_model` (skops, trusted types only).
+`prose`. Loaded by `extractor.stages.classify.load_model` (skops, trusted types only).
 
-- feature version: **{FEATURE_VERSION}** (`extractor.classify.FEATURE_VERSION`; a model with another
+- feature version: **{FEATURE_VERSION}** (`extractor.stages.classify.FEATURE_VERSION`; a model with another
   version is refused)
 - estimator: `{model!r}`
 - trained {datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")} with
@@ -271,7 +271,7 @@ correct them and retrain with `nianbao train` (README: "Teaching nianbao a new l
 
 
 def ms_per_page(model, pdfs: list[Path]) -> float:
-    from .classify import classify
+    from extractor.stages.classify import classify
 
     times = []
     for pdf in pdfs:

@@ -31,7 +31,7 @@ from typing import Literal
 
 import pymupdf
 
-from extractor.data import BBox, Block, Page, Ruling
+from extractor.types import BBox, Block, Page, Ruling
 
 # Ligatures and whitespace as printed; no MuPDF-generated spaces (spacing is decided here, from
 # geometry); no images; and no TEXT_CID_FOR_UNKNOWN_UNICODE, which would turn unmapped glyphs
@@ -104,7 +104,7 @@ def _ocr(need: str):
     """The OCR stage, imported only when a page ``need``s it: text-layer runs never load
     onnxruntime, and an install without the ``ocr`` extra still reads text-layer reports."""
     try:
-        from . import ocr
+        from extractor.stages import ocr
     except ImportError as error:
         raise InputError(f"{need} and OCR is not installed ({error.name} is missing): "
                          "pip install 'nianbao[ocr]'") from None

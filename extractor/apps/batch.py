@@ -8,7 +8,7 @@ A run has three steps:
    report that hangs or crashes costs that report only; each record is written as soon as it
    arrives, atomically, to ``OUTDIR/records/NAME.json``;
 3. *dataset*: ``cells`` and ``checks`` tables and ``summary.json`` over every report of the run
-   (see ``extractor.dataset``).
+   (see ``extractor.apps.dataset``).
 
 Resume. A batch record's ``source`` block carries ``producer``: the nianbao version and the
 sha256 of the layout model file that produced it. ``--resume`` skips a report when
@@ -17,7 +17,7 @@ its own manifest: it is written in one atomic step, so a kill can never leave a 
 trusts but that is incomplete, or the other way round.
 
 Workers. Whatever the executor, a report is extracted by ``extract_in_child``: it hands the PDF's
-bytes to a long-lived child process (``python -m extractor.batch``) and waits at most ``timeout``
+bytes to a long-lived child process (``python -m extractor.apps.batch``) and waits at most ``timeout``
 seconds for the record. On a timeout the child is killed; a child that dies (a crash in MuPDF, the
 OOM killer) is noticed by the end of its pipe. Either way the report is recorded as failed with the
 reason and a new child is started for the next report. The local executor runs ``extract_in_child``
@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from . import __version__
-from .record import write_json
+from extractor import __version__
+from extractor.stages.record import write_json
 
 CHILD_START_LIMIT = 120.0   # seconds for a child to import the pipeline and unpickle the model
 
@@ -144,7 +144,7 @@ def file_sha256(path: Path) -> str:
 
 def model_file(model: Path | None) -> Path:
     """The layout model file that ``--model`` (or the shipped default) designates."""
-    from .classify import MODEL_DIR, MODEL_FILE
+    from extractor.stages.classify import MODEL_DIR, MODEL_FILE
     path = Path(model) if model is not None else MODEL_DIR
     return path / MODEL_FILE if path.is_dir() else path
 
@@ -229,14 +229,14 @@ class Child:
         self.log = tempfile.TemporaryFile()
         to_child, from_parent = os.pipe()
         to_parent, from_child = os.pipe()
-        package_root = str(Path(__file__).resolve().parents[1])
+        package_root = str(Path(__file__).resolve().parents[2])
         # One thread per child: the run is already as parallel as asked, and OpenMP threads of
         # several children spinning against each other cost more than they bring.
         env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                **os.environ,
                "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "extractor.batch", str(to_child), str(from_child), str(os.getpid())],
+            [sys.executable, "-m", "extractor.apps.batch", str(to_child), str(from_child), str(os.getpid())],
             pass_fds=(to_child, from_child), stdin=subprocess.DEVNULL, stdout=self.log,
             stderr=self.log, env=env)
         os.close(to_child)
@@ -335,7 +335,7 @@ def _child_main(requests_fd: str, replies_fd: str, parent: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the batch process to handle
     requests = Connection(int(requests_fd), writable=False)
     replies = Connection(int(replies_fd), readable=False)
-    from .pipeline import InputError, extract
+    from extractor.pipeline import InputError, extract
 
     layout_model = pickle.loads(requests.recv_bytes())   # from the batch process, which checked it
     replies.send("ready")
@@ -433,8 +433,8 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
     it writes to ``out/summary.json``."""
     from tqdm import tqdm
 
-    from .classify import load_model
-    from .dataset import write_dataset
+    from extractor.stages.classify import load_model
+    from extractor.apps.dataset import write_dataset
 
     layout_model = pickle.dumps(load_model(model), protocol=pickle.HIGHEST_PROTOCOL)
     made_by = producer(model)

@@ -18,7 +18,7 @@ EXIT_OK, EXIT_CHECKS_FAILED, EXIT_UNREADABLE = 0, 1, 2
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
+        from extractor import __version__
         typer.echo(f"nianbao {__version__}")
         raise typer.Exit()
 
@@ -32,7 +32,7 @@ def main(
 
 
 def _load_model(path: Path | None):
-    from .classify import ModelError, load_model
+    from extractor.stages.classify import ModelError, load_model
     try:
         return load_model(path)
     except ModelError as e:
@@ -40,7 +40,7 @@ def _load_model(path: Path | None):
 
 
 def _outcome(record: dict) -> str:
-    from .record import failed_rules
+    from extractor.stages.record import failed_rules
     failed = failed_rules(record)
     fmt = record["report"]["format"]
     found = len(record["cells"])
@@ -64,9 +64,9 @@ def extract(
     Exit status: 0 every file was read; 1 with --strict when a check failed; 2 a file could not be
     read (the others are still processed).
     """
-    from .labelling import LabelError
-    from .pipeline import InputError, extract as extract_one
-    from .record import failed_rules, write_json
+    from extractor.learning.labelling import LabelError
+    from extractor.pipeline import InputError, extract as extract_one
+    from extractor.stages.record import failed_rules, write_json
 
     layout_model = _load_model(model)
     unreadable = checks_failed = False
@@ -113,7 +113,7 @@ def serve(
     """Serve the extractor over HTTP: POST /v1/extract, GET /healthz, GET /v1/model, docs at /docs."""
     import os
 
-    from .service import Limits, serve as run
+    from extractor.apps.service import Limits, serve as run
 
     run(Limits(max_upload_mb=max_upload_mb, max_pages=max_pages, timeout=timeout,
                workers=workers or os.cpu_count() or 1, queue=queue), host, port, model)
@@ -150,8 +150,8 @@ def batch(
     """
     import os
 
-    from .batch import run_batch
-    from .classify import ModelError
+    from extractor.apps.batch import run_batch
+    from extractor.stages.classify import ModelError
 
     if executor not in ("local", "dask"):
         raise typer.BadParameter("choose local or dask", param_hint="--executor")
@@ -187,7 +187,7 @@ def label(
     Correct the `label` of the wrong lines in REPORT.labels.jsonl (the images show which: one colour
     per label, unsure ones in a dashed red frame), then `nianbao train OUTDIR -o models/NAME`.
     """
-    from .labelling import label_report
+    from extractor.learning.labelling import label_report
 
     layout_model = _load_model(model)
     for path in reports:
@@ -196,7 +196,7 @@ def label(
 
 
 def _labelled_reports(dirs: list[Path]) -> tuple[list[Path], list]:
-    from .learn import labelled_pdfs, load_reports
+    from extractor.learning.training import labelled_pdfs, load_reports
 
     pdfs = labelled_pdfs(dirs)
     if not pdfs:
@@ -222,8 +222,8 @@ def train(
     import shlex
     import sys
 
-    from .classify import save_model
-    from .learn import SHIPPED_DATA, cross_validate, fit, format_scores, model_card, ms_per_page
+    from extractor.stages.classify import save_model
+    from extractor.learning.training import SHIPPED_DATA, cross_validate, fit, format_scores, model_card, ms_per_page
 
     if with_shipped and not all(d.is_dir() for d in SHIPPED_DATA):
         raise typer.BadParameter(f"the shipped training data is not here ({SHIPPED_DATA[0]}); it comes "
@@ -249,7 +249,7 @@ def evaluate(
     model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:
     """Print a model's per-class precision, recall and F1 on labelled reports it was not trained on."""
-    from .learn import evaluate as score, format_scores
+    from extractor.learning.training import evaluate as score, format_scores
 
     layout_model = _load_model(model)
     _, reports = _labelled_reports(dirs)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import extractor
-from extractor.data import LABELS, Block, LabelledBlock, Page
+from extractor.types import LABELS, Block, LabelledBlock, Page
 
 # Bump whenever a feature is added, removed, reordered or computed differently.
 FEATURE_VERSION = 1

@@ -20,9 +20,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from .data import BBox, CellReading, LabelledBlock, Page
-from .grid import Grid, GridCell, page_grids
-from .templates import (
+from extractor.types import BBox, CellReading, LabelledBlock, Page
+from extractor.geometry.grid import Grid, GridCell, page_grids
+from extractor.spec.templates import (
     AMOUNT_CELLS, FORMATS, application_column_labels, application_labels, disclosure_groups, empty_tables,
     set_value, spec, template_cells, unit_key,
 )

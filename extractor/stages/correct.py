@@ -20,10 +20,10 @@ import itertools
 import unicodedata
 from dataclasses import replace
 
-from .data import CellReading
-from .reconstruct import TableReading, parse_value
-from .templates import cell_id, set_value
-from .validate import CONFIDENT, SUMS, Equation, equation_holds
+from extractor.types import CellReading
+from extractor.stages.reconstruct import TableReading, parse_value
+from extractor.spec.templates import cell_id, set_value
+from extractor.stages.validate import CONFIDENT, SUMS, Equation, equation_holds
 
 CONFUSED = {"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "7": "1", "1": "7"}
 MAX_SWAPS = 4       # confusable characters tried in one cell (2**4 readings)

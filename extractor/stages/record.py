@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from .data import CellReading, Check, ReportInfo, Section
+from extractor.types import CellReading, Check, ReportInfo, Section
 
 SCHEMA = "nianbao/1"
 _UMASK = os.umask(0o022)

@@ -29,7 +29,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from .data import LABELS, LabelledBlock, Page
+from extractor.types import LABELS, LabelledBlock, Page
 
 SUFFIX = ".labels.jsonl"
 UNSURE = 0.9   # below this the model's label is marked for a person to look at
@@ -88,8 +88,8 @@ def draw_pages(pdf: bytes | Path, labelled: list[LabelledBlock], stem: Path,
 
 def label_report(pdf: Path, out: Path, model=None, below: float = UNSURE) -> tuple[Path, list[Path]]:
     """Write ``OUT/NAME.labels.jsonl``, a copy of the PDF and the page images for one report."""
-    from .classify import classify
-    from .ingest import ingest
+    from extractor.stages.classify import classify
+    from extractor.stages.ingest import ingest
 
     doc = ingest(pdf, ocr=True)
     labelled = classify(doc.pages, model)
@@ -109,7 +109,7 @@ def labels_for(source: Path, sha256: str) -> list[dict]:
     """A person's labels for the PDF with this ``sha256``: the label file ``source``, or the one in
     the folder ``source`` written for it (none there: no labels, the model decides). A label file
     written for another PDF raises ``LabelError``: its boxes would land on the wrong blocks."""
-    from .learn import read_truth_blocks
+    from extractor.learning.training import read_truth_blocks
 
     files = sorted(source.glob(f"*{SUFFIX}")) if source.is_dir() else [source]
     for path in files:
@@ -125,7 +125,7 @@ def labels_for(source: Path, sha256: str) -> list[dict]:
 def apply_labels(pages: list[Page], labelled: list[LabelledBlock], rows: list[dict]) -> list[LabelledBlock]:
     """The model's labels with a person's put in their place (confidence 1): a block takes the label
     of the row whose box holds its centre; blocks with no row keep the model's label."""
-    from .learn import UNMATCHED, match_truth
+    from extractor.learning.training import UNMATCHED, match_truth
 
     found = match_truth(pages, rows)
     return [lb if i == UNMATCHED else replace(lb, label=rows[i]["label"], confidence=1.0)
