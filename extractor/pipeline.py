@@ -7,14 +7,14 @@ from pathlib import Path
 
 from extractor.stages.classify import classify
 from extractor.stages.correct import correct
-from extractor.stages.ingest import InputError, ingest
+from extractor.stages.ingest import ingest
 from extractor.learning.labelling import apply_labels, labels_for
 from extractor.stages.report import read_report_info, read_sections, reading_order
 from extractor.stages.reconstruct import reconstruct
 from extractor.stages.record import build_record
 from extractor.stages.validate import validate
 
-__all__ = ["extract", "InputError"]
+__all__ = ["extract"]
 
 
 def extract(source: str | Path | bytes, name: str | None = None, model=None,

@@ -12,7 +12,8 @@ import pytest
 import skops.io as sio
 
 from extractor.stages import classify as cl
-from extractor.stages.classify import ModelError, classify, load_model, save_model
+from extractor.errors import ModelError
+from extractor.stages.classify import classify, load_model, save_model
 from extractor.types import LABELS
 from extractor.stages.ingest import ingest
 from training.labels import UNMATCHED, match_truth, read_truth_blocks

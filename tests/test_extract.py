@@ -16,7 +16,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from extractor.pipeline import InputError, extract
+from extractor.errors import InputError
+from extractor.pipeline import extract
 from extractor.spec.templates import template_cells, get_value
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -10,7 +10,8 @@ import pymupdf
 import pytest
 
 from extractor.types import Ruling
-from extractor.stages.ingest import InputError, ingest
+from extractor.errors import InputError
+from extractor.stages.ingest import ingest
 
 SIZE = 12
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

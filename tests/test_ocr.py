@@ -17,7 +17,8 @@ import pymupdf
 import pytest
 
 from extractor.stages import ocr
-from extractor.stages.classify import ModelError, load_model
+from extractor.errors import ModelError
+from extractor.stages.classify import load_model
 from extractor.pipeline import extract
 from extractor.spec.templates import cell_id, get_value, template_cells
 from training.generate import report_for, truth_of

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor.stages.classify import ModelError, classify
+from extractor.errors import ModelError
+from extractor.stages.classify import classify
 from extractor.stages.ingest import ingest
 from extractor.stages.reconstruct import TableReading, parse_value, reconstruct
 from extractor.spec.templates import get_value, template_cells

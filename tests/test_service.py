@@ -22,7 +22,8 @@ import pymupdf
 import pytest
 
 from extractor.stages.classify import FEATURE_VERSION, MODEL_DIR, MODEL_FILE
-from extractor.pipeline import InputError, extract
+from extractor.errors import InputError
+from extractor.pipeline import extract
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPORT = FIXTURES / "seed-002-lianzhou-2023.pdf"

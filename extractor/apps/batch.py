@@ -335,7 +335,8 @@ def _child_main(requests_fd: str, replies_fd: str, parent: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the batch process to handle
     requests = Connection(int(requests_fd), writable=False)
     replies = Connection(int(replies_fd), readable=False)
-    from extractor.pipeline import InputError, extract
+    from extractor.errors import InputError
+    from extractor.pipeline import extract
 
     layout_model = pickle.loads(requests.recv_bytes())   # from the batch process, which checked it
     replies.send("ready")

@@ -32,7 +32,8 @@ def main(
 
 
 def _load_model(path: Path | None):
-    from extractor.stages.classify import ModelError, load_model
+    from extractor.errors import ModelError
+    from extractor.stages.classify import load_model
     try:
         return load_model(path)
     except ModelError as e:
@@ -64,8 +65,9 @@ def extract(
     Exit status: 0 every file was read; 1 with --strict when a check failed; 2 a file could not be
     read (the others are still processed).
     """
-    from extractor.learning.labelling import LabelError
-    from extractor.pipeline import InputError, extract as extract_one
+    from extractor.errors import LabelError
+    from extractor.errors import InputError
+    from extractor.pipeline import extract as extract_one
     from extractor.stages.record import failed_rules, write_json
 
     layout_model = _load_model(model)
@@ -151,7 +153,7 @@ def batch(
     import os
 
     from extractor.apps.batch import run_batch
-    from extractor.stages.classify import ModelError
+    from extractor.errors import ModelError
 
     if executor not in ("local", "dask"):
         raise typer.BadParameter("choose local or dask", param_hint="--executor")

@@ -83,7 +83,7 @@ def _serve_jobs(conn, model_dir: str | None) -> None:
 def _extract_job(extract, model, data: bytes, name: str | None, with_blocks: bool, max_pages: int):
     """``(kind, payload)``: ok → the record as JSON bytes (serialised here, so the event loop
     never spends a large record's CPU), unreadable → the reason, pages → the page count."""
-    from extractor.stages.ingest import InputError
+    from extractor.errors import InputError
     pages = _page_count(data)
     if pages is not None and pages > max_pages:
         return "pages", pages

@@ -29,6 +29,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+from extractor.errors import LabelError
 from extractor.types import LABELS, LabelledBlock, Page
 
 SUFFIX = ".labels.jsonl"
@@ -99,10 +100,6 @@ def label_report(pdf: Path, out: Path, model=None, below: float = UNSURE) -> tup
         shutil.copyfile(pdf, copy)
     labels = write_label_file(label_rows(labelled, doc.sha256), out / f"{pdf.stem}{SUFFIX}")
     return labels, draw_pages(pdf, labelled, out / pdf.stem, below)
-
-
-class LabelError(ValueError):
-    """A label file that does not fit the report it is given for."""
 
 
 def labels_for(source: Path, sha256: str) -> list[dict]:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import extractor
+from extractor.errors import ModelError
 from extractor.types import LABELS, Block, LabelledBlock, Page
 
 # Bump whenever a feature is added, removed, reordered or computed differently.
@@ -309,10 +310,6 @@ def _named_types(path: Path) -> set[str]:
     with zipfile.ZipFile(path) as z:
         walk(json.loads(z.read("schema.json")))
     return named
-
-
-class ModelError(Exception):
-    """A model file that cannot be used: unsafe, corrupt, or built for other features."""
 
 
 def save_model(model, directory: str | Path) -> Path:

@@ -31,6 +31,7 @@ from typing import Literal
 
 import pymupdf
 
+from extractor.errors import InputError
 from extractor.types import BBox, Block, Page, Ruling
 
 # Ligatures and whitespace as printed; no MuPDF-generated spaces (spacing is decided here, from
@@ -52,10 +53,6 @@ SCAN_TEXT = 40            # a page mostly covered by images with fewer chars tha
 PICTURE_COVER = 0.02      # images with no text over them covering this share of a page are read by OCR
 NEEDS_OCR = ", needs OCR"   # how a page without a usable text layer is reported …
 READ_BY_OCR = ", read by OCR"   # … and once it has been
-
-
-class InputError(Exception):
-    """The file cannot be read as a report PDF; the message is a one-line reason for the user."""
 
 
 @dataclass(slots=True)

@@ -36,6 +36,7 @@ import numpy as np
 import pymupdf
 
 from extractor.stages.ocr import raster
+from extractor.errors import SetupError
 from extractor.types import Block, Page, Ruling
 from extractor.geometry.grid import page_grids
 
@@ -91,7 +92,7 @@ class Recogniser:
         cls_model = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_ppocr_mobile_v2.0_cls_infer.onnx"
         for model in (REC_MODEL, cls_model):
             if not model.is_file():
-                raise RuntimeError(f"an OCR model is missing (from this package or the rapidocr-onnxruntime wheel): {model}")
+                raise SetupError(f"an OCR model is missing (from this package or the rapidocr-onnxruntime wheel): {model}")
         common = {"use_cuda": False, "use_dml": False, "intra_op_num_threads": threads, "inter_op_num_threads": 1}
         rec = TextRecognizer({**common, "model_path": str(REC_MODEL), "rec_batch_num": 1,
                               "rec_img_shape": [3, REC_HEIGHT, 320]})     # unused: _lines scales the lines
