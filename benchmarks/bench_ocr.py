@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import pymupdf  # noqa: E402
 
-from extractor.stages import ocr  # noqa: E402
+from extractor.stages.ocr import reader as ocr  # noqa: E402
 from extractor.stages.classify import load_model  # noqa: E402
 from extractor.pipeline import extract  # noqa: E402
 from training.generate import report_for, truth_of  # noqa: E402

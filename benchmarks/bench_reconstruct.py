@@ -34,7 +34,8 @@ from extractor.stages.validate import CONFIDENT  # noqa: E402
 
 
 def truth_labels(pages, blocks_jsonl: Path) -> list[LabelledBlock]:
-    from training.labels import match_labels, read_truth_blocks
+    from extractor.labelfiles import read_truth_blocks
+    from extractor.learning.training import match_labels
 
     labels = match_labels(pages, read_truth_blocks(blocks_jsonl))
     blocks = [b for p in pages for b in p.blocks]

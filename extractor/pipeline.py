@@ -8,13 +8,20 @@ from pathlib import Path
 from extractor.stages.classify import classify
 from extractor.stages.correct import correct
 from extractor.stages.ingest import ingest
-from extractor.learning.labelling import apply_labels, labels_for
+from extractor.stages.ocr import ocr
+from extractor.labelfiles import apply_labels, labels_for
 from extractor.stages.report import read_report_info, read_sections, reading_order
 from extractor.stages.reconstruct import reconstruct
 from extractor.stages.record import build_record
 from extractor.stages.validate import validate
+from extractor.types import Document
 
-__all__ = ["extract"]
+__all__ = ["extract", "read"]
+
+
+def read(source: str | Path | bytes, name: str | None = None) -> Document:
+    """Stages 1 and 2: the report's pages, from its text layer or, where it has none, its image."""
+    return ocr(ingest(source, name))
 
 
 def extract(source: str | Path | bytes, name: str | None = None, model=None,
@@ -24,7 +31,7 @@ def extract(source: str | Path | bytes, name: str | None = None, model=None,
     ``with_blocks`` adds ``"blocks"``: every text block with its layout label, for callers that
     want to see why a cell was or was not found. ``labels``: a person's label file or folder of
     them (``nianbao label``); their labels win over the model's for this report's blocks."""
-    doc = ingest(source, name, ocr=True)
+    doc = read(source, name)
     labelled = classify(doc.pages, model)
     if labels is not None:
         labelled = apply_labels(doc.pages, labelled, labels_for(Path(labels), doc.sha256))

@@ -54,6 +54,26 @@ class Page:
     # text: its own text layer; ocr: read from its image; mixed: a text layer with pictures (a
     # table pasted as a screenshot) read by OCR; none: no usable text layer, not read
     text_layer: Literal["text", "ocr", "mixed", "none"] = "text"
+    # why the page's text layer cannot be used (a scan, outlines, garbage): ingest leaves such a
+    # page empty for the OCR stage
+    needs_ocr: str | None = None
+    # pictures on a text page that no text lies over (a table pasted as a screenshot), for OCR
+    pictures: tuple[BBox, ...] = ()
+
+
+@dataclass(slots=True)
+class Document:
+    file: str | None
+    sha256: str
+    pdf: bytes = field(repr=False)
+    pages: list[Page] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)   # e.g. "page 3: MuPDF: unknown keyword"
+
+    @property
+    def text_layer(self) -> Literal["full", "partial", "none"]:
+        """full: every page read from its own text layer; none: no page was; partial: some were."""
+        layers = {{"ocr": "none", "mixed": "partial"}.get(page.text_layer, page.text_layer) for page in self.pages}
+        return "full" if layers == {"text"} else "none" if layers == {"none"} else "partial"
 
 
 @dataclass(slots=True, frozen=True)

@@ -16,7 +16,7 @@ from extractor.errors import ModelError
 from extractor.stages.classify import classify, load_model, save_model
 from extractor.types import LABELS
 from extractor.stages.ingest import ingest
-from training.labels import UNMATCHED, match_truth, read_truth_blocks
+from extractor.labelfiles import UNMATCHED, match_truth, read_truth_blocks
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPORTS = sorted(p.stem for p in FIXTURES.glob("*.pdf") if p.with_suffix(".blocks.jsonl").exists())

@@ -10,8 +10,9 @@ import pymupdf
 import pytest
 
 from extractor.types import Ruling
-from extractor.errors import InputError
+from extractor.errors import InputError, SetupError
 from extractor.stages.ingest import ingest
+from extractor.stages.ocr import ocr
 
 SIZE = 12
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -292,7 +293,7 @@ def test_garbage_text_layer_is_reported_not_passed_on(tmp_path, good, bad, edit,
     assert [p.text_layer for p in doc.pages] == ["text", "none"]
     assert texts(doc, 0)[0] == PROSE and doc.pages[1].blocks == []
     assert doc.text_layer == "partial"
-    assert doc.problems[-1] == f"page 2: text layer is garbage ({reason}), needs OCR"
+    assert [p.needs_ocr for p in doc.pages] == [None, f"text layer is garbage ({reason})"]
 
 
 def test_radical_lookalikes_read_as_ordinary_han(tmp_path):
@@ -341,12 +342,14 @@ def test_scanned_page_has_no_text_layer(tmp_path):
     pdf = make_pdf(tmp_path / "t.pdf", scan, scan_with_page_number, text_with_logo)
     doc = ingest(pdf)
     assert [p.text_layer for p in doc.pages] == ["none", "none", "text"] and doc.text_layer == "partial"
-    assert doc.problems == [
-        "page 1: no text layer (scanned image or text drawn as outlines), needs OCR",
-        "page 2: scanned image with only 3 characters of text, needs OCR",
+    assert [p.needs_ocr for p in doc.pages] == [
+        "no text layer (scanned image or text drawn as outlines)",
+        "scanned image with only 3 characters of text",
+        None,
     ]
+    assert doc.problems == []
     assert texts(doc, 2) == ["（一）主动公开情况"]
-    read = ingest(pdf, ocr=True)
+    read = ocr(doc)
     assert [p.text_layer for p in read.pages] == ["ocr", "ocr", "text"] and read.text_layer == "partial"
     assert read.problems == [
         "page 1: no text layer (scanned image or text drawn as outlines), read by OCR",
@@ -357,23 +360,23 @@ def test_scanned_page_has_no_text_layer(tmp_path):
 def test_a_scan_without_the_ocr_extra_says_what_to_install(tmp_path, monkeypatch):
     import sys
 
-    import extractor.stages
+    import extractor.stages.ocr
 
     def scan(page):
         image = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 40, 40), False)
         image.clear_with(128)
         page.insert_image(page.rect, pixmap=image)
 
-    monkeypatch.delattr(extractor.stages, "ocr", raising=False)
-    monkeypatch.setitem(sys.modules, "extractor.stages.ocr", None)     # as if cv2 or rapidocr were missing
-    with pytest.raises(InputError, match=r"OCR is not installed .*: pip install 'nianbao\[ocr\]'"):
-        ingest(make_pdf(tmp_path / "scan.pdf", scan), ocr=True)
+    monkeypatch.delattr(extractor.stages.ocr, "reader", raising=False)
+    monkeypatch.setitem(sys.modules, "extractor.stages.ocr.reader", None)     # as if cv2 or rapidocr were missing
+    with pytest.raises(SetupError, match=r"OCR is not installed .*: pip install 'nianbao\[ocr\]'"):
+        ocr(ingest(make_pdf(tmp_path / "scan.pdf", scan)))
 
 
 def test_a_picture_without_the_ocr_extra_leaves_the_text_layer_read(tmp_path, monkeypatch):
     import sys
 
-    import extractor.stages
+    import extractor.stages.ocr
 
     def page_with_picture(page):
         word_run(page, 72, 100, "一、总体情况")
@@ -381,9 +384,9 @@ def test_a_picture_without_the_ocr_extra_leaves_the_text_layer_read(tmp_path, mo
         image.clear_with(200)
         page.insert_image(pymupdf.Rect(72, 200, 520, 400), pixmap=image)    # a fifth of the page
 
-    monkeypatch.delattr(extractor.stages, "ocr", raising=False)
-    monkeypatch.setitem(sys.modules, "extractor.stages.ocr", None)
-    doc = ingest(make_pdf(tmp_path / "picture.pdf", page_with_picture), ocr=True)
+    monkeypatch.delattr(extractor.stages.ocr, "reader", raising=False)
+    monkeypatch.setitem(sys.modules, "extractor.stages.ocr.reader", None)
+    doc = ocr(ingest(make_pdf(tmp_path / "picture.pdf", page_with_picture)))
     assert [b.text for b in doc.pages[0].blocks] == ["一、总体情况"]
     assert doc.text_layer == "full"
     assert doc.problems[0] == "page 1: 1 picture(s) with no text layer over them, needs OCR"

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from extractor.apps.cli import app
 from extractor.stages.classify import load_model
-from extractor.learning.training import UNMATCHED, match_truth, read_truth_blocks
+from extractor.labelfiles import UNMATCHED, match_truth, read_truth_blocks
 from extractor.stages.ingest import ingest
 from extractor.pipeline import extract
 from training import typeset as T

@@ -16,7 +16,7 @@ import numpy as np
 import pymupdf
 import pytest
 
-from extractor.stages import ocr
+from extractor.stages.ocr import reader as ocr
 from extractor.errors import ModelError
 from extractor.stages.classify import load_model
 from extractor.pipeline import extract
@@ -112,8 +112,8 @@ def test_scanned_fixture_extracts_right_or_flagged(path):
 
 def test_text_layer_runs_never_load_onnxruntime():
     fixture = next(Path(__file__).resolve().parents[1].glob("fixtures/*.pdf"))
-    code = ("import sys; from extractor.stages.ingest import ingest; ingest(sys.argv[1], ocr=True); "
-            "print('onnxruntime' in sys.modules, 'extractor.stages.ocr' in sys.modules)")
+    code = ("import sys; from extractor.pipeline import read; read(sys.argv[1]); "
+            "print('onnxruntime' in sys.modules, 'extractor.stages.ocr.reader' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(fixture)], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.split() == ["False", "False"]

@@ -168,7 +168,7 @@ def test_a_blank_of_an_unruled_table_on_a_scan_is_unsure():
     import numpy as np
     import pymupdf
 
-    from extractor.stages.ocr import DPI, read_image
+    from extractor.stages.ocr.reader import DPI, read_image
 
     name = "f19-split-repeat"       # unruled active-disclosure table with two blank cells, page 2
     pix = pymupdf.open(FIXTURES / f"{name}.pdf")[1].get_pixmap(dpi=DPI, alpha=False)

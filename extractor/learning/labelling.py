@@ -11,7 +11,7 @@ labels taking precedence over the model's when a report is extracted again.
   ``page`` is 0-based, ``bbox`` in PDF points (origin top left). A person edits ``label`` (one of
   heading, table_cell, prose, other) and nothing else; deleting a line leaves that block out of
   training and to the model when extracting. The block a line stands for is found again by its
-  page and box (the block whose centre lies in the box: ``learn.match_truth``, the same matching as
+  page and box (the block whose centre lies in the box: ``labelfiles.match_truth``, the same matching as
   the typesetter's truth blocks), ``sha256`` ties the file to the exact PDF.
 - ``DIR/REPORT.pdf``: a copy of the report, so that DIR alone is training data for ``nianbao train``.
 - ``DIR/REPORT.pN.png``: page N (1-based) with every block boxed in its label's colour, blocks the
@@ -24,32 +24,18 @@ Pillow 10 removed, and it draws neither dashed frames nor a legend.
 
 from __future__ import annotations
 
-import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
-from extractor.errors import LabelError
-from extractor.types import LABELS, LabelledBlock, Page
+from extractor.labelfiles import SUFFIX, label_rows, write_label_file
+from extractor.types import LABELS, LabelledBlock
 
-SUFFIX = ".labels.jsonl"
 UNSURE = 0.9   # below this the model's label is marked for a person to look at
 
 # RGB 0..1; colour-blind-safe Okabe-Ito hues, red kept for the unsure frame
 COLOURS = {"heading": (0.0, 0.45, 0.70), "table_cell": (0.0, 0.62, 0.45),
            "prose": (0.90, 0.62, 0.0), "other": (0.80, 0.47, 0.74)}
 UNSURE_COLOUR = (0.84, 0.0, 0.0)
-
-
-def label_rows(labelled: list[LabelledBlock], sha256: str) -> list[dict]:
-    return [{"page": lb.block.page, "bbox": [round(v, 2) for v in lb.block.bbox], "text": lb.block.text,
-             "label": lb.label, "confidence": round(lb.confidence, 3), "sha256": sha256}
-            for lb in labelled]
-
-
-def write_label_file(rows: list[dict], path: Path) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    return path
 
 
 def draw_pages(pdf: bytes | Path, labelled: list[LabelledBlock], stem: Path,
@@ -90,9 +76,9 @@ def draw_pages(pdf: bytes | Path, labelled: list[LabelledBlock], stem: Path,
 def label_report(pdf: Path, out: Path, model=None, below: float = UNSURE) -> tuple[Path, list[Path]]:
     """Write ``OUT/NAME.labels.jsonl``, a copy of the PDF and the page images for one report."""
     from extractor.stages.classify import classify
-    from extractor.stages.ingest import ingest
+    from extractor.pipeline import read
 
-    doc = ingest(pdf, ocr=True)
+    doc = read(pdf)
     labelled = classify(doc.pages, model)
     out.mkdir(parents=True, exist_ok=True)
     copy = out / f"{pdf.stem}.pdf"
@@ -100,30 +86,3 @@ def label_report(pdf: Path, out: Path, model=None, below: float = UNSURE) -> tup
         shutil.copyfile(pdf, copy)
     labels = write_label_file(label_rows(labelled, doc.sha256), out / f"{pdf.stem}{SUFFIX}")
     return labels, draw_pages(pdf, labelled, out / pdf.stem, below)
-
-
-def labels_for(source: Path, sha256: str) -> list[dict]:
-    """A person's labels for the PDF with this ``sha256``: the label file ``source``, or the one in
-    the folder ``source`` written for it (none there: no labels, the model decides). A label file
-    written for another PDF raises ``LabelError``: its boxes would land on the wrong blocks."""
-    from extractor.learning.training import read_truth_blocks
-
-    files = sorted(source.glob(f"*{SUFFIX}")) if source.is_dir() else [source]
-    for path in files:
-        with open(path, encoding="utf-8") as f:
-            first = json.loads(f.readline() or "{}")
-        if first.get("sha256") == sha256:
-            return read_truth_blocks(path)
-    if not source.is_dir():
-        raise LabelError(f"{source} labels another PDF (sha256 {first.get('sha256')}, not {sha256})")
-    return []
-
-
-def apply_labels(pages: list[Page], labelled: list[LabelledBlock], rows: list[dict]) -> list[LabelledBlock]:
-    """The model's labels with a person's put in their place (confidence 1): a block takes the label
-    of the row whose box holds its centre; blocks with no row keep the model's label."""
-    from extractor.learning.training import UNMATCHED, match_truth
-
-    found = match_truth(pages, rows)
-    return [lb if i == UNMATCHED else replace(lb, label=rows[i]["label"], confidence=1.0)
-            for lb, i in zip(labelled, found)]

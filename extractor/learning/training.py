@@ -23,32 +23,16 @@ from pathlib import Path
 import numpy as np
 
 from extractor.stages.classify import FEATURE_VERSION, FEATURES, featurize, predict_proba, train
+from extractor.labelfiles import LABEL_FILES, UNMATCHED, match_truth, read_truth_blocks
 from extractor.types import LABELS, Page
-from extractor.stages.ingest import ingest
+from extractor.pipeline import read
 
-UNMATCHED = -1
 # The shipped labelled reports, available offline in a source checkout (beside models/): the
 # committed fixtures, PDFs with the typesetter's truth blocks; features are recomputed from the PDFs,
 # so they always match this code's FEATURE_VERSION. The scans are among them so that a model
 # retrained for a new layout still reads scans (read by OCR: some seconds a page).
 _FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SHIPPED_DATA = (_FIXTURES, _FIXTURES / "scanned")
-LABEL_FILES = (".labels.jsonl", ".blocks.jsonl")   # a person's corrections win over the truth
-
-
-def read_truth_blocks(path: str | Path) -> list[dict]:
-    """The label lines of a ``.labels.jsonl`` / ``.blocks.jsonl`` file; a label that is not one of
-    ``LABELS`` is refused with its line number (a typo must not become a class)."""
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if row.get("label") not in LABELS:
-                raise ValueError(f"{path}:{n}: label {row.get('label')!r} is not one of {', '.join(LABELS)}")
-            rows.append(row)
-    return rows
 
 
 def match_labels(pages: list[Page], truth: list[dict]) -> np.ndarray:
@@ -56,35 +40,6 @@ def match_labels(pages: list[Page], truth: list[dict]) -> np.ndarray:
     found = match_truth(pages, truth)
     labels = np.array([LABELS.index(t["label"]) for t in truth] + [UNMATCHED])
     return labels[found]    # UNMATCHED (-1) picks the sentinel at the end
-
-
-def match_truth(pages: list[Page], truth: list[dict], slack: float = 1.0) -> np.ndarray:
-    """Per block of ``pages``, the index in ``truth`` of the truth block it lies in, or ``UNMATCHED``.
-
-    ``slack`` (points) widens truth boxes: a glyph's box and the box the typesetter reports for
-    its line differ by rounding and ascender/descender conventions.
-    """
-    by_page: dict[int, list[int]] = {}
-    for i, t in enumerate(truth):
-        by_page.setdefault(t["page"], []).append(i)
-    out = []
-    for page in pages:
-        n = len(page.blocks)
-        found = np.full(n, UNMATCHED)
-        ts = np.array(by_page.get(page.number, []), dtype=int)
-        if n and len(ts):
-            tb = np.array([truth[i]["bbox"] for i in ts], dtype=float)
-            b = np.array([blk.bbox for blk in page.blocks], dtype=float)
-            cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
-            contains = ((tb[None, :, 0] - slack <= cx[:, None]) & (cx[:, None] <= tb[None, :, 2] + slack)
-                        & (tb[None, :, 1] - slack <= cy[:, None]) & (cy[:, None] <= tb[None, :, 3] + slack))
-            ox = np.minimum(b[:, None, 2], tb[None, :, 2]) - np.maximum(b[:, None, 0], tb[None, :, 0])
-            oy = np.minimum(b[:, None, 3], tb[None, :, 3]) - np.maximum(b[:, None, 1], tb[None, :, 1])
-            overlap = np.where(contains, np.clip(ox, 0, None) * np.clip(oy, 0, None), -1.0)
-            best = overlap.argmax(axis=1)
-            found = np.where(contains.any(axis=1), ts[best], UNMATCHED)
-        out.append(found)
-    return np.concatenate(out) if out else np.zeros(0, dtype=int)
 
 
 # --- labelled reports -------------------------------------------------------------------------
@@ -129,7 +84,7 @@ def load_reports(pdfs: list[Path]) -> list[Report]:
 
 def load_report(pdf: Path) -> Report:
     labels_path = label_file(pdf)
-    doc = ingest(pdf, ocr=True)     # a scanned report is labelled and read from its image
+    doc = read(pdf)     # a scanned report is labelled and read from its image
     y = match_labels(doc.pages, read_truth_blocks(labels_path))
     keep = y != UNMATCHED
     digest = hashlib.sha256(pdf.read_bytes() + labels_path.read_bytes()).hexdigest()
@@ -275,7 +230,7 @@ def ms_per_page(model, pdfs: list[Path]) -> float:
 
     times = []
     for pdf in pdfs:
-        pages = ingest(pdf, ocr=True).pages
+        pages = read(pdf).pages
         classify(pages, model)
         start = time.process_time()   # CPU time: other work on a shared machine does not count
         for _ in range(5):

@@ -13,7 +13,8 @@ rectangles, and the edges of rectangles (tables drawn as cell rectangles), merge
 
 A page whose text layer is garbage (unmapped glyphs, private-use code points, mojibake, Han
 characters from a wrong ToUnicode map) or missing (a scan) is marked ``text_layer="none"`` with
-no blocks and a problem saying so: its text is never passed on.
+no blocks and ``needs_ocr`` saying why: its text is never passed on. Reading such pages, and
+pictures with no text over them, from their image is the next stage's (``stages/ocr``).
 """
 
 from __future__ import annotations
@@ -27,12 +28,11 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import pymupdf
 
 from extractor.errors import InputError
-from extractor.types import BBox, Block, Page, Ruling
+from extractor.types import BBox, Block, Document, Page, Ruling
 
 # Ligatures and whitespace as printed; no MuPDF-generated spaces (spacing is decided here, from
 # geometry); no images; and no TEXT_CID_FOR_UNKNOWN_UNICODE, which would turn unmapped glyphs
@@ -51,61 +51,27 @@ MIN_RULING = 2.0          # shorter segments are marks, not rulings
 OUTLINE_CURVES = 200      # a page with no text but this many curve segments has its text drawn as outlines
 SCAN_TEXT = 40            # a page mostly covered by images with fewer chars than this is a scan
 PICTURE_COVER = 0.02      # images with no text over them covering this share of a page are read by OCR
-NEEDS_OCR = ", needs OCR"   # how a page without a usable text layer is reported …
-READ_BY_OCR = ", read by OCR"   # … and once it has been
 
 
-@dataclass(slots=True)
-class Document:
-    file: str | None
-    sha256: str
-    pages: list[Page]
-    text_layer: Literal["full", "partial", "none"]
-    problems: list[str]     # e.g. "page 3: text layer is garbage (unmapped glyphs), needs OCR"
-
-
-def ingest(source: str | Path | bytes, name: str | None = None, ocr: bool = False) -> Document:
+def ingest(source: str | Path | bytes, name: str | None = None) -> Document:
     """Read a PDF (a path or its bytes) into pages of blocks and rulings.
 
-    With ``ocr``, pages without a usable text layer are read from their image (``ocr.py``,
-    ``text_layer="ocr"``); without, they stay empty. Raises ``InputError`` for anything that is not
-    a readable PDF.
+    A page without a usable text layer is left empty with ``needs_ocr`` saying why, and pictures
+    that no text lies over are listed in ``pictures``: reading them is the OCR stage's business.
+    Raises ``InputError`` for anything that is not a readable PDF.
     """
     data, file = _load(source, name)
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
-    pages = []
+    pages, problems = [], []
     with _open(data) as doc:
-        problems = ["file is damaged; MuPDF repaired it"] if doc.is_repaired else []
+        if doc.is_repaired:
+            problems.append("file is damaged; MuPDF repaired it")
         for number in range(doc.page_count):
-            page, problem, pictures = _read_page(doc, number)
-            if ocr and page.text_layer == "none":
-                page = _ocr("a page has no usable text layer").ocr_page(doc.load_page(number), number)
-                problem = [p.replace(NEEDS_OCR, READ_BY_OCR) for p in problem]
-            elif ocr and pictures:
-                try:
-                    read = _ocr(f"page {number + 1}: its pictures are not read").ocr_page(doc.load_page(number), number)
-                except InputError as error:     # the text layer is still worth reading
-                    problem.append(str(error))
-                else:
-                    page = _with_pictures(page, read, pictures)
-                    problem = [p.replace(NEEDS_OCR, READ_BY_OCR) for p in problem]
+            page, problem = _read_page(doc, number)
             pages.append(page)
             problems += problem
-    layers = {{"ocr": "none", "mixed": "partial"}.get(page.text_layer, page.text_layer) for page in pages}
-    text_layer = "full" if layers == {"text"} else "none" if layers == {"none"} else "partial"
-    return Document(file, hashlib.sha256(data).hexdigest(), pages, text_layer, problems)
-
-
-def _ocr(need: str):
-    """The OCR stage, imported only when a page ``need``s it: text-layer runs never load
-    onnxruntime, and an install without the ``ocr`` extra still reads text-layer reports."""
-    try:
-        from extractor.stages import ocr
-    except ImportError as error:
-        raise InputError(f"{need} and OCR is not installed ({error.name} is missing): "
-                         "pip install 'nianbao[ocr]'") from None
-    return ocr
+    return Document(file, hashlib.sha256(data).hexdigest(), data, pages, problems)
 
 
 def _load(source: str | Path | bytes, name: str | None) -> tuple[bytes, str | None]:
@@ -141,18 +107,9 @@ def _first_line(message: object) -> str:
     return next((line for line in str(message).splitlines() if line.strip()), "unreadable").strip()
 
 
-def _with_pictures(page: Page, read: Page, pictures: list[BBox]) -> Page:
-    """The text layer's blocks and rulings, and what OCR read inside the pictures."""
-    def inside(x: float, y: float) -> bool:
-        return any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in pictures)
-    blocks = [b for b in read.blocks if inside((b.bbox[0] + b.bbox[2]) / 2, (b.bbox[1] + b.bbox[3]) / 2)]
-    rulings = [r for r in read.rulings if inside((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2)]
-    return Page(page.number, page.width, page.height, page.blocks + blocks, page.rulings + rulings, "mixed")
-
-
-def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str], list[BBox]]:
-    """The page's text layer (or, with none usable, an empty page marked for OCR), what was wrong
-    with it, and the pictures on it that no text lies over: a table pasted as a screenshot."""
+def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
+    """The page's text layer (or, with none usable, an empty page marked for OCR) and what was
+    wrong with it; the pictures on it that no text lies over (a table pasted as a screenshot)."""
     try:
         page = doc.load_page(number)
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
@@ -176,18 +133,15 @@ def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str], lis
     reason, unreadable = text_quality(every_char)
     reason = reason or _missing_text_reason(page, every_char, drawings, has_images)
     if reason:
-        problems.append(f"page {number + 1}: {reason}{NEEDS_OCR}")
-        return Page(number, width, height, [], rulings, "none"), problems, []
-    pictures = _bare_pictures(page, every_char) if has_images else []
-    if pictures:
-        problems.append(f"page {number + 1}: {len(pictures)} picture(s) with no text layer over them{NEEDS_OCR}")
+        return Page(number, width, height, [], rulings, "none", needs_ocr=reason), problems
+    pictures = _bare_pictures(page, every_char) if has_images else ()
     if unreadable:
         problems.append(f"page {number + 1}: {unreadable} unreadable character(s) (U+FFFD or private-use)")
     verticals = sorted((r for r in rulings if not r.horizontal), key=lambda r: r.x0)
     horizontals = [r for r in rulings if r.horizontal]
     blocks = [block for line in _lines(chars) for block in _blocks(line, verticals, number)]
     blocks += [block for run in vertical for block in _vertical_blocks(run, horizontals, number)]
-    return Page(number, width, height, blocks, rulings), problems, pictures
+    return Page(number, width, height, blocks, rulings, pictures=pictures), problems
 
 
 def _missing_text_reason(page: pymupdf.Page, chars: list[Char], drawings: list[dict],
@@ -508,14 +462,14 @@ def _image_cover(page: pymupdf.Page) -> float:
     return sum(abs(r) for r in _image_rects(page)) / abs(page.rect)
 
 
-def _bare_pictures(page: pymupdf.Page, chars: list[Char]) -> list[BBox]:
+def _bare_pictures(page: pymupdf.Page, chars: list[Char]) -> tuple[BBox, ...]:
     """The images no character of the text layer lies on, when together they cover enough of the
     page to hold text (a small logo does not)."""
     bare = [r for r in _image_rects(page)
             if not any(r.x0 <= ch.cx <= r.x1 and r.y0 <= (ch.y0 + ch.y1) / 2 <= r.y1 for ch in chars)]
     if sum(abs(r) for r in bare) < PICTURE_COVER * abs(page.rect):
-        return []
-    return [(r.x0, r.y0, r.x1, r.y1) for r in bare]
+        return ()
+    return tuple((r.x0, r.y0, r.x1, r.y1) for r in bare)
 
 
 def _curve_count(drawings: list[dict]) -> int:

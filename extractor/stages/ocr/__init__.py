@@ -1,493 +1,63 @@
-"""Stage 1 for pages without a usable text layer: the page image read into the same ``Page`` of
-blocks and rulings that ingest makes from a text layer, so classify and reconstruct run unchanged.
+"""Stage 2: pages without a usable text layer, and pictures that no text lies over, read from
+their image.
 
-A page is rendered at ``DPI``; its red seal is dropped and its lighting flattened (``raster.py``).
-It is turned so that its lines run across: the direction from each glyph to its nearest
-neighbour guesses the axis, the 0°/180° line classifier says which way up, and if a sample of
-lines then reads poorly the other axis is tried. It is levelled (skew up to ±6°) by the row
-profile of its characters. Ruling lines are
-found by morphology and become ``Ruling``s in points; the grids they make (``grid.page_grids``)
-give each cell's box, and the text in a cell is cut into lines by its row profile. Text outside
-ruled tables is cut into lines and blocks over the rest of the page (row profile, then gaps wider
-than ingest's block gap). No full-page text detector runs: on these single-column, ruled pages
-the profiles find the same lines in milliseconds, and a cell's box is known from its rulings.
-
-Recognition is PP-OCRv4's Chinese recogniser from the ``rapidocr-onnxruntime`` wheel, its
-element-wise layers folded away once by ``models/ocr/make_recogniser.py`` and shipped in
-``models/ocr/``; the 0°/180° line classifier is the wheel's own. Nothing is downloaded. Short
-pieces — most cells' numbers — are stitched side by side into one line and read together: alone,
-a "0" in white space reads as "o" or nothing, and a line of them costs one run instead of dozens;
-one read doubtfully there is read again alone. Lines are batched by width, each padded with grey
-only to the widest of its batch: the recogniser's time grows with the columns it is given, and
-the 320 columns it was trained on, padding short lines, cost a fifth of them for no better
-reading. A block's ``confidence`` is its least sure character's probability (fullwidth and ASCII
-forms of a digit counting as one character): one doubtful digit makes the whole number doubtful.
-A number read in a cell is then held against its ink (``_checked_number``)."""
+Ingest leaves such a page empty with ``needs_ocr`` saying why (a scan, text drawn as outlines, a
+garbage text layer) and lists a text page's bare ``pictures`` (a table pasted as a screenshot).
+The reader (``reader.py``: OpenCV and PP-OCRv4 on onnxruntime) is imported only when a page needs
+it, so text-layer runs never load onnxruntime and an install without the ``ocr`` extra still reads
+text-layer reports.
+"""
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import replace
+from types import ModuleType
 
-import cv2
-import numpy as np
 import pymupdf
 
-from extractor.stages.ocr import raster
 from extractor.errors import SetupError
-from extractor.types import Block, Page, Ruling
-from extractor.geometry.grid import page_grids
-
-# the wheel's PP-OCRv4 recogniser with its affine blocks folded into the convolutions
-# (models/ocr/make_recogniser.py): the same function, a third less time
-REC_MODEL = Path(__file__).resolve().parents[2] / "models" / "ocr" / "ch_PP-OCRv4_rec_folded.onnx"
-DPI = 200
-THREADS = 1                  # one core per page: the service and batch run pages in parallel
-REC_HEIGHT = 48              # the recogniser's input height
-BATCH_COLUMNS = 2000         # the recogniser slows down per column in larger batches
-STITCH_RATIO = 2.5           # pieces narrower than this many heights are read stitched into a line …
-STITCH = 24                  # … this many at a time: a lone "0" in white space reads as "o" or nothing
-SAMPLE_LINES = 6             # lines read to tell which way up a page is
-LEGIBLE = 0.7                # a page reading this well is the right way up
-RETRY = 0.9                  # a short piece read less surely than this is read again alone
-STRAY = 0.35                 # in a cell with text, marks lower than this (in line heights) are strays
-UNREAD = "?"                 # a cell's ink that reads as nothing: never a silent blank
-MINUS_SURE = 0.95            # a minus sign found by its shape, not read
-GLYPH_REACH = 0.15           # a character read this near a glyph (in line heights) is its reading …
-UNREAD_INK = 0.5             # … a glyph with none near it was not read: the number is doubtful
-GLYPH_HEIGHT = 0.6           # ink at least this share of the tallest glyph's height is a glyph
-RUNNING_WIDTH = 0.5          # running text outside the tables is read at this share of its width …
-RUNNING_FROM = 6             # … a piece at least this many times as wide as high (see _crop)
-EDGE_MM = 5                  # a margin of the sheet where nothing is printed
-NUMBER_TEXT = re.compile(r"[0-9+\-.,]+")
+from extractor.types import Document, Page
 
 
-@dataclass(slots=True)
-class Reading:
-    text: str
-    confidences: list[float]      # one per character
-    centres: list[float]          # each character's centre, as a share of the crop's width
-
-    @property
-    def confidence(self) -> float:
-        return min(self.confidences, default=0.0)
-
-
-@dataclass(slots=True)
-class _Line:
-    image: np.ndarray                       # REC_HEIGHT high
-    parts: list[tuple[int, int, int]]       # (crop index, x0, x1) along the line
-
-
-class Recogniser:
-    """PP-OCRv4 text-line recognition (CTC) and the 0°/180° line classifier, from the wheel."""
-
-    def __init__(self, threads: int = THREADS):
-        import rapidocr_onnxruntime
-        from rapidocr_onnxruntime.ch_ppocr_cls import TextClassifier
-        from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
-
-        cls_model = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_ppocr_mobile_v2.0_cls_infer.onnx"
-        for model in (REC_MODEL, cls_model):
-            if not model.is_file():
-                raise SetupError(f"an OCR model is missing (from this package or the rapidocr-onnxruntime wheel): {model}")
-        common = {"use_cuda": False, "use_dml": False, "intra_op_num_threads": threads, "inter_op_num_threads": 1}
-        rec = TextRecognizer({**common, "model_path": str(REC_MODEL), "rec_batch_num": 1,
-                              "rec_img_shape": [3, REC_HEIGHT, 320]})     # unused: _lines scales the lines
-        self.session = rec.session
-        self.characters = rec.postprocess_op.character      # 0 is the CTC blank
-        # a fullwidth digit or letter is the same character to a reader: its probability counts
-        # for the ASCII one (beside Han text the model hesitates between the two forms)
-        index = {c: i for i, c in enumerate(self.characters)}
-        pairs = [(i, index[chr(ord(c) - 0xFEE0)]) for i, c in enumerate(self.characters)
-                 if ("０" <= c <= "９" or "Ａ" <= c <= "Ｚ" or "ａ" <= c <= "ｚ") and chr(ord(c) - 0xFEE0) in index]
-        self._wide = np.array([w for w, _ in pairs], dtype=np.int64)
-        self._narrow = np.array([n for _, n in pairs], dtype=np.int64)
-        self.classifier = TextClassifier({**common, "model_path": str(cls_model), "cls_image_shape": [3, 48, 192],
-                                          "cls_batch_num": SAMPLE_LINES, "cls_thresh": 0.9,
-                                          "label_list": ["0", "180"]})
-
-    def upside_down(self, crops: list[np.ndarray]) -> float:
-        """The share of the lines (weighted by the classifier's certainty) that read upside down."""
-        _, results, _ = self.classifier([np.dstack([c] * 3) for c in crops])
-        votes = [score if label == "180" else -score for label, score in results]
-        return float(np.mean(votes)) if votes else 0.0
-
-    def read(self, crops: list[np.ndarray], stitch: bool = True) -> list[Reading]:
-        """Grey crops (one line of text each, paper around it) → what they say."""
-        lines = self._lines(crops, stitch)
-        out = [Reading("", [], []) for _ in crops]
-        lines.sort(key=lambda line: line.image.shape[1])
-        batch: list[_Line] = []
-        for line in lines + [None]:
-            width = line.image.shape[1] if line is not None else 0
-            if batch and (line is None or width * (len(batch) + 1) > BATCH_COLUMNS):
-                self._run(batch, out)
-                batch = []
-            if line is not None:
-                batch.append(line)
-        return out
-
-    def _lines(self, crops: list[np.ndarray], stitch: bool) -> list[_Line]:
-        scaled = [cv2.resize(c, (max(1, round(c.shape[1] * REC_HEIGHT / c.shape[0])), REC_HEIGHT),
-                             interpolation=cv2.INTER_AREA if c.shape[0] > REC_HEIGHT else cv2.INTER_CUBIC)
-                  for c in crops]
-        short = [i for i, c in enumerate(scaled) if stitch and c.shape[1] < STITCH_RATIO * REC_HEIGHT]
-        lines = [_Line(c, [(i, 0, c.shape[1])]) for i, c in enumerate(scaled) if i not in set(short)]
-        for start in range(0, len(short), STITCH):
-            # the crops' own margins space the pieces like words: wider gaps read as full-width digits
-            images, parts, x = [], [], 0
-            for i in short[start:start + STITCH]:
-                w = scaled[i].shape[1]
-                images.append(scaled[i])
-                parts.append((i, x, x + w))
-                x += w
-            lines.append(_Line(np.concatenate(images, axis=1), parts))
-        return lines
-
-    def _run(self, batch: list[_Line], out: list[Reading]) -> None:
-        width = max(line.image.shape[1] for line in batch)
-        x = np.zeros((len(batch), 3, REC_HEIGHT, width), np.float32)   # 0 is mid grey: the padding trained on
-        for j, line in enumerate(batch):
-            x[j, :, :, :line.image.shape[1]] = (line.image.astype(np.float32) / 127.5 - 1.0)[None]
-        probs = self.session(x)[0]
-        frame = width / probs.shape[1]                                   # pixels per output frame
-        for j, line in enumerate(batch):
-            used = min(probs.shape[1], math.ceil(line.image.shape[1] / frame) + 1)
-            for char, conf, centre in self._decode(probs[j, :used]):
-                x_px = centre * frame
-                for i, x0, x1 in line.parts:
-                    if x_px < x1 or i == line.parts[-1][0]:
-                        reading = out[i]
-                        reading.text += char
-                        reading.confidences.append(conf)
-                        reading.centres.append(min(max((x_px - x0) / max(x1 - x0, 1), 0.0), 1.0))
-                        break
-
-    def _decode(self, probs: np.ndarray) -> list[tuple[str, float, float]]:
-        """Greedy CTC: (character, its probability, its centre in frames) for each one read."""
-        probs = probs.copy()
-        np.add.at(probs, (slice(None), self._narrow), probs[:, self._wide])
-        probs[:, self._wide] = 0
-        best = probs.argmax(axis=1)
-        p = probs.max(axis=1)
-        chars = []
-        t, frames = 0, len(best)
-        while t < frames:
-            end = t
-            while end + 1 < frames and best[end + 1] == best[t]:
-                end += 1
-            if best[t] != 0:
-                chars.append((self.characters[best[t]], float(p[t:end + 1].max()), (t + end + 1) / 2))
-            t = end + 1
-        return chars
+def ocr(doc: Document) -> Document:
+    """The document with every page that needs it read by OCR (``text_layer`` "ocr", or "mixed"
+    for a text page whose pictures were read). Raises ``SetupError`` for a page without a usable
+    text layer when OCR is not installed; unread pictures are only reported."""
+    todo = [page for page in doc.pages if page.needs_ocr or page.pictures]
+    if not todo:
+        return doc
+    pages, problems = list(doc.pages), list(doc.problems)
+    with pymupdf.open(stream=doc.pdf, filetype="pdf") as pdf:
+        for page in todo:
+            n = page.number
+            if page.needs_ocr:
+                pages[n] = _reader("a page has no usable text layer").ocr_page(pdf.load_page(n), n)
+                problems.append(f"page {n + 1}: {page.needs_ocr}, read by OCR")
+                continue
+            pictures = f"page {n + 1}: {len(page.pictures)} picture(s) with no text layer over them"
+            try:
+                reader = _reader(f"page {n + 1}: its pictures are not read")
+            except SetupError as error:     # the text layer is still worth reading
+                problems += [f"{pictures}, needs OCR", str(error)]
+                continue
+            pages[n] = with_pictures(page, reader.ocr_page(pdf.load_page(n), n))
+            problems.append(f"{pictures}, read by OCR")
+    return replace(doc, pages=pages, problems=problems)
 
 
-_recogniser: Recogniser | None = None
-# OpenCV's own threads cost more CPU than they save on a page this size, and pages run in parallel
-cv2.setNumThreads(THREADS)
+def with_pictures(page: Page, read: Page) -> Page:
+    """The text layer's blocks and rulings, and what OCR read inside the page's pictures."""
+    def inside(x: float, y: float) -> bool:
+        return any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in page.pictures)
+    blocks = [b for b in read.blocks if inside((b.bbox[0] + b.bbox[2]) / 2, (b.bbox[1] + b.bbox[3]) / 2)]
+    rulings = [r for r in read.rulings if inside((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2)]
+    return Page(page.number, page.width, page.height, page.blocks + blocks, page.rulings + rulings, "mixed")
 
 
-def recogniser() -> Recogniser:
-    global _recogniser
-    if _recogniser is None:
-        _recogniser = Recogniser()
-    return _recogniser
-
-
-# --- the page image --------------------------------------------------------------------------------
-
-@dataclass(slots=True)
-class Scan:
-    """What reading the image found and undid, besides the page itself."""
-    page: Page
-    rotation: int        # degrees clockwise the sheet had been turned: 0, 90, 180, 270
-    skew: float          # degrees counter-clockwise it had been skewed
-
-
-def ocr_page(page: pymupdf.Page, number: int) -> Page:
-    """A PDF page without a usable text layer, read from its image (``text_layer="ocr"``)."""
-    pix = page.get_pixmap(dpi=DPI, alpha=False)
-    rgb = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)
-    return read_image(rgb, DPI, number).page
-
-
-def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
-    """An RGB page image at ``dpi`` → the upright page's blocks and rulings, in points.
-
-    The row profile guesses whether the lines run across or down; if the page does not read well
-    that way up, the other way is tried and the more legible one kept."""
-    flat = raster.flatten(raster.drop_red(rgb))
-    red = raster.redness(rgb)
-    guess = raster.text_axis(raster.ink_of(flat), dpi)
-    best = None
-    for turns in (guess, 1 - guess):
-        view = _upright(flat, red, turns, dpi, number)
-        if best is None or view.legibility > best.legibility:
-            best = view
-        if view.legibility >= LEGIBLE:
-            break
-    layout = best.layout
-    page = Page(number, layout.width, layout.height, _blocks(layout, best.sample, dpi, number), layout.rulings, "ocr")
-    return Scan(page, best.rotation, best.skew)
-
-
-@dataclass(slots=True)
-class _View:
-    layout: _Layout
-    rotation: int                  # as Scan
-    skew: float
-    legibility: float              # about 1 for lines of text read with confidence
-    sample: dict[int, Reading]     # the lines read to tell it, by their index in the layout's pieces
-
-
-def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int) -> _View:
-    """The page (and its redness) turned by ``turns`` quarter turns counter-clockwise, levelled,
-    and turned over if the line classifier finds it upside down."""
-    flat, red = raster.turn(flat, turns, 0.0), raster.turn(red, turns, 0.0, fill=0)
-    skew = raster.skew_of(raster.ink_of(flat))
-    flat, red = raster.turn(flat, 0, skew), raster.turn(red, 0, skew, fill=0)
-    layout = _layout(flat, red, dpi, number)
-    pieces = layout.pieces
-    sample = sorted(range(len(pieces)), key=lambda i: pieces[i].box[0] - pieces[i].box[2])[:SAMPLE_LINES]
-    if sample and recogniser().upside_down([_crop(layout, pieces[i]) for i in sample]) > 0:
-        turns += 2
-        layout = _turned_over(layout)
-    # the sample is read whole, as the page's reading will keep it; the characters on the first
-    # six line heights of each line tell how legible it is: characters read, weighted by
-    # confidence, per line, for a page on its side reads as scattered single characters
-    readings = recogniser().read([_crop(layout, layout.pieces[i]) for i in sample])
-    legibility = sum(_head_confidence(r, layout.pieces[i], 6) for i, r in zip(sample, readings)) / (6 * SAMPLE_LINES)
-    # rot90 turned the image counter-clockwise to undo a clockwise turn of the sheet
-    return _View(layout, (turns % 4) * 90, round(-skew, 2), legibility, dict(zip(sample, readings)))
-
-
-def _head_confidence(reading: Reading, piece: _Piece, ems: float) -> float:
-    """The summed confidence of the characters read on the first ``ems`` line heights of a piece."""
-    cx0, _, cx1, _ = piece.crop_box()
-    end = piece.box[0] + ems * piece.em
-    return sum(c for c, x in zip(reading.confidences, reading.centres) if cx0 + x * (cx1 - cx0) < end)
-
-
-@dataclass(slots=True)
-class _Piece:
-    box: raster.PxBox         # tight around the ink, in pixels
-    em: float                 # the height of a line of text around it, in pixels
-    in_cell: bool
-
-    def crop_box(self) -> raster.PxBox:
-        """Where the recogniser looks: at least a line high, with a margin of paper."""
-        x0, y0, x1, y1 = self.box
-        height = max(y1 - y0, self.em)
-        pad = max(2, round(0.15 * height))
-        top = round((y0 + y1 - height) / 2) - pad
-        return (x0 - pad, top, x1 + pad, top + round(height) + 2 * pad)
-
-
-@dataclass(slots=True)
-class _Layout:
-    clean: np.ndarray         # grey, rulings whitened: what the recogniser sees
-    ink: np.ndarray           # text ink only
-    width: float
-    height: float
-    rulings: list[Ruling]
-    pieces: list[_Piece]
-
-
-def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int) -> _Layout:
-    ink = raster.ink_of(flat)
-    lines = raster.ruling_lines(flat, dpi)
-    s = raster.pt(dpi)
-    rulings = ([Ruling(a / s, y / s, b / s, y / s) for y, a, b in lines.horizontal]
-               + [Ruling(x / s, a / s, x / s, b / s) for x, a, b in lines.vertical])
-    h, w = flat.shape
-    width, height = w / s, h / s
-    grids = page_grids(Page(number, width, height, [], rulings), [])
-    text, seal = raster.print_ink(np.where(lines.mask > 0, 0, ink).astype(np.uint8), flat, red, dpi)
-    # light red pixels are seal even where a component as a whole is not (a glyph of the seal
-    # touching print): print under a seal stays dark
-    text[(red > raster.SEAL_REDNESS) & (flat > raster.SEAL_PIXEL_LIGHT)] = 0
-    # pieces are found on ink grown by a pixel: faint thin strokes of small print break up, and
-    # a digit in pieces would be read in pieces
-    grow = np.ones((3, 3), np.uint8)
-    text, seal = cv2.dilate(text, grow), cv2.dilate(seal, grow)
-    clean = np.where(lines.mask > 0, 255, flat).astype(np.uint8)
-
-    inset = 0.5 * s
-    cells = [(int(c.bbox[0] * s + inset), int(c.bbox[1] * s + inset),
-              int(math.ceil(c.bbox[2] * s - inset)), int(math.ceil(c.bbox[3] * s - inset)))
-             for g in grids for c in g.cells]
-    cells = [b for b in cells if b[2] > b[0] and b[3] > b[1]]
-    pieces = []
-    cell_em = raster.typical_height(text, cells, dpi)
-    for x0, y0, x1, y1 in cells:
-        region = text[y0:y1, x0:x1]
-        if not region.any():
-            # a cell whose only marks looked like seal is read all the same: a blank it is not
-            # sure of must not pass as a sure blank
-            region = seal[y0:y1, x0:x1]
-        bands = [[(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in raster.band_segments(region, band, split=True)]
-                 for band in raster.text_bands(region, cell_em)]
-        # a cell's line is read whole; it is cut at gaps only to find the strays in it
-        kept = set(_without_strays([box for band in bands for box in band], cell_em))
-        for band in bands:
-            boxes = [box for box in band if box in kept]
-            if boxes:
-                pieces.append(_Piece((min(b[0] for b in boxes), min(b[1] for b in boxes),
-                                      max(b[2] for b in boxes), max(b[3] for b in boxes)), cell_em, True))
-    rest = text.copy()
-    # nothing is printed this near the sheet's edge; what is there is the scanner's shadow or the
-    # dark wedge a turned sheet leaves, which would read as I or |
-    edge = round(EDGE_MM / 25.4 * dpi)
-    rest[:edge], rest[-edge:], rest[:, :edge], rest[:, -edge:] = 0, 0, 0, 0
-    for g in grids:
-        gx0, gy0, gx1, gy1 = g.bbox
-        rest[max(int(gy0 * s) - 2, 0):int(gy1 * s) + 3, max(int(gx0 * s) - 2, 0):int(gx1 * s) + 3] = 0
-    em = raster.typical_height(rest, [(0, 0, w, h)], dpi)
-    for band in raster.text_bands(rest, em):
-        # a line's own height: the small print of an unruled table is not the body text's size
-        for box in raster.band_segments(rest, band, split=True):
-            pieces.append(_Piece(box, band[1] - band[0], False))
-    return _Layout(clean, text, width, height, rulings, pieces)
-
-
-def _turned_over(layout: _Layout) -> _Layout:
-    """The layout of the page turned by 180°: the same rulings, cells and lines seen from the
-    other corner, without finding them again."""
-    h, w = layout.clean.shape
-    width, height = layout.width, layout.height
-    rulings = [Ruling(width - r.x1, height - r.y1, width - r.x0, height - r.y0) for r in layout.rulings]
-    pieces = [_Piece((w - x1, h - y1, w - x0, h - y0), p.em, p.in_cell) for p in layout.pieces for x0, y0, x1, y1 in [p.box]]
-    return _Layout(np.ascontiguousarray(layout.clean[::-1, ::-1]), np.ascontiguousarray(layout.ink[::-1, ::-1]),
-                   width, height, rulings, pieces)
-
-
-def _without_strays(boxes: list[raster.PxBox], em: float) -> list[raster.PxBox]:
-    """A cell's pieces without the flat marks standing apart from its text (the edge of a seal's
-    ring, a scratch): a lone dash is a cell's content, a dash a gap away from a number is not."""
-    if not any(y1 - y0 >= 0.5 * em for _, y0, _, y1 in boxes):
-        return boxes
-    return [b for b in boxes if b[3] - b[1] >= STRAY * em]
-
-
-def _crop(layout: _Layout, piece: _Piece) -> np.ndarray:
-    """The piece's ink on paper: only its own rows, so a neighbouring line cannot creep in.
-
-    A long line outside the tables (running text) is squeezed to half its width: the recogniser
-    costs the same per column, and it reads square Han characters as well at half width (it was
-    trained on lines squeezed into 320 columns). Cells and short pieces keep their width: digits
-    are narrow already, and a short piece is read stitched to its neighbours."""
-    cx0, cy0, cx1, cy1 = piece.crop_box()
-    x0, y0, x1, y1 = piece.box
-    crop = np.full((cy1 - cy0, cx1 - cx0), 255, np.uint8)
-    crop[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = layout.clean[y0:y1, x0:x1]
-    if piece.in_cell or crop.shape[1] < RUNNING_FROM * crop.shape[0]:
-        return crop
-    return cv2.resize(crop, (max(1, round(crop.shape[1] * RUNNING_WIDTH)), crop.shape[0]), interpolation=cv2.INTER_AREA)
-
-
-def _blocks(layout: _Layout, known: dict[int, Reading], dpi: int, number: int) -> list[Block]:
-    """The layout's pieces read (but for those already ``known``, by index) into blocks."""
-    s = raster.pt(dpi)
-    pieces = list(layout.pieces)
-    unread = [i for i in range(len(pieces)) if i not in known]
-    readings = [known.get(i) for i in range(len(pieces))]
-    for i, reading in zip(unread, recogniser().read([_crop(layout, pieces[i]) for i in unread])):
-        readings[i] = reading
-    # a short piece read doubtfully among its stitched neighbours (small digits beside Han
-    # labels shrink to specks) is read again alone, at its own height; the surer reading stays
-    retry = [i for i, (p, r) in enumerate(zip(pieces, readings))
-             if r.confidence < RETRY and p.box[2] - p.box[0] < STITCH_RATIO * max(p.em, p.box[3] - p.box[1])]
-    alone = [_Piece(pieces[i].box, pieces[i].box[3] - pieces[i].box[1], pieces[i].in_cell) for i in retry]
-    for i, piece, reading in zip(retry, alone, recogniser().read([_crop(layout, p) for p in alone], stitch=False)):
-        if reading.confidence > readings[i].confidence:
-            pieces[i], readings[i] = piece, reading
-    strokes = [raster.stroke_width(layout.ink, p.box) / max(p.em, 1.0) for p in pieces]
-    body_stroke = float(np.median(strokes)) if strokes else 0.0
-    blocks = []
-    for piece, reading, stroke in zip(pieces, readings, strokes):
-        x0, y0, x1, y1 = piece.box
-        reading = _stripped(reading)
-        if piece.in_cell and NUMBER_TEXT.fullmatch(reading.text):
-            reading = _checked_number(reading, piece, layout.ink)
-        if not reading.text:
-            if not piece.in_cell:
-                continue    # a mark outside the tables: nothing to lose
-            reading = Reading(UNREAD, [0.0], [0.5])
-        text = reading.text
-        height = (y1 - y0) / s
-        han = any("\u4e00" <= c <= "\u9fff" for c in text)
-        blocks.append(Block(
-            page=number,
-            bbox=(x0 / s, y0 / s, x1 / s, y1 / s),
-            text=text,
-            size=round(height / (0.88 if han else 0.72), 1),
-            bold=stroke > 1.3 * body_stroke,
-            font="OCR",
-            char_boxes=_char_boxes(reading, piece, s),
-            confidence=reading.confidence,
-        ))
-    blocks.sort(key=lambda b: (round(b.bbox[1]), b.bbox[0]))
-    return blocks
-
-
-def _checked_number(reading: Reading, piece: _Piece, ink: np.ndarray) -> Reading:
-    """A number read in a cell, held against its ink. The recogniser drops a short minus set a gap
-    before the digits (-19 read as 19): a bar of that shape there is put back. A glyph with no
-    character read on it makes every character doubtful: a digit dropped from 105 reads 15, and
-    an amount or a change is in no sum that would catch it."""
-    x0, y0, x1, y1 = piece.box
-    region = ink[y0:y1, x0:x1]
-    cols = np.flatnonzero(region.any(axis=0))
-    if not len(cols):
-        return reading
-    cuts = np.flatnonzero(np.diff(cols) > 1)
-    glyphs = [(x0 + int(a), x0 + int(b) + 1) for a, b in zip(np.r_[cols[0], cols[cuts + 1]], np.r_[cols[cuts], cols[-1]])]
-    cx0, _, cx1, _ = piece.crop_box()
-    if reading.text[:1].isdigit() and len(glyphs) > 1 and _is_minus(region[:, :glyphs[0][1] - x0]):
-        a, b = glyphs[0]
-        reading = Reading("-" + reading.text, [MINUS_SURE] + reading.confidences,
-                          [((a + b) / 2 - cx0) / max(cx1 - cx0, 1)] + reading.centres)
-    # a glyph is as tall as the digits: a lower mark is noise (or a sign, read or put back above)
-    heights = [np.ptp(np.flatnonzero(region[:, a - x0:b - x0].any(axis=1))) + 1 for a, b in glyphs]
-    glyphs = [g for g, h in zip(glyphs, heights) if h >= GLYPH_HEIGHT * max(heights)]
-    xs = [cx0 + c * (cx1 - cx0) for c in reading.centres]
-    reach = GLYPH_REACH * piece.em
-    if any(not any(a - reach <= x <= b + reach for x in xs) for a, b in glyphs):
-        reading = Reading(reading.text, [min(c, UNREAD_INK) for c in reading.confidences], reading.centres)
-    return reading
-
-
-def _is_minus(bar: np.ndarray) -> bool:
-    """A solid flat bar at half the height of the digits beside it (``bar``: the digits' rows)."""
-    rows = np.flatnonzero(bar.any(axis=1))
-    height, width, whole = rows[-1] - rows[0] + 1, bar.shape[1], bar.shape[0]
-    centre = (rows[0] + rows[-1] + 1) / 2
-    return (height < STRAY * whole and width >= 1.25 * height and 0.3 * whole <= centre <= 0.7 * whole
-            and bar.sum() >= 0.6 * width * height)
-
-
-def _stripped(reading: Reading) -> Reading:
-    """Without the spaces the recogniser puts before or after a line (and their doubt)."""
-    keep = list(range(len(reading.text)))
-    while keep and reading.text[keep[0]].isspace():
-        keep.pop(0)
-    while keep and reading.text[keep[-1]].isspace():
-        keep.pop()
-    return Reading("".join(reading.text[i] for i in keep), [reading.confidences[i] for i in keep],
-                   [reading.centres[i] for i in keep])
-
-
-def _char_boxes(reading: Reading, piece: _Piece, s: float) -> tuple:
-    """Each character's box, from where the recogniser saw it along the line."""
-    cx0, _, cx1, _ = piece.crop_box()
-    x0, y0, x1, y1 = piece.box
-    height = y1 - y0
-    out = []
-    for c, centre in zip(reading.text, reading.centres):
-        half = (0.5 if "\u4e00" <= c <= "\u9fff" or ord(c) > 0xFF00 else 0.28) * max(height, piece.em)
-        cx = cx0 + centre * (cx1 - cx0)
-        out.append((max(cx - half, x0) / s, y0 / s, min(cx + half, x1) / s, y1 / s))
-    return tuple(out)
+def _reader(need: str) -> ModuleType:
+    try:
+        from extractor.stages.ocr import reader
+    except ImportError as error:
+        raise SetupError(f"{need} and OCR is not installed ({error.name} is missing): "
+                         "pip install 'nianbao[ocr]'") from None
+    return reader
