@@ -30,7 +30,7 @@ from extractor.types import LABELS, LabelledBlock  # noqa: E402
 from extractor.stages.ingest import ingest  # noqa: E402
 from extractor.stages.reconstruct import reconstruct  # noqa: E402
 from extractor.spec.templates import get_value, template_cells  # noqa: E402
-from extractor.stages.validate import CONFIDENT  # noqa: E402
+from extractor.settings import REVIEW  # noqa: E402
 
 
 def truth_labels(pages, blocks_jsonl: Path) -> list[LabelledBlock]:
@@ -54,7 +54,7 @@ def score(truth: dict, reading) -> tuple[int, int, list[str], list[str]]:
             continue
         cell = got.get(key)
         name = "/".join(k for k in key if k)
-        (flagged if cell is None or cell.confidence < CONFIDENT else unflagged).append(
+        (flagged if cell is None or cell.confidence < REVIEW.confident else unflagged).append(
             f"{name} = {have!r} (truth {want!r})")
     return len(keys), len(keys) - len(flagged) - len(unflagged), flagged, unflagged
 

@@ -127,3 +127,14 @@ class Section:
     title: str
     text: str
     page: int
+
+
+@dataclass
+class TableReading:
+    """What the reconstructor read of the fixed tables: the detected format, every template cell's
+    value (``tables``), the amounts' units, each cell's reading, and what it could not use."""
+    format: str | None
+    tables: dict
+    units: dict
+    cells: list[CellReading]
+    problems: list[str] = field(default_factory=list)

@@ -13,7 +13,9 @@ import pytest
 from extractor.errors import ModelError
 from extractor.stages.classify import classify
 from extractor.stages.ingest import ingest
-from extractor.stages.reconstruct import TableReading, parse_value, reconstruct
+from extractor.spec.values import parse_value
+from extractor.stages.reconstruct import reconstruct
+from extractor.types import TableReading
 from extractor.spec.templates import get_value, template_cells
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from extractor.settings import REVIEW
+
 app = typer.Typer(
     help="Extract and check the tables of 政府信息公开工作年度报告 (annual government information "
          "disclosure reports) from PDF into nianbao/1 JSON records.",
@@ -182,7 +184,7 @@ def label(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for REPORT.labels.jsonl, REPORT.pdf "
                                                           "and REPORT.pN.png.")],
     model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
-    below: Annotated[float, typer.Option(min=0, max=1, help="Mark blocks the model gives less confidence.")] = 0.9,
+    below: Annotated[float, typer.Option(min=0, max=1, help="Mark blocks the model gives less confidence.")] = REVIEW.confident,
 ) -> None:
     """Write each block's predicted label to an editable file and draw the pages with the labels.
 

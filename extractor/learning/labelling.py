@@ -27,10 +27,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from extractor.settings import REVIEW
 from extractor.labelfiles import SUFFIX, label_rows, write_label_file
 from extractor.types import LABELS, LabelledBlock
 
-UNSURE = 0.9   # below this the model's label is marked for a person to look at
 
 # RGB 0..1; colour-blind-safe Okabe-Ito hues, red kept for the unsure frame
 COLOURS = {"heading": (0.0, 0.45, 0.70), "table_cell": (0.0, 0.62, 0.45),
@@ -39,7 +39,7 @@ UNSURE_COLOUR = (0.84, 0.0, 0.0)
 
 
 def draw_pages(pdf: bytes | Path, labelled: list[LabelledBlock], stem: Path,
-               below: float = UNSURE, dpi: int = 100) -> list[Path]:
+               below: float = REVIEW.confident, dpi: int = 100) -> list[Path]:
     """``STEM.pN.png`` per page: the page with its blocks boxed per label, a legend underneath."""
     import pymupdf
 
@@ -73,7 +73,7 @@ def draw_pages(pdf: bytes | Path, labelled: list[LabelledBlock], stem: Path,
     return paths
 
 
-def label_report(pdf: Path, out: Path, model=None, below: float = UNSURE) -> tuple[Path, list[Path]]:
+def label_report(pdf: Path, out: Path, model=None, below: float = REVIEW.confident) -> tuple[Path, list[Path]]:
     """Write ``OUT/NAME.labels.jsonl``, a copy of the PDF and the page images for one report."""
     from extractor.stages.classify import classify
     from extractor.pipeline import read

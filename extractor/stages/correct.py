@@ -20,10 +20,11 @@ import itertools
 import unicodedata
 from dataclasses import replace
 
-from extractor.types import CellReading
-from extractor.stages.reconstruct import TableReading, parse_value
+from extractor.types import CellReading, TableReading
+from extractor.spec.values import parse_value
 from extractor.spec.templates import cell_id, set_value
-from extractor.stages.validate import CONFIDENT, SUMS, Equation, equation_holds
+from extractor.settings import REVIEW
+from extractor.spec.rules import SUMS, Equation, equation_holds
 
 CONFUSED = {"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "7": "1", "1": "7"}
 MAX_SWAPS = 4       # confusable characters tried in one cell (2**4 readings)
@@ -33,7 +34,7 @@ SPECKS = ".,'`·"
 def correct(reading: TableReading) -> TableReading:
     cells = {c.id: c for c in reading.cells}
     found = set(cells)
-    trusted = {i for i, c in cells.items() if c.confidence >= CONFIDENT}
+    trusted = {i for i, c in cells.items() if c.confidence >= REVIEW.confident}
     equations = [(rule, eq, [cell_id(*c) for c in eq[1] + eq[2]])
                  for rule, sums in SUMS.items() for eq in sums(reading.tables, found)]
     corrected, confirmed, problems = {}, {}, []
@@ -49,12 +50,12 @@ def correct(reading: TableReading) -> TableReading:
         as_read = parse_value(cell.text)
         if not as_read.problem and all(_holds(eq, reading.tables, found, cell, cell.value) for _, eq in mine):
             if cell.value:
-                confirmed[name] = replace(cell, confidence=CONFIDENT, confirmed_by=rules)
+                confirmed[name] = replace(cell, confidence=REVIEW.confident, confirmed_by=rules)
             continue
         fits = [v for v in _alternatives(cell.text, cell.value)
                 if all(_holds(eq, reading.tables, found, cell, v) for _, eq in mine)]
         if len(fits) == 1:
-            corrected[name] = replace(cell, value=fits[0], confidence=CONFIDENT, corrected_by=rules)
+            corrected[name] = replace(cell, value=fits[0], confidence=REVIEW.confident, corrected_by=rules)
             problems.append(f"{name}: read {cell.text!r}, corrected to {fits[0]}: "
                             f"{', '.join(rules)} hold with it")
     if not corrected and not confirmed:

@@ -20,232 +20,18 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from extractor.types import BBox, CellReading, LabelledBlock, Page
 from extractor.geometry.grid import Grid, GridCell, page_grids
-from extractor.spec.templates import (
-    AMOUNT_CELLS, FORMATS, application_column_labels, application_labels, disclosure_groups, empty_tables,
-    set_value, spec, template_cells, unit_key,
+from extractor.settings import DOUBT
+from extractor.spec.labels import (
+    ColumnKey, Match, any_column, application_columns, application_full, application_groups, application_items,
+    best_match, disclosure_columns, disclosure_rows, norm, norm_header, review_columns, review_groups,
 )
-
-SURE = 1.0
-# How much each doubt costs. Anything below validate's 0.9 is named by cells.confident.
-FUZZY_LABEL = 0.95        # a label matched fuzzily, with a clear lead over the next candidate
-WEAK_LABEL = 0.7          # a label matched fuzzily without a clear lead
-ALIGNED = 0.95            # placed by alignment, no rulings
-BLANK_ALIGNED = 0.9       # a blank cell of a table without rulings: a column with no text in the row
-BLANK_UNSEEN = 0.8        # … on a scan, where faint ink outside ruled cells may have read as nothing
-NOT_TABLE_CELL = 0.85     # the classifier did not call the block a table cell
-EXTRA_TEXT = 0.95         # 22（其中修订16件）: the number is clear, the rest is left out
-AMBIGUOUS_COLUMN = 0.7    # the cell overlaps two columns
-UNPARSEABLE = 0.3
-DUPLICATE = 0.5           # two rows or columns of the document claim the same template cell
-
-
-@dataclass
-class TableReading:
-    format: str | None
-    tables: dict
-    units: dict
-    cells: list[CellReading]
-    problems: list[str] = field(default_factory=list)
-
-
-# --- text ----------------------------------------------------------------------------------------
-
-# Variants real reports print, mapped to the official wording before matching.
-ALIASES = {"社会组织": "社会公益组织", "行政事业性费": "行政事业性收费"}
-_PUNCT = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]")
-_BRACKETED = re.compile(r"\([^()]*\)")
-
-
-@lru_cache(maxsize=8192)
-def norm(text: str) -> str:
-    """What a label says, without width, spacing or punctuation: （三）不予公开 → 三不予公开."""
-    text = unicodedata.normalize("NFKC", text)
-    for variant, official in ALIASES.items():
-        if variant in text and official not in text:
-            text = text.replace(variant, official)
-    return _PUNCT.sub("", text)
-
-
-@lru_cache(maxsize=4096)
-def norm_header(text: str) -> str:
-    """A column header without its bracketed notes: 采购总金额（单位：万元） → 采购总金额."""
-    return norm(_BRACKETED.sub("", unicodedata.normalize("NFKC", text)))
-
-
-@dataclass(frozen=True)
-class Match:
-    key: object
-    confidence: float
-    score: float
-
-
-class Labels(dict):
-    """Normalised label → key (several labels may share a key); built once, hashed by identity so
-    that matches are cached."""
-    __hash__ = object.__hash__
-
-
-@lru_cache(maxsize=8192)
-def best_match(text: str, candidates: Labels) -> Match | None:
-    """The candidate whose normalised label ``text`` is, exactly or by similarity.
-
-    A fuzzy match needs a ratio of 0.6 and is sure only with a lead of 0.15 over the best other
-    key."""
-    if not text:
-        return None
-    if text in candidates:
-        return Match(candidates[text], SURE, 1.0)
-    scored: dict[object, float] = {}
-    sm = difflib.SequenceMatcher(autojunk=False)
-    sm.set_seq2(text)
-    for label, key in candidates.items():
-        sm.set_seq1(label)
-        if sm.real_quick_ratio() < 0.6 or sm.quick_ratio() < 0.6:
-            continue
-        scored[key] = max(scored.get(key, 0.0), sm.ratio())
-    if not scored:
-        return None
-    ranked = sorted(scored.items(), key=lambda kv: -kv[1])
-    key, score = ranked[0]
-    if score < 0.6:
-        return None
-    lead = score - (ranked[1][1] if len(ranked) > 1 else 0.0)
-    return Match(key, FUZZY_LABEL if score >= 0.75 and lead >= 0.15 else WEAK_LABEL, score)
-
-
-# --- values ----------------------------------------------------------------------------------------
-
-# a space after the sign or beside the decimal point (OCR reads "- 327", "2089. 5906") is no gap
-# between two numbers
-_NUMBER = re.compile(r"([+-]?)\s*(\d+(?:,\d{3})*(?:\s?\.\s?\d+)?)\s*(万元|元)?")
-_COUNTERS = {"件", "个", "项", "条", "宗", "次", "份"}     # 5件: a count with its measure word
-_DASHES = str.maketrans({c: "-" for c in "－−–—"})
-_BLANKS = {"", "/", "\\", "-", "--", "无"}
-
-
-@dataclass(frozen=True)
-class Value:
-    value: int | float | None
-    unit: str | None
-    confidence: float
-    problem: str | None = None
-
-
-@lru_cache(maxsize=4096)
-def parse_value(text: str, amount: bool = False) -> Value:
-    """"0" → 0, "+453" → 453, "-207" → -207, "51447.2 万元" → 51447.2 (万元), "/" → None,
-    "22（其中修订16件）" → 22 (less sure). Anything else → None, unsure, with a problem."""
-    t = unicodedata.normalize("NFKC", text).strip().translate(_DASHES)
-    if t in _BLANKS:
-        return Value(None, None, SURE)
-    m = _NUMBER.match(t)
-    if not m:
-        return Value(None, None, UNPARSEABLE, f"not a number: {text!r}")
-    sign, digits, unit = m.groups()
-    rest = t[m.end():].strip()
-    number = re.sub(r"[,\s]", "", digits)
-    value: int | float = float(number) if ("." in number or amount) else int(number)
-    if sign == "-":
-        value = -value
-    if not rest:
-        return Value(value, unit, SURE)
-    if rest[0] == "(" and rest[-1] == ")" or rest in _COUNTERS:
-        return Value(value, unit, EXTRA_TEXT)
-    return Value(None, None, UNPARSEABLE, f"not a number: {text!r}")
-
-
-@lru_cache(maxsize=4096)
-def looks_numeric(text: str) -> bool:
-    """A data cell's text: a number, possibly with a unit or a bracketed note."""
-    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-    return bool(t) and bool(re.match(r"[+\-]?\d", t)) and not re.match(r"\d+[.、]\D", t)
-
-
-_UNIT = re.compile(r"单位[:：]?\s*(万元|元)")
-
-
-def stated_unit(text: str) -> str | None:
-    m = _UNIT.search(unicodedata.normalize("NFKC", text))
-    return m.group(1) if m else None
-
-
-# --- template labels --------------------------------------------------------------------------------
-
-# A column of the document, named: ("applications", "natural_person"), ("review_litigation",
-# "review.upheld"), ("active_disclosure", "new_made").
-ColumnKey = tuple[str, str]
-
-
-@cache
-def _disclosure_columns() -> Labels:
-    return Labels({norm_header(label): ("active_disclosure", col)
-                   for fmt in FORMATS for g in disclosure_groups(fmt) for col, label in g.columns.items()})
-
-
-@cache
-def _disclosure_rows() -> Labels:
-    return Labels({norm(label): row
-                   for fmt in FORMATS for g in disclosure_groups(fmt) for row, label in g.rows.items()})
-
-
-@cache
-def _application_columns() -> Labels:
-    return Labels({norm_header(label): ("applications", col)
-                   for col, label in application_column_labels().items()})
-
-
-@cache
-def _any_column() -> Labels:
-    return Labels({**_application_columns(), **_disclosure_columns()})
-
-
-@cache
-def _review_columns() -> Labels:
-    return Labels({norm_header(label): col for col, label in spec()["review_litigation"]["columns"].items()})
-
-
-@cache
-def _review_groups() -> Labels:
-    groups = spec()["review_litigation"]["groups"]
-    return Labels({norm(label.split("·")[-1]): g for g, label in groups.items()})
-
-
-@dataclass(frozen=True)
-class _AppRow:
-    row: str
-    group: str          # normalised group label, "" for a row without one
-    own: str            # normalised label of the row itself
-
-
-@cache
-def _application_rows() -> tuple[_AppRow, ...]:
-    out = []
-    for row, label in application_labels().items():
-        head, _, item = label.partition(" ")
-        out.append(_AppRow(row, norm(head), norm(item)) if item else _AppRow(row, "", norm(head)))
-    return tuple(out)
-
-
-@cache
-def _application_groups() -> Labels:
-    """Normalised group label → group id (denied, unable, not_processed, other_handling)."""
-    return Labels({r.group: r.row.split(".")[0] for r in _application_rows() if r.group})
-
-
-@cache
-def _application_items(group: str | None) -> Labels:
-    """The rows of one group by their own label; group "*": the rows of every group; None: the
-    rows without a group (一、 … （七）总计)."""
-    return Labels({r.own: r.row for r in _application_rows()
-                   if (r.group and group in ("*", r.row.split(".")[0])) or (not r.group and group is None)})
-
-
-@cache
-def _application_full() -> Labels:
-    return Labels({r.group + r.own: r.row for r in _application_rows()})
-
+from extractor.spec.values import looks_numeric, parse_value, stated_unit
+from extractor.types import BBox, CellReading, LabelledBlock, Page, TableReading
+from extractor.spec.templates import (
+    AMOUNT_CELLS, FORMATS, empty_tables,
+    set_value, template_cells, unit_key,
+)
 
 _OUTCOMES = norm("三、本年度办理结果")
 _AMOUNTS = frozenset(cell for cells in AMOUNT_CELLS.values() for cell in cells)
@@ -297,11 +83,11 @@ class _Reader:
                 self.columns = _columns(header, grid.ruled)
                 self.header_units()
                 header = []
-            row_match = Match(None, SURE, 1.0) if self.table() == "review_litigation" else self.row_label(cells)
+            row_match = Match(None, DOUBT.sure, 1.0) if self.table() == "review_litigation" else self.row_label(cells)
             filled = {id(c): c for c in cells if c.pieces}
             text = "".join(c.text for c in filled.values())
             if not numeric and (row_match is None or not grid.ruled and len(filled) < 2
-                                and row_match.confidence < SURE):
+                                and row_match.confidence < DOUBT.sure):
                 # neither numbers, nor a header, nor a row's label: a footer, a fragment of a
                 # label cut by a page break, a line of prose that strayed into the table (not
                 # worth a word when the classifier never called it a table cell)
@@ -355,7 +141,7 @@ class _Reader:
         if table == "applications" or table is None and _starts_numbered(texts):
             return self.application_row(texts)
         if table in ("active_disclosure", None):
-            return best_match(norm("".join(texts)), _disclosure_rows())
+            return best_match(norm("".join(texts)), disclosure_rows())
         return None
 
     def application_row(self, texts: list[str]) -> Match | None:
@@ -369,10 +155,10 @@ class _Reader:
             # a sub-row whose group label stands elsewhere (the merged cell's text fell on
             # another page): the item's own words are unique across groups
             group = "*"
-        m = best_match(own, _application_items(group))
-        if m is None or m.confidence < SURE:
+        m = best_match(own, application_items(group))
+        if m is None or m.confidence < DOUBT.sure:
             # the group may be wrong or missing: try the whole label against every row
-            full = best_match(norm(head) + own, _application_full())
+            full = best_match(norm(head) + own, application_full())
             if full is not None and (m is None or full.score > m.score):
                 m = full
         return m
@@ -380,7 +166,7 @@ class _Reader:
     def resolve_group(self, head: str, own_text: str) -> str | None:
         """The group a row's label falls under: its own group cell, else the group still open
         from the rows above (a label starting 1. 2. …), else none."""
-        groups = _application_groups()
+        groups = application_groups()
         if head:
             n = norm(head)
             numbered = _GROUP_NUMBER.match(unicodedata.normalize("NFKC", head).strip())
@@ -426,12 +212,12 @@ class _Reader:
             # cells stand under, so none of its readings (its blanks least) can be trusted
             self.problems.append(f"page {grid.page + 1}: {table}/{row}: the cells do not line up with "
                                  f"the columns{' (' + ', '.join(stray) + ' under none)' if stray else ''}")
-            confidence = min(confidence, AMBIGUOUS_COLUMN)
+            confidence = min(confidence, DOUBT.ambiguous_column)
         if not grid.ruled:
             # without rulings a blank cell leaves no trace: it is the column this row has no text in
             top, bottom = min(c.bbox[1] for c in cells), max(c.bbox[3] for c in cells)
             filled = {column.key for column, _, _ in placed}
-            blank = BLANK_UNSEEN if grid.page in self.scanned else BLANK_ALIGNED
+            blank = DOUBT.blank_unseen if grid.page in self.scanned else DOUBT.blank_aligned
             placed += [(column, GridCell(0, 0, 1, 1, (column.text_x0, top, column.text_x1, bottom)), blank)
                        for column in self.columns
                        if column.key and column.key[0] == table and column.key not in filled]
@@ -445,11 +231,11 @@ class _Reader:
         overlaps = sorted(((min(x1, c.x1) - max(x0, c.x0), c) for c in self.columns),
                           key=lambda oc: -oc[0])
         if not overlaps or overlaps[0][0] <= 0:
-            return None, SURE
+            return None, DOUBT.sure
         best, col = overlaps[0]
         second = overlaps[1][0] if len(overlaps) > 1 else 0.0
         sure = second <= 0.25 * width and best >= 0.5 * min(width, col.x1 - col.x0)
-        return col, SURE if sure else AMBIGUOUS_COLUMN
+        return col, DOUBT.sure if sure else DOUBT.ambiguous_column
 
     def place(self, grid: Grid, table: str, row: str, column: _Column, cell: GridCell, conf: float) -> None:
         col = column.key[1]
@@ -462,10 +248,10 @@ class _Reader:
         parsed = parse_value(text, amount)
         if parsed.problem:
             self.problems.append(f"page {grid.page + 1}: {_cell_name(key)}: {parsed.problem}")
-        confidence = min(conf, column.confidence, parsed.confidence, SURE if grid.ruled else ALIGNED)
+        confidence = min(conf, column.confidence, parsed.confidence, DOUBT.sure if grid.ruled else DOUBT.aligned)
         for p in cell.pieces:
             if p.block.label != "table_cell":
-                confidence = min(confidence, NOT_TABLE_CELL)
+                confidence = min(confidence, DOUBT.not_table_cell)
             confidence = min(confidence, p.block.block.confidence)
         if amount:
             self.units[unit_key(row, col)] = parsed.unit or column.unit or self.units.get(unit_key(row, col))
@@ -476,7 +262,7 @@ class _Reader:
             first = self.readings[key]
             self.problems.append(f"{_cell_name(key)} read twice: {first.text!r} on page {first.page + 1}"
                                  f" and {text!r} on page {grid.page + 1}")
-            first.confidence = min(first.confidence, DUPLICATE)
+            first.confidence = min(first.confidence, DOUBT.duplicate)
             return
         self.readings[key] = reading
 
@@ -487,7 +273,7 @@ def _cell_name(key: tuple) -> str:
 
 @cache
 def _header_words() -> frozenset[str]:
-    words = {*_disclosure_columns(), *_application_columns(), *_review_columns(), *_review_groups()}
+    words = {*disclosure_columns(), *application_columns(), *review_columns(), *review_groups()}
     words |= {norm(w) for w in ("申请人情况", "法人或其他组织", "信息内容", "行政诉讼", "行政复议")}
     return frozenset(words)
 
@@ -554,7 +340,7 @@ def _columns(header: list[list[GridCell]], ruled: bool) -> list[_Column]:
     out = []
     for chain, (x0, x1), text, m in zip(chains, spans, texts, named):
         unit = next((u for u in map(stated_unit, chain) if u), None)
-        key, confidence = (m.key, m.confidence) if m is not None and m.key[0] == table else (None, SURE)
+        key, confidence = (m.key, m.confidence) if m is not None and m.key[0] == table else (None, DOUBT.sure)
         out.append(_Column(key, x0, x1, confidence, unit, text[0], text[2]))
     return out
 
@@ -570,14 +356,14 @@ def _name_column(chain: list[str]) -> Match | None:
         return None
     group = None
     for text in chain[:-1]:
-        group = best_match(norm(text), _review_groups()) or group
+        group = best_match(norm(text), review_groups()) or group
     if group is not None:
-        column = best_match(leaf, _review_columns())
+        column = best_match(leaf, review_columns())
         if column is None:
             return None
         return Match(("review_litigation", f"{group.key}.{column.key}"),
                      min(column.confidence, group.confidence), column.score)
-    return best_match(leaf, _any_column())
+    return best_match(leaf, any_column())
 
 
 # --- the whole document ------------------------------------------------------------------------------

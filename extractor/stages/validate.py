@@ -11,14 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from extractor.settings import REVIEW
+from extractor.spec.rules import SUMS, Equation, Missing, cell_value
 from extractor.types import CellReading, Check, ReportInfo, Section
 from extractor.spec.templates import (
-    AMOUNT_CELLS, APPLICANT_COLUMNS, APPLICATION_COLUMNS, FORMATS, REVIEW_COLUMNS, REVIEW_GROUPS,
-    cell_id, format_for_year, get_value, outcome_rows, template_cells,
+    AMOUNT_CELLS, APPLICATION_COLUMNS, FORMATS, cell_id, format_for_year, get_value, template_cells,
 )
-
-CONFIDENT = 0.9
-
 
 def validate(report: ReportInfo, tables: dict, cells: list[CellReading],
              sections: list[Section]) -> list[Check]:
@@ -35,27 +33,13 @@ def validate(report: ReportInfo, tables: dict, cells: list[CellReading],
 
 # --- sums -----------------------------------------------------------------------------------------
 
-Equation = tuple[str, list, list]     # (what, left cells, right cells): sum(left) = sum(right)
-
-
-class _Missing(Exception):
-    """A cell the sum needs was not found in the document."""
-
-
-def _num(tables: dict, found: set[str], table: str, row: str, column: str | None):
-    if cell_id(table, row, column) not in found:
-        raise _Missing
-    value = get_value(tables, table, row, column)
-    return 0 if value is None else value
-
-
 def _sum_check(rule: str, equations: Iterable[Equation], tables: dict, found: set[str]) -> Check:
     failures, names, missing, evaluated = [], [], 0, 0
     for what, left, right in equations:
         try:
-            lv = [_num(tables, found, *c) for c in left]
-            rv = [_num(tables, found, *c) for c in right]
-        except _Missing:
+            lv = [cell_value(tables, found, *c) for c in left]
+            rv = [cell_value(tables, found, *c) for c in right]
+        except Missing:
             missing += 1
             continue
         evaluated += 1
@@ -69,56 +53,6 @@ def _sum_check(rule: str, equations: Iterable[Equation], tables: dict, found: se
         return Check(rule, "not_applicable",
                      f"{missing} of {missing + evaluated} sums need cells that were not found")
     return Check(rule, "pass", f"{evaluated} sums hold")
-
-
-def _balance(tables: dict, found: set[str]) -> list[Equation]:
-    a = "applications"
-    return [(col, [(a, "new_received", col), (a, "carried_over", col)],
-                  [(a, "total", col), (a, "carried_forward", col)])
-            for col in APPLICATION_COLUMNS]
-
-
-def _outcome_rows(tables: dict, found: set[str]) -> list[str]:
-    """The rows that （七）总计 sums: the （六） rows the report has, whichever format they follow."""
-    rows = outcome_rows(tables.get("applications", {}))
-    has = {r for r in rows if any(cell_id("applications", r, c) in found for c in APPLICATION_COLUMNS)}
-    other = [r for r in rows if r.startswith("other_handling")]
-    keep = [r for r in other if r in has] or other
-    return [r for r in rows if not r.startswith("other_handling") or r in keep]
-
-
-def _total_row(tables: dict, found: set[str]) -> list[Equation]:
-    a, rows = "applications", _outcome_rows(tables, found)
-    return [(col, [(a, "total", col)], [(a, r, col) for r in rows]) for col in APPLICATION_COLUMNS]
-
-
-def _total_column(tables: dict, found: set[str]) -> list[Equation]:
-    a = "applications"
-    return [(row, [(a, row, "total")], [(a, row, c) for c in APPLICANT_COLUMNS]) for row in tables.get(a, {})]
-
-
-def _review_totals(tables: dict, found: set[str]) -> list[Equation]:
-    r = "review_litigation"
-    return [(g, [(r, f"{g}.total", None)], [(r, f"{g}.{c}", None) for c in REVIEW_COLUMNS[:-1]])
-            for g in REVIEW_GROUPS]
-
-
-# The format's own 勾稽关系: each rule's sums, over the tables as read.
-SUMS = {
-    "applications.balance": _balance,
-    "applications.total_row": _total_row,
-    "applications.total_column": _total_column,
-    "review_litigation.totals": _review_totals,
-}
-
-
-def equation_holds(equation: Equation, tables: dict, found: set[str]) -> bool | None:
-    """Whether the sums are equal; None when a cell they need was not found."""
-    _, left, right = equation
-    try:
-        return sum(_num(tables, found, *c) for c in left) == sum(_num(tables, found, *c) for c in right)
-    except _Missing:
-        return None
 
 
 # --- formats and completeness ---------------------------------------------------------------------
@@ -209,8 +143,8 @@ def prose_matches_tables(tables: dict, found: set[str], sections: list[Section])
     if not stated:
         return Check(rule, "not_applicable", "the prose states no number of applications")
     try:
-        value = _num(tables, found, *target)
-    except _Missing:
+        value = cell_value(tables, found, *target)
+    except Missing:
         return Check(rule, "not_applicable", "the table's count of new applications was not found")
     wrong = sorted({n for n in stated if n != value})
     if wrong:
@@ -225,12 +159,12 @@ def cells_confident(cells: list[CellReading]) -> Check:
     rule = "cells.confident"
     if not cells:
         return Check(rule, "not_applicable", "no cells were read")
-    unsure = [c for c in cells if c.confidence < CONFIDENT]
+    unsure = [c for c in cells if c.confidence < REVIEW.confident]
     if unsure:
-        return Check(rule, "fail", f"{len(unsure)} cells were read with confidence below {CONFIDENT}: "
+        return Check(rule, "fail", f"{len(unsure)} cells were read with confidence below {REVIEW.confident}: "
                      + ", ".join(f"{c.id} = {c.text!r} ({c.confidence:.2f})" for c in unsure[:20]),
                      [c.id for c in unsure])
-    return Check(rule, "pass", f"all {len(cells)} cells read with confidence ≥ {CONFIDENT}")
+    return Check(rule, "pass", f"all {len(cells)} cells read with confidence ≥ {REVIEW.confident}")
 
 
 # --- across years (batch) -------------------------------------------------------------------------
