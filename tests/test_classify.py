@@ -105,7 +105,7 @@ def test_page_footers_are_other(reads, name):
 
 def test_confidence_is_the_probability_of_the_label(reads):
     r = reads[REPORTS[0]]
-    proba = cl.predict_proba(load_model(), cl.featurize(r.doc.pages))
+    proba = load_model().predict_proba(cl.featurize(r.doc.pages))
     assert [lb.confidence for lb in r.labelled] == pytest.approx(proba.max(axis=1).tolist())
 
 

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from extractor.apps.cli import app
 from extractor.stages.classify import load_model
-from extractor.labelfiles import UNMATCHED, match_truth, read_truth_blocks
+from extractor.types import LABELS
+from extractor.labelfiles import UNMATCHED, match_truth
 from extractor.stages.ingest import ingest
 from extractor.pipeline import extract
 from training import typeset as T
@@ -165,4 +166,4 @@ def test_a_labelled_scan_is_trained_on_what_ocr_reads():
     # every line and cell of its 4 pages (376 blocks here; the count may move by one with the CPU's
     # arithmetic, which can tip a doubtful piece's reading)
     assert len(report.y) > 350 and report.unmatched <= 5
-    assert sorted(set(report.y.tolist())) == [0, 1, 2, 3]       # all four labels among them
+    assert sorted(set(report.y.tolist())) == sorted(LABELS)       # all four labels among them

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from extractor.stages.classify import FEATURE_VERSION, FEATURES, featurize, predict_proba, train
-from extractor.labelfiles import LABEL_FILES, UNMATCHED, match_truth, read_truth_blocks
+from extractor.stages.classify import FEATURE_VERSION, FEATURES, featurize
+from extractor.labelfiles import LABEL_FILES, match_truth, read_truth_blocks
+from extractor.stages.layout_model import LayoutModel
 from extractor.types import LABELS, Page
 from extractor.pipeline import read
 
@@ -34,11 +35,13 @@ from extractor.pipeline import read
 _FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SHIPPED_DATA = (_FIXTURES, _FIXTURES / "scanned")
 
+UNLABELLED = ""   # a block no label line holds: left out of training and scoring
+
 
 def match_labels(pages: list[Page], truth: list[dict]) -> np.ndarray:
-    """One label index (position in ``LABELS``) per block of ``pages``, ``UNMATCHED`` where none."""
+    """One label per block of ``pages``, ``UNLABELLED`` where no line of ``truth`` holds it."""
     found = match_truth(pages, truth)
-    labels = np.array([LABELS.index(t["label"]) for t in truth] + [UNMATCHED])
+    labels = np.array([t["label"] for t in truth] + [UNLABELLED])
     return labels[found]    # UNMATCHED (-1) picks the sentinel at the end
 
 
@@ -48,7 +51,7 @@ def match_labels(pages: list[Page], truth: list[dict]) -> np.ndarray:
 class Report:
     name: str
     X: np.ndarray
-    y: np.ndarray
+    y: np.ndarray          # the label of each row of X
     pages: int
     unmatched: int
     sha256: str            # of the PDF and its labels together
@@ -86,7 +89,7 @@ def load_report(pdf: Path) -> Report:
     labels_path = label_file(pdf)
     doc = read(pdf)     # a scanned report is labelled and read from its image
     y = match_labels(doc.pages, read_truth_blocks(labels_path))
-    keep = y != UNMATCHED
+    keep = y != UNLABELLED
     digest = hashlib.sha256(pdf.read_bytes() + labels_path.read_bytes()).hexdigest()
     truth = pdf.with_suffix(".truth.json")
     seed = json.loads(truth.read_text("utf-8")).get("seed") if truth.exists() else None
@@ -94,34 +97,29 @@ def load_report(pdf: Path) -> Report:
                   int((~keep).sum()), digest, seed)
 
 
-def fit(reports: list[Report]):
-    return train(np.concatenate([r.X for r in reports]), np.concatenate([r.y for r in reports]))
+def fit(reports: list[Report]) -> LayoutModel:
+    return LayoutModel().fit(np.concatenate([r.X for r in reports]), np.concatenate([r.y for r in reports]))
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray) -> Scores:
     from sklearn.metrics import precision_recall_fscore_support
 
-    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=range(len(LABELS)), zero_division=0)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=list(LABELS), zero_division=0)
     return Scores(s, p, r, f, float((y_true == y_pred).mean()))
 
 
 def cross_validate(reports: list[Report], folds: int = 5) -> Scores:
     """Scores of predictions made by models that never saw the report a block comes from."""
-    from sklearn.model_selection import GroupKFold
+    from sklearn.model_selection import GroupKFold, cross_val_predict
 
     X, y = np.concatenate([r.X for r in reports]), np.concatenate([r.y for r in reports])
     groups = np.concatenate([np.full(len(r.y), i) for i, r in enumerate(reports)])
-    pred = np.empty_like(y)
-    for train_idx, test_idx in GroupKFold(n_splits=min(folds, len(reports))).split(X, y, groups):
-        model = train(X[train_idx], y[train_idx])
-        pred[test_idx] = model.classes_[predict_proba(model, X[test_idx]).argmax(axis=1)]
+    pred = cross_val_predict(LayoutModel(), X, y, groups=groups, cv=GroupKFold(n_splits=min(folds, len(reports))))
     return scores(y, pred)
 
 
 def evaluate(model, reports: list[Report]) -> Scores:
-    y = np.concatenate([r.y for r in reports])
-    proba = predict_proba(model, np.concatenate([r.X for r in reports]))
-    return scores(y, model.classes_[proba.argmax(axis=1)])
+    return scores(np.concatenate([r.y for r in reports]), model.predict(np.concatenate([r.X for r in reports])))
 
 
 def format_scores(s: Scores) -> str:
@@ -136,7 +134,8 @@ def format_scores(s: Scores) -> str:
 
 def _data_table(reports: list[Report]) -> str:
     combined = hashlib.sha256("".join(r.sha256 for r in reports).encode()).hexdigest()
-    counts = np.bincount(np.concatenate([r.y for r in reports]), minlength=len(LABELS))
+    labels = np.concatenate([r.y for r in reports])
+    counts = [int((labels == label).sum()) for label in LABELS]
     lines = [_provenance(reports), "",
              f"{len(reports)} reports, {sum(r.pages for r in reports)} pages, "
              + ", ".join(f"{n} {label}" for label, n in zip(LABELS, counts))

@@ -267,16 +267,6 @@ def featurize(pages: list[Page]) -> np.ndarray:
 
 # --- the model --------------------------------------------------------------------------------
 
-def train(X: np.ndarray, y: np.ndarray, seed: int = 0):
-    """A fitted classifier for label indices ``y`` (positions in ``LABELS``)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    model = HistGradientBoostingClassifier(
-        max_iter=60, learning_rate=0.2, max_leaf_nodes=15, l2_regularization=1.0,
-        early_stopping=False, random_state=seed)
-    return model.fit(X, y)
-
-
 # Every type a model file may name. skops would trust all of scikit-learn by default; this list is
 # checked first, against every node of the file's schema, so nothing else is ever constructed.
 TRUSTED_TYPES = sorted({
@@ -287,7 +277,7 @@ TRUSTED_TYPES = sorted({
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.preprocessing._label.LabelEncoder",
+    "sklearn.preprocessing._label.LabelEncoder", "extractor.stages.layout_model.LayoutModel",
 })
 
 
@@ -351,26 +341,19 @@ def load_model(path: str | Path | None = None):
             f"matching nianbao version.")
     if stored.get("features") != list(FEATURES) or stored.get("labels") != list(LABELS):
         raise ModelError(f"{path} lists other features or labels than this code; retrain it")
-    return stored["estimator"]
+    from extractor.stages.layout_model import LayoutModel
+
+    model = stored.get("estimator")
+    if not (isinstance(model, LayoutModel) and sorted(getattr(model, "classes_", ())) == sorted(LABELS)
+            and getattr(model, "n_features_in_", None) == len(FEATURES) and hasattr(model, "trees_")):
+        raise ModelError(f"{path} does not hold a fitted layout model (LayoutModel over {len(FEATURES)} "
+                         f"features and the labels {', '.join(LABELS)}); retrain it")
+    return model
 
 
 @cache
 def _shipped_model():
     return load_model()
-
-
-@cache
-def _threadpools():
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-def predict_proba(model, X: np.ndarray) -> np.ndarray:
-    """The model's probabilities, on one thread: a document's few hundred rows gain nothing from
-    OpenMP, and on a busy machine its spinning threads make a 1 ms call take 30."""
-    with _threadpools().limit(limits=1, user_api="openmp"):
-        return model.predict_proba(X)
 
 
 def classify(pages: list[Page], model=None) -> list[LabelledBlock]:
@@ -380,8 +363,6 @@ def classify(pages: list[Page], model=None) -> list[LabelledBlock]:
     blocks: list[Block] = [b for p in pages for b in p.blocks]
     if not blocks:
         return []
-    proba = predict_proba(model, featurize(pages))
+    proba = model.predict_proba(featurize(pages))
     best = proba.argmax(axis=1)
-    classes = model.classes_
-    return [LabelledBlock(b, LABELS[classes[k]], float(proba[i, k]))
-            for i, (b, k) in enumerate(zip(blocks, best))]
+    return [LabelledBlock(b, str(model.classes_[k]), float(proba[i, k])) for i, (b, k) in enumerate(zip(blocks, best))]
