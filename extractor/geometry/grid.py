@@ -16,6 +16,7 @@ import bisect
 import statistics
 from dataclasses import dataclass, field
 
+from extractor.geometry.segments import UnionFind, positions_to_lines
 from extractor.types import BBox, LabelledBlock, Page, Ruling
 
 TOL = 2.0          # points: rulings closer than this are the same line
@@ -103,39 +104,21 @@ def _ruled_tables(rulings: list[Ruling]) -> list[tuple[list[Ruling], list[Ruling
     vertical = sorted((r for r in rulings if not r.horizontal and r.y1 - r.y0 > MIN_CELL),
                       key=lambda r: r.x0 + r.x1)
     vx = [(r.x0 + r.x1) / 2 for r in vertical]
-    parent = list(range(len(horizontal) + len(vertical)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = UnionFind(len(horizontal) + len(vertical))
     for i, h in enumerate(horizontal):
         y = (h.y0 + h.y1) / 2
         for k in range(bisect.bisect_left(vx, h.x0 - TOL), bisect.bisect_right(vx, h.x1 + TOL)):
             v = vertical[k]
             if v.y0 - TOL <= y <= v.y1 + TOL:
-                parent[find(len(horizontal) + k)] = find(i)
+                sets.union(len(horizontal) + k, i)
     groups: dict[int, tuple[list[Ruling], list[Ruling]]] = {}
     for i, h in enumerate(horizontal):
-        groups.setdefault(find(i), ([], []))[0].append(h)
+        groups.setdefault(sets.find(i), ([], []))[0].append(h)
     for k, v in enumerate(vertical):
-        groups.setdefault(find(len(horizontal) + k), ([], []))[1].append(v)
+        groups.setdefault(sets.find(len(horizontal) + k), ([], []))[1].append(v)
     return [(h, v) for h, v in groups.values()
-            if h and v and (len(_cluster([(r.x0 + r.x1) / 2 for r in v])) > 2
-                            or len(_cluster([(r.y0 + r.y1) / 2 for r in h])) > 2)]
-
-
-def _cluster(values: list[float]) -> list[float]:
-    """Positions closer than MIN_CELL are one line; the line is their mean."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= MIN_CELL:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(c) / len(c) for c in out]
+            if h and v and (len(positions_to_lines([(r.x0 + r.x1) / 2 for r in v], MIN_CELL)) > 2
+                            or len(positions_to_lines([(r.y0 + r.y1) / 2 for r in h], MIN_CELL)) > 2)]
 
 
 class _Segments:
@@ -161,8 +144,8 @@ def _nearest(values: list[float], v: float) -> int:
 
 def lattice(page: int, horizontal: list[Ruling], vertical: list[Ruling]) -> Grid | None:
     """Cells of a ruled table: lattice squares joined where the ruling between them is missing."""
-    xs = _cluster([(r.x0 + r.x1) / 2 for r in vertical])
-    ys = _cluster([(r.y0 + r.y1) / 2 for r in horizontal])
+    xs = positions_to_lines([(r.x0 + r.x1) / 2 for r in vertical], MIN_CELL)
+    ys = positions_to_lines([(r.y0 + r.y1) / 2 for r in horizontal], MIN_CELL)
     # A table cut by a page break may lack its closing rule, a table drawn without side borders
     # its outer verticals: the other direction's lines still show how far it reaches.
     top, bottom = min(r.y0 for r in vertical), max(r.y1 for r in vertical)
@@ -180,26 +163,19 @@ def lattice(page: int, horizontal: list[Ruling], vertical: list[Ruling]) -> Grid
     vseg = _Segments(xs, [((r.x0 + r.x1) / 2, r.y0, r.y1) for r in vertical])
     hseg = _Segments(ys, [((r.y0 + r.y1) / 2, r.x0, r.x1) for r in horizontal])
     ncols, nrows = len(xs) - 1, len(ys) - 1
-    parent = list(range(nrows * ncols))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = UnionFind(nrows * ncols)
     for r in range(nrows):
         ymid = (ys[r] + ys[r + 1]) / 2
         for c in range(ncols):
             xmid = (xs[c] + xs[c + 1]) / 2
             if c + 1 < ncols and not vseg.covers(c + 1, ymid):
-                parent[find(r * ncols + c + 1)] = find(r * ncols + c)
+                sets.union(r * ncols + c + 1, r * ncols + c)
             if r + 1 < nrows and not hseg.covers(r + 1, xmid):
-                parent[find((r + 1) * ncols + c)] = find(r * ncols + c)
+                sets.union((r + 1) * ncols + c, r * ncols + c)
     squares: dict[int, list[tuple[int, int]]] = {}
     for r in range(nrows):
         for c in range(ncols):
-            squares.setdefault(find(r * ncols + c), []).append((r, c))
+            squares.setdefault(sets.find(r * ncols + c), []).append((r, c))
     cells = []
     for members in squares.values():
         r0, r1 = min(m[0] for m in members), max(m[0] for m in members)

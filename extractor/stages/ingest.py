@@ -32,6 +32,7 @@ from pathlib import Path
 import pymupdf
 
 from extractor.errors import InputError
+from extractor.geometry.segments import segments_to_lines
 from extractor.types import BBox, Block, Document, Page, Ruling
 
 # Ligatures and whitespace as printed; no MuPDF-generated spaces (spacing is decided here, from
@@ -419,37 +420,9 @@ def _merge(segments: list[tuple[float, float, float, float]]) -> list[Ruling]:
             horizontal.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
         elif abs(x1 - x0) <= AXIS_TOLERANCE and abs(y1 - y0) >= MIN_RULING:
             vertical.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
-    rulings = [Ruling(a, pos, b, pos) for pos, a, b in _join(horizontal)]
-    rulings += [Ruling(pos, a, pos, b) for pos, a, b in _join(vertical)]
+    rulings = [Ruling(a, pos, b, pos) for pos, a, b in segments_to_lines(horizontal, MERGE_TOLERANCE)]
+    rulings += [Ruling(pos, a, pos, b) for pos, a, b in segments_to_lines(vertical, MERGE_TOLERANCE)]
     return rulings
-
-
-def _join(segments: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
-    """(position, start, end) segments: those on (nearly) the same line and overlapping, joined."""
-    joined: list[tuple[float, float, float]] = []
-    for track in _tracks(sorted(segments)):
-        pos = statistics.fmean(s[0] for s in track)
-        start, end = None, None
-        for _, a, b in sorted(track, key=lambda s: s[1]):
-            if start is not None and a <= end + MERGE_TOLERANCE:
-                end = max(end, b)
-                continue
-            if start is not None:
-                joined.append((pos, start, end))
-            start, end = a, b
-        if start is not None:
-            joined.append((pos, start, end))
-    return joined
-
-
-def _tracks(segments: list[tuple[float, float, float]]) -> list[list[tuple[float, float, float]]]:
-    tracks: list[list[tuple[float, float, float]]] = []
-    for segment in segments:
-        if tracks and segment[0] - tracks[-1][-1][0] <= MERGE_TOLERANCE:
-            tracks[-1].append(segment)
-        else:
-            tracks.append([segment])
-    return tracks
 
 
 def _image_rects(page: pymupdf.Page) -> list[pymupdf.Rect]:

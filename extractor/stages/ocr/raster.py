@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from extractor.geometry.segments import pieces_to_lines
+
 PxBox = tuple[int, int, int, int]
 
 SKEW_LIMIT = 10.0         # degrees searched either way
@@ -159,7 +161,7 @@ def ruling_lines(flat: np.ndarray, dpi: int) -> Lines:
         masks.append(opened)
         found.append(_segments(opened, horizontal=kernel[0] > 1, max_thick=RULING_MAX_PT * pt(dpi)))
     tol = JOIN_PT * pt(dpi)
-    horizontal, vertical = (_join(segments, tol) for segments in found)
+    horizontal, vertical = (pieces_to_lines(segments, tol) for segments in found)
     vertical = _meeting(vertical, horizontal, tol)
     horizontal = _meeting(horizontal, vertical, tol)
     # the ink to erase: what the openings kept, near a ruling that survived (a heading's long
@@ -188,20 +190,6 @@ def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tu
         else:
             segments.append((x + w / 2, float(y), float(y + h)))
     return segments
-
-
-def _join(segments: list[tuple[float, float, float]], tol: float) -> list[tuple[float, float, float]]:
-    """(position, start, end) pieces on one line with gaps up to ``tol``, joined."""
-    joined: list[list[float]] = []
-    for pos, a, b in sorted(segments, key=lambda s: (s[1], s[0])):
-        for j in joined:
-            if abs(j[0] - pos) <= tol / 2 and a <= j[2] + tol and b >= j[1] - tol:
-                j[0] = (j[0] * (j[2] - j[1]) + pos * (b - a)) / max(j[2] - j[1] + b - a, 1)
-                j[1], j[2] = min(j[1], a), max(j[2], b)
-                break
-        else:
-            joined.append([pos, a, b])
-    return [tuple(j) for j in joined]
 
 
 def _meeting(lines, across, tol: float) -> list[tuple[float, float, float]]:
