@@ -29,7 +29,7 @@ def measure(executor, jobs: list[Job]) -> tuple[float, float, float, int]:
     t0 = time.perf_counter()
     with executor as (submit, wait, slots):
         done, failed = [], 0
-        for _, record, reason in results(jobs, submit, wait, slots):
+        for _, record, _reason in results(jobs, submit, wait, slots):
             done.append(time.perf_counter() - t0)
             failed += record is None
     warm = done[slots - 1] if len(done) > slots else done[0]

@@ -24,13 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pymupdf  # noqa: E402
+from scoring import score  # noqa: E402
 
-from extractor.stages.classify import load_model  # noqa: E402
 from extractor.pipeline import extract  # noqa: E402
+from extractor.stages.classify import load_model  # noqa: E402
 from training.generate import report_for, truth_of  # noqa: E402
 from training.typeset import typeset  # noqa: E402
-
-from scoring import score  # noqa: E402
 
 NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
@@ -57,7 +56,7 @@ def rows_right_in_text(text: str, rows) -> int:
     """Rows a reader of plain text gets right: a line holding the label, then exactly its numbers."""
     lines = [re.sub(r"\s+", " ", ln) for ln in text.splitlines()]
     right = 0
-    for key, (label, numbers) in rows.items():
+    for label, numbers in rows.values():
         for ln in lines:
             flat = ln.replace(" ", "").replace("|", "")
             if label and label not in flat:

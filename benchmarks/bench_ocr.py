@@ -29,15 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import pymupdf  # noqa: E402
+from scoring import score  # noqa: E402
 
-from extractor.stages.ocr import reader as ocr  # noqa: E402
-from extractor.stages.classify import load_model  # noqa: E402
 from extractor.pipeline import extract  # noqa: E402
+from extractor.stages.classify import load_model  # noqa: E402
+from extractor.stages.ocr import reader as ocr  # noqa: E402
 from training.generate import report_for, truth_of  # noqa: E402
 from training.scan import scan_report  # noqa: E402
 from training.typeset import typeset  # noqa: E402
-
-from scoring import score  # noqa: E402
 
 
 def timed(run) -> tuple[object, float, float]:
@@ -53,7 +52,7 @@ def rapidocr_seconds(engine, pdf: bytes) -> list[tuple[float, float]]:
     for page in pymupdf.open(stream=pdf, filetype="pdf"):
         pix = page.get_pixmap(dpi=ocr.DPI, alpha=False)
         image = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)
-        out.append(timed(lambda: engine(image))[1:])
+        out.append(timed(lambda image=image: engine(image))[1:])
     return out
 
 
@@ -82,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
         pdf, _ = scan_report(ts.pdf, truth, seed)
         n = pymupdf.open(stream=pdf, filetype="pdf").page_count
 
-        record, cpu, wall = timed(lambda: extract(pdf, name=content.name, model=model))
+        record, cpu, wall = timed(lambda pdf=pdf, name=content.name: extract(pdf, name=name, model=model))
         ours += [(cpu / n, wall / n)] * n
         result = score(record, truth)
         bad, unflagged = result.wrong, result.unflagged

@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.types import LABELS, LabelledBlock  # noqa: E402
+from extractor.settings import REVIEW  # noqa: E402
+from extractor.spec.templates import get_value, template_cells  # noqa: E402
 from extractor.stages.ingest import ingest  # noqa: E402
 from extractor.stages.reconstruct import reconstruct  # noqa: E402
-from extractor.spec.templates import get_value, template_cells  # noqa: E402
-from extractor.settings import REVIEW  # noqa: E402
+from extractor.types import LABELS, LabelledBlock  # noqa: E402
 
 
 def truth_labels(pages, blocks_jsonl: Path) -> list[LabelledBlock]:

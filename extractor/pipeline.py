@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from extractor.labelfiles import apply_labels, labels_for
 from extractor.stages.classify import classify
 from extractor.stages.correct import correct
 from extractor.stages.ingest import ingest
 from extractor.stages.ocr import ocr
-from extractor.labelfiles import apply_labels, labels_for
-from extractor.stages.report import read_report_info, read_sections, reading_order
 from extractor.stages.reconstruct import reconstruct
 from extractor.stages.record import build_record
+from extractor.stages.report import read_report_info, read_sections, reading_order
 from extractor.stages.validate import validate
 from extractor.types import Document
 

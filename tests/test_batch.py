@@ -20,15 +20,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pymupdf
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
+import pymupdf
 import pytest
 
 from extractor.apps import batch as batch_module
 from extractor.apps.batch import extract_in_child, find_reports
-from extractor.stages.classify import load_model
 from extractor.apps.dataset import issuer_key
+from extractor.stages.classify import load_model
 from extractor.stages.validate import carry_over
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

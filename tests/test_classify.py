@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from extractor.stages import classify as cl
 from extractor.errors import ModelError
-from extractor.stages.classify import classify, load_model, save_model
-from extractor.types import LABELS
-from extractor.stages.ingest import ingest
 from extractor.labelfiles import UNMATCHED, match_truth, read_truth_blocks
+from extractor.stages import classify as cl
+from extractor.stages.classify import classify, load_model, save_model
+from extractor.stages.ingest import ingest
+from extractor.types import LABELS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPORTS = sorted(p.stem for p in FIXTURES.glob("*.pdf") if p.with_suffix(".blocks.jsonl").exists())

@@ -326,16 +326,16 @@ def running_header(doc, truth):
 
 
 def two_line_title(doc, truth):
-    spans = [s for b in doc[0].get_text("dict")["blocks"] for l in b.get("lines", ()) for s in l["spans"]]
+    spans = [s for b in doc[0].get_text("dict")["blocks"] for ln in b.get("lines", ()) for s in ln["spans"]]
     big = max(s["size"] for s in spans)
     return len({round(s["origin"][1]) for s in spans if s["size"] == big}) >= 2
 
 
 def signed(doc, truth):
     page = doc[-1]
-    lines = [l for b in page.get_text("dict")["blocks"] for l in b.get("lines", ())]
-    return any(re.search(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", "".join(s["text"] for s in l["spans"]))
-               and l["bbox"][0] > page.rect.width / 2 for l in lines)
+    lines = [ln for b in page.get_text("dict")["blocks"] for ln in b.get("lines", ())]
+    return any(re.search(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", "".join(s["text"] for s in ln["spans"]))
+               and ln["bbox"][0] > page.rect.width / 2 for ln in lines)
 
 
 CHECKS = {f.__name__: f for f in (

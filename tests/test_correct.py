@@ -12,12 +12,12 @@ from dataclasses import replace
 
 import pytest
 
+from extractor.pipeline import extract
+from extractor.spec.templates import get_value
 from extractor.stages.classify import classify
 from extractor.stages.correct import correct
 from extractor.stages.ingest import ingest
-from extractor.pipeline import extract
 from extractor.stages.reconstruct import reconstruct
-from extractor.spec.templates import get_value
 from training.generate import report_for
 from training.typeset import typeset
 

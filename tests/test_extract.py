@@ -18,7 +18,7 @@ import pytest
 
 from extractor.errors import InputError
 from extractor.pipeline import extract
-from extractor.spec.templates import template_cells, get_value
+from extractor.spec.templates import get_value, template_cells
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PDFS = sorted(FIXTURES.glob("*.pdf"))

@@ -9,10 +9,10 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from extractor.types import Ruling
 from extractor.errors import InputError, SetupError
 from extractor.stages.ingest import ingest
 from extractor.stages.ocr import ocr
+from extractor.types import Ruling
 
 SIZE = 12
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.apps.cli import app
-from extractor.stages.classify import load_model
-from extractor.types import LABELS
 from extractor.labelfiles import UNMATCHED, match_truth
-from extractor.stages.ingest import ingest
 from extractor.pipeline import extract
+from extractor.stages.classify import load_model
+from extractor.stages.ingest import ingest
+from extractor.types import LABELS
 from training import typeset as T
 from training.generate import report_for, truth_of
 

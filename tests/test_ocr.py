@@ -16,11 +16,11 @@ import numpy as np
 import pymupdf
 import pytest
 
-from extractor.stages.ocr import reader as ocr
 from extractor.errors import ModelError
-from extractor.stages.classify import load_model
 from extractor.pipeline import extract
 from extractor.spec.templates import cell_id, get_value, template_cells
+from extractor.stages.classify import load_model
+from extractor.stages.ocr import reader as ocr
 from training.generate import report_for, truth_of
 from training.scan import FIXTURES_DIR, ScanStyle, paste_as_picture, scan_image
 from training.typeset import typeset

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from extractor.types import Block, LabelledBlock
 from extractor.stages.report import read_report_info, read_sections, reading_order
+from extractor.types import Block, LabelledBlock
 
 
 def _lb(page, bbox, text, label):

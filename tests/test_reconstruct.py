@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from extractor.errors import ModelError
+from extractor.spec.templates import get_value, template_cells
+from extractor.spec.values import parse_value
 from extractor.stages.classify import classify
 from extractor.stages.ingest import ingest
-from extractor.spec.values import parse_value
 from extractor.stages.reconstruct import reconstruct
 from extractor.types import TableReading
-from extractor.spec.templates import get_value, template_cells
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.pdf"))

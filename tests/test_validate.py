@@ -2,9 +2,9 @@
 2021 report with the single 2019-style （六） row sums that row. End-to-end behaviour on real PDFs is
 in the corpus and extraction tests."""
 
-from extractor.types import CellReading, ReportInfo, Section
-from extractor.spec.templates import template_cells, empty_tables, set_value
+from extractor.spec.templates import empty_tables, set_value, template_cells
 from extractor.stages.validate import stated_applications, validate
+from extractor.types import CellReading, ReportInfo, Section
 
 
 def _found(fmt, drop=()):

@@ -34,9 +34,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from extractor.spec.templates import (
-    AMOUNT_CELLS, APPLICANT_COLUMNS, APPLICATION_COLUMNS, OTHER_HANDLING_2021, REVIEW_COLUMNS,
-    REVIEW_GROUPS, application_column_labels, application_labels, application_rows,
-    disclosure_groups, empty_tables, format_for_year, outcome_rows, set_value, spec, template_cells,
+    AMOUNT_CELLS,
+    APPLICANT_COLUMNS,
+    APPLICATION_COLUMNS,
+    OTHER_HANDLING_2021,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    application_column_labels,
+    application_labels,
+    application_rows,
+    disclosure_groups,
+    empty_tables,
+    format_for_year,
+    outcome_rows,
+    set_value,
+    spec,
+    template_cells,
     unit_key,
 )
 
@@ -530,8 +543,8 @@ def _inject(content: ReportContent, rng: random.Random, kind: str) -> int | None
 
 def check(content: ReportContent) -> None:
     """The content's own truth must fail exactly the rules it says it fails."""
-    from extractor.types import CellReading, ReportInfo, Section
     from extractor.stages.validate import validate
+    from extractor.types import CellReading, ReportInfo, Section
 
     info = ReportInfo(content.title, content.issuer, content.year, content.format, content.date)
     cells = [CellReading(t, r, c, None, text, None, None, 1.0) for (t, r, c), text in content.cell_text.items()]

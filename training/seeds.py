@@ -11,8 +11,15 @@ from __future__ import annotations
 import re
 
 from extractor.spec.templates import (
-    APPLICATION_COLUMNS, REVIEW_CELLS, application_column_labels, application_labels,
-    application_rows, disclosure_groups, empty_tables, set_value, unit_key,
+    APPLICATION_COLUMNS,
+    REVIEW_CELLS,
+    application_column_labels,
+    application_labels,
+    application_rows,
+    disclosure_groups,
+    empty_tables,
+    set_value,
+    unit_key,
 )
 
 from .content import Paragraph, ReportContent, SectionContent, check

@@ -13,9 +13,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from extractor.learning.training import (
+    cross_validate,
+    evaluate,
+    fit,
+    format_scores,
+    labelled_pdfs,
+    load_reports,
+    model_card,
+    ms_per_page,
+)
 from extractor.stages.classify import save_model
-from extractor.learning.training import (cross_validate, evaluate, fit, format_scores, labelled_pdfs, load_reports,
-                             model_card, ms_per_page)
 
 
 def main(argv: list[str] | None = None) -> None:

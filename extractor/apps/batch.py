@@ -434,8 +434,8 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
     it writes to ``out/summary.json``."""
     from tqdm import tqdm
 
-    from extractor.stages.classify import load_model
     from extractor.apps.dataset import write_dataset
+    from extractor.stages.classify import load_model
 
     layout_model = pickle.dumps(load_model(model), protocol=pickle.HIGHEST_PROTOCOL)
     made_by = producer(model)
@@ -444,7 +444,10 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
     for stale in records.glob(".*.tmp"):   # what a killed run was writing
         stale.unlink(missing_ok=True)
     work = plan(inputs, records, made_by, resume)
-    log = lambda message: tqdm.write(message, file=sys.stderr)
+
+    def log(message: str) -> None:
+        tqdm.write(message, file=sys.stderr)
+
     log(f"{len(work.jobs) + len(work.done) + len(work.duplicates) + len(work.failed)} inputs: "
         f"{len(work.jobs)} to read, {len(work.done)} already done, "
         f"{len(work.duplicates)} duplicates, {len(work.failed)} unreadable")

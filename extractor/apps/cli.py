@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -57,8 +57,8 @@ def extract(
     reports: Annotated[list[Path], typer.Argument(help="Report PDFs to read.", show_default=False)],
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the REPORT.json records.")] = Path("out"),
     strict: Annotated[bool, typer.Option(help="Exit 1 when any check fails.")] = False,
-    model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
-    labels: Annotated[Optional[Path], typer.Option(exists=True, help="A label file or folder of them from "
+    model: Annotated[Path | None, typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+    labels: Annotated[Path | None, typer.Option(exists=True, help="A label file or folder of them from "
                                                    "`nianbao label`: their labels win over the model's.")] = None,
 ) -> None:
     """Read each REPORT.pdf and write OUTDIR/REPORT.json (schema nianbao/1).
@@ -67,8 +67,7 @@ def extract(
     Exit status: 0 every file was read; 1 with --strict when a check failed; 2 a file could not be
     read (the others are still processed).
     """
-    from extractor.errors import LabelError
-    from extractor.errors import InputError
+    from extractor.errors import InputError, LabelError
     from extractor.pipeline import extract as extract_one
     from extractor.stages.record import failed_rules, write_json
 
@@ -101,7 +100,7 @@ def extract(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 exposes the service to the network).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[Optional[int], typer.Option(min=1, envvar="NIANBAO_WORKERS", show_default="one per CPU",
+    workers: Annotated[int | None, typer.Option(min=1, envvar="NIANBAO_WORKERS", show_default="one per CPU",
                                                    help="Extraction processes, each with the model loaded once.")] = None,
     queue: Annotated[int, typer.Option(min=0, envvar="NIANBAO_QUEUE",
                                        help="Requests admitted beyond those being extracted; more get 503.")] = 32,
@@ -111,13 +110,14 @@ def serve(
                                            help="PDFs with more pages get 413.")] = 200,
     timeout: Annotated[float, typer.Option(min=0, envvar="NIANBAO_TIMEOUT",
                                            help="Seconds one extraction may take (a scanned page needs about 4 s); then 504 and the worker is replaced.")] = 120.0,
-    model: Annotated[Optional[Path], typer.Option(envvar="NIANBAO_MODEL",
+    model: Annotated[Path | None, typer.Option(envvar="NIANBAO_MODEL",
                                                   help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:
     """Serve the extractor over HTTP: POST /v1/extract, GET /healthz, GET /v1/model, docs at /docs."""
     import os
 
-    from extractor.apps.service import Limits, serve as run
+    from extractor.apps.service import Limits
+    from extractor.apps.service import serve as run
 
     run(Limits(max_upload_mb=max_upload_mb, max_pages=max_pages, timeout=timeout,
                workers=workers or os.cpu_count() or 1, queue=queue), host, port, model)
@@ -130,7 +130,7 @@ def batch(
                                                 show_default=False)],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder: records/, cells and checks "
                                                           "tables, summary.json.")],
-    workers: Annotated[Optional[int], typer.Option(min=1, show_default="one per CPU",
+    workers: Annotated[int | None, typer.Option(min=1, show_default="one per CPU",
                                                    help="Reports read at once.")] = None,
     resume: Annotated[bool, typer.Option(help="Skip reports whose record exists for the same content "
                                               "and model version.")] = False,
@@ -138,12 +138,12 @@ def batch(
                                                          "recorded as failed and its worker replaced.")] = 300.0,
     executor: Annotated[str, typer.Option(help="local: processes on this machine; dask: a Dask "
                                                "distributed cluster.")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (tcp://host:port), whose "
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:port), whose "
                                                           "workers' threads then set how many reports are "
                                                           "read at once; default: a local cluster of "
                                                           "--workers processes on 127.0.0.1.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when any check fails.")] = False,
-    model: Annotated[Optional[Path], typer.Option(envvar="NIANBAO_MODEL",
+    model: Annotated[Path | None, typer.Option(envvar="NIANBAO_MODEL",
                                                   help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:
     """Read many reports in parallel into OUTDIR/records/*.json and an analysts' dataset.
@@ -183,7 +183,7 @@ def label(
                                                   show_default=False)],
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for REPORT.labels.jsonl, REPORT.pdf "
                                                           "and REPORT.pN.png.")],
-    model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+    model: Annotated[Path | None, typer.Option(help="Layout model folder (default: the shipped model).")] = None,
     below: Annotated[float, typer.Option(min=0, max=1, help="Mark blocks the model gives less confidence.")] = REVIEW.confident,
 ) -> None:
     """Write each block's predicted label to an editable file and draw the pages with the labels.
@@ -226,8 +226,8 @@ def train(
     import shlex
     import sys
 
-    from extractor.stages.classify import save_model
     from extractor.learning.training import SHIPPED_DATA, cross_validate, fit, format_scores, model_card, ms_per_page
+    from extractor.stages.classify import save_model
 
     if with_shipped and not all(d.is_dir() for d in SHIPPED_DATA):
         raise typer.BadParameter(f"the shipped training data is not here ({SHIPPED_DATA[0]}); it comes "
@@ -250,10 +250,11 @@ def train(
 def evaluate(
     dirs: Annotated[list[Path], typer.Argument(exists=True, file_okay=False, show_default=False,
                                                help="Folders of held-out REPORT.pdf + REPORT.labels.jsonl.")],
-    model: Annotated[Optional[Path], typer.Option(help="Layout model folder (default: the shipped model).")] = None,
+    model: Annotated[Path | None, typer.Option(help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:
     """Print a model's per-class precision, recall and F1 on labelled reports it was not trained on."""
-    from extractor.learning.training import evaluate as score, format_scores
+    from extractor.learning.training import evaluate as score
+    from extractor.learning.training import format_scores
 
     layout_model = _load_model(model)
     _, reports = _labelled_reports(dirs)

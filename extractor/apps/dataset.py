@@ -30,9 +30,9 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from extractor.types import Check
 from extractor.spec.templates import APPLICATION_COLUMNS, cell_id
 from extractor.stages.validate import carry_over
+from extractor.types import Check
 
 ROWS_PER_BATCH = 20_000
 

@@ -59,8 +59,8 @@ def _serve_jobs(conn, model_dir: str | None) -> None:
     """A worker's life: load the model, say "ready", then answer one job at a time until the
     server closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the server, which closes our pipe
-    from extractor.stages.classify import load_model
     from extractor.pipeline import extract
+    from extractor.stages.classify import load_model
     try:
         model = load_model(model_dir)
     except Exception as e:
@@ -347,11 +347,11 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
         except ClientDisconnect:   # gone mid-upload; 499 ("client closed request") is for the access log
             return Response(status_code=499)
         except Busy as e:
-            raise HTTPException(503, str(e), headers={"Retry-After": RETRY_AFTER})
+            raise HTTPException(503, str(e), headers={"Retry-After": RETRY_AFTER}) from e
         except TimedOut as e:
-            raise HTTPException(504, str(e))
+            raise HTTPException(504, str(e)) from e
         except WorkerDied as e:
-            raise HTTPException(500, str(e))
+            raise HTTPException(500, str(e)) from e
         if kind == "ok":
             return Response(payload, media_type="application/json")
         if kind == "pages":

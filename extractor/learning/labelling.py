@@ -27,10 +27,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from extractor.settings import REVIEW
 from extractor.labelfiles import SUFFIX, label_rows, write_label_file
+from extractor.settings import REVIEW
 from extractor.types import LABELS, LabelledBlock
-
 
 # RGB 0..1; colour-blind-safe Okabe-Ito hues, red kept for the unsure frame
 COLOURS = {"heading": (0.0, 0.45, 0.70), "table_cell": (0.0, 0.62, 0.45),
@@ -75,8 +74,8 @@ def draw_pages(pdf: bytes | Path, labelled: list[LabelledBlock], stem: Path,
 
 def label_report(pdf: Path, out: Path, model=None, below: float = REVIEW.confident) -> tuple[Path, list[Path]]:
     """Write ``OUT/NAME.labels.jsonl``, a copy of the PDF and the page images for one report."""
-    from extractor.stages.classify import classify
     from extractor.pipeline import read
+    from extractor.stages.classify import classify
 
     doc = read(pdf)
     labelled = classify(doc.pages, model)

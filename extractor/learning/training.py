@@ -17,16 +17,16 @@ import json
 import platform
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from extractor.stages.classify import FEATURE_VERSION, FEATURES, featurize
 from extractor.labelfiles import LABEL_FILES, match_truth, read_truth_blocks
+from extractor.pipeline import read
+from extractor.stages.classify import FEATURE_VERSION, FEATURES, featurize
 from extractor.stages.layout_model import LayoutModel
 from extractor.types import LABELS, Page
-from extractor.pipeline import read
 
 # The shipped labelled reports, available offline in a source checkout (beside models/): the
 # committed fixtures, PDFs with the typesetter's truth blocks; features are recomputed from the PDFs,
@@ -179,7 +179,7 @@ Labels every block that `extractor.stages.ingest` produces so that the reconstru
 - feature version: **{FEATURE_VERSION}** (`extractor.stages.classify.FEATURE_VERSION`; a model with another
   version is refused)
 - estimator: `{model!r}`
-- trained {datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")} with
+- trained {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} with
   `{command}`
 - libraries: Python {platform.python_version()}, scikit-learn {sklearn.__version__},
   numpy {np.__version__}, skops {skops.__version__}

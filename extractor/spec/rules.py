@@ -7,7 +7,15 @@ equation undecidable (``Missing``), never true.
 
 from __future__ import annotations
 
-from extractor.spec.templates import APPLICANT_COLUMNS, APPLICATION_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, cell_id, get_value, outcome_rows
+from extractor.spec.templates import (
+    APPLICANT_COLUMNS,
+    APPLICATION_COLUMNS,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    cell_id,
+    get_value,
+    outcome_rows,
+)
 
 Equation = tuple[str, list, list]     # (what, left cells, right cells): sum(left) = sum(right)
 

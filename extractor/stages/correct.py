@@ -20,11 +20,11 @@ import itertools
 import unicodedata
 from dataclasses import replace
 
-from extractor.types import CellReading, TableReading
-from extractor.spec.values import parse_value
-from extractor.spec.templates import cell_id, set_value
 from extractor.settings import REVIEW
 from extractor.spec.rules import SUMS, Equation, equation_holds
+from extractor.spec.templates import cell_id, set_value
+from extractor.spec.values import parse_value
+from extractor.types import CellReading, TableReading
 
 CONFUSED = {"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "7": "1", "1": "7"}
 MAX_SWAPS = 4       # confusable characters tried in one cell (2**4 readings)

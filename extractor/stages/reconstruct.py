@@ -23,15 +23,31 @@ from functools import cache, lru_cache
 from extractor.geometry.grid import Grid, GridCell, page_grids
 from extractor.settings import DOUBT
 from extractor.spec.labels import (
-    ColumnKey, Match, any_column, application_columns, application_full, application_groups, application_items,
-    best_match, disclosure_columns, disclosure_rows, norm, norm_header, review_columns, review_groups,
+    ColumnKey,
+    Match,
+    any_column,
+    application_columns,
+    application_full,
+    application_groups,
+    application_items,
+    best_match,
+    disclosure_columns,
+    disclosure_rows,
+    norm,
+    norm_header,
+    review_columns,
+    review_groups,
+)
+from extractor.spec.templates import (
+    AMOUNT_CELLS,
+    FORMATS,
+    empty_tables,
+    set_value,
+    template_cells,
+    unit_key,
 )
 from extractor.spec.values import looks_numeric, parse_value, stated_unit
 from extractor.types import BBox, CellReading, LabelledBlock, Page, TableReading
-from extractor.spec.templates import (
-    AMOUNT_CELLS, FORMATS, empty_tables,
-    set_value, template_cells, unit_key,
-)
 
 _OUTCOMES = norm("三、本年度办理结果")
 _AMOUNTS = frozenset(cell for cells in AMOUNT_CELLS.values() for cell in cells)

@@ -13,10 +13,17 @@ from collections.abc import Iterable
 
 from extractor.settings import REVIEW
 from extractor.spec.rules import SUMS, Equation, Missing, cell_value
-from extractor.types import CellReading, Check, ReportInfo, Section
 from extractor.spec.templates import (
-    AMOUNT_CELLS, APPLICATION_COLUMNS, FORMATS, cell_id, format_for_year, get_value, template_cells,
+    AMOUNT_CELLS,
+    APPLICATION_COLUMNS,
+    FORMATS,
+    cell_id,
+    format_for_year,
+    get_value,
+    template_cells,
 )
+from extractor.types import CellReading, Check, ReportInfo, Section
+
 
 def validate(report: ReportInfo, tables: dict, cells: list[CellReading],
              sections: list[Section]) -> list[Check]:

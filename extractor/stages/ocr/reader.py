@@ -35,10 +35,10 @@ import cv2
 import numpy as np
 import pymupdf
 
-from extractor.stages.ocr import raster
 from extractor.errors import SetupError
-from extractor.types import Block, Page, Ruling
 from extractor.geometry.grid import page_grids
+from extractor.stages.ocr import raster
+from extractor.types import Block, Page, Ruling
 
 # the wheel's PP-OCRv4 recogniser with its affine blocks folded into the convolutions
 # (models/ocr/make_recogniser.py): the same function, a third less time
