@@ -12,6 +12,7 @@ from typing import Literal
 
 BBox = tuple[float, float, float, float]
 Label = Literal["heading", "table_cell", "prose", "other"]
+Format = Literal["2019", "2021"]     # the State Council's table formats: reports on 2019–2020, and from 2021
 LABELS: tuple[Label, ...] = ("heading", "table_cell", "prose", "other")
 
 
@@ -117,7 +118,7 @@ class ReportInfo:
     title: str | None
     issuer: str | None
     year: int | None
-    format: Literal["2019", "2021"] | None
+    format: Format | None
     date: str | None       # ISO date of signing
 
 
@@ -133,7 +134,7 @@ class Section:
 class TableReading:
     """What the reconstructor read of the fixed tables: the detected format, every template cell's
     value (``tables``), the amounts' units, each cell's reading, and what it could not use."""
-    format: str | None
+    format: Format | None
     tables: dict
     units: dict
     cells: list[CellReading]

@@ -83,8 +83,7 @@ class Grid:
 
 def page_grids(page: Page, blocks: list[LabelledBlock]) -> list[Grid]:
     """The tables on one page, top to bottom; ``blocks`` are that page's labelled blocks."""
-    grids = [lattice(page.number, h, v) for h, v in _ruled_tables(page.rulings)]
-    grids = [g for g in grids if g is not None]
+    grids = [g for h, v in _ruled_tables(page.rulings) if (g := lattice(page.number, h, v)) is not None]
     rest = _place(grids, blocks)
     grids += alignment_grids(page.number, rest)
     grids.sort(key=lambda g: g.ys[0])

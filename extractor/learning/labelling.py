@@ -45,7 +45,8 @@ def draw_pages(pdf: bytes | Path, labelled: list[LabelledBlock], stem: Path,
     src = pymupdf.open(stream=pdf) if isinstance(pdf, bytes) else pymupdf.open(pdf)
     legend_h = 22.0
     paths = []
-    for n, page in enumerate(src):
+    for n in range(src.page_count):
+        page = src.load_page(n)
         w, h = page.rect.width, page.rect.height
         out = pymupdf.open()
         canvas = out.new_page(width=w, height=h + legend_h)

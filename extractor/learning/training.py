@@ -25,7 +25,7 @@ import numpy as np
 from extractor.labelfiles import LABEL_FILES, match_truth, read_truth_blocks
 from extractor.pipeline import read
 from extractor.stages.classify import FEATURE_VERSION, FEATURES, featurize
-from extractor.stages.layout_model import LayoutModel
+from extractor.stages.classify.model import LayoutModel
 from extractor.types import LABELS, Page
 
 # The shipped labelled reports, available offline in a source checkout (beside models/): the
@@ -87,6 +87,8 @@ def load_reports(pdfs: list[Path]) -> list[Report]:
 
 def load_report(pdf: Path) -> Report:
     labels_path = label_file(pdf)
+    if labels_path is None:
+        raise FileNotFoundError(f"{pdf} has no label file beside it ({' or '.join(LABEL_FILES)})")
     doc = read(pdf)     # a scanned report is labelled and read from its image
     y = match_labels(doc.pages, read_truth_blocks(labels_path))
     keep = y != UNLABELLED

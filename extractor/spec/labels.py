@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 from extractor.settings import DOUBT
 from extractor.spec.templates import FORMATS, application_column_labels, application_labels, disclosure_groups, spec
@@ -41,7 +42,7 @@ def norm_header(text: str) -> str:
 
 @dataclass(frozen=True)
 class Match:
-    key: object
+    key: Any       # a template id, or a (table, column) pair: whatever the candidates map to
     confidence: float
     score: float
 
@@ -49,7 +50,7 @@ class Match:
 class Labels(dict):
     """Normalised label → key (several labels may share a key); built once, hashed by identity so
     that matches are cached."""
-    __hash__ = object.__hash__
+    __hash__ = object.__hash__  # type: ignore[assignment]
 
 
 @lru_cache(maxsize=8192)

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-FORMATS = ("2019", "2021")
+from extractor.types import Format
+
+FORMATS: tuple[Format, ...] = ("2019", "2021")
 TABLES = ("active_disclosure", "applications", "review_litigation")
 
 

@@ -280,7 +280,8 @@ def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]
     space_x = [ch.cx for ch in spaces]
     mid = (min(ch.y0 for ch in ink) + max(ch.y1 for ch in ink)) / 2
     cuts = [r.x0 for r in verticals if r.y0 - MERGE_TOLERANCE <= mid <= r.y1 + MERGE_TOLERANCE]
-    blocks, start, before = [], 0, [None]   # before[i]: the space char printed before ink[i]
+    blocks, start = [], 0
+    before: list[Char | None] = [None]   # before[i]: the space char printed before ink[i]
     for i in range(1, len(ink)):
         a, b = ink[i - 1], ink[i]
         gap, space = b.x0 - a.x1, None

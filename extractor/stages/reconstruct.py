@@ -47,7 +47,9 @@ from extractor.spec.templates import (
     unit_key,
 )
 from extractor.spec.values import looks_numeric, parse_value, stated_unit
-from extractor.types import BBox, CellReading, LabelledBlock, Page, TableReading
+from extractor.types import BBox, CellReading, Format, LabelledBlock, Page, TableReading
+
+CellKey = tuple[str, str, str | None]   # (table, row, column): a template cell; column None in review_litigation
 
 _OUTCOMES = norm("三、本年度办理结果")
 _AMOUNTS = frozenset(cell for cells in AMOUNT_CELLS.values() for cell in cells)
@@ -72,7 +74,7 @@ class _Reader:
     """Reads the grids' rows in document order; what it has read so far (the columns of the last
     header, the group of the last sub-row) is the context of the next row."""
     problems: list[str] = field(default_factory=list)
-    readings: dict[tuple, CellReading] = field(default_factory=dict)
+    readings: dict[CellKey, CellReading] = field(default_factory=dict)
     units: dict[str, str | None] = field(default_factory=dict)
     columns: list[_Column] = field(default_factory=list)
     group: str | None = None          # the applications group a numbered sub-row falls under
@@ -209,6 +211,8 @@ class _Reader:
         table = self.table()
         if row_match is None:
             return False
+        if table is None:
+            return True     # no column is named: nothing of the row lands in a template cell
         row = row_match.key
         if table == "applications":
             self.group = row.split(".")[0] if "." in row else None
@@ -254,7 +258,9 @@ class _Reader:
         return col, DOUBT.sure if sure else DOUBT.ambiguous_column
 
     def place(self, grid: Grid, table: str, row: str, column: _Column, cell: GridCell, conf: float) -> None:
+        assert column.key is not None, "only named columns hold template cells"
         col = column.key[1]
+        key: CellKey
         if table == "review_litigation":
             key = (table, col, None)
         else:
@@ -273,10 +279,11 @@ class _Reader:
             self.units[unit_key(row, col)] = parsed.unit or column.unit or self.units.get(unit_key(row, col))
         bbox: BBox = cell.text_bbox or cell.bbox
         reading = CellReading(table, key[1], key[2], parsed.value, text, grid.page,
-                              tuple(round(v, 2) for v in bbox), round(confidence, 3))
+                              (round(bbox[0], 2), round(bbox[1], 2), round(bbox[2], 2), round(bbox[3], 2)),
+                              round(confidence, 3))
         if key in self.readings:
             first = self.readings[key]
-            self.problems.append(f"{_cell_name(key)} read twice: {first.text!r} on page {first.page + 1}"
+            self.problems.append(f"{_cell_name(key)} read twice: {first.text!r} on page {(first.page or 0) + 1}"
                                  f" and {text!r} on page {grid.page + 1}")
             first.confidence = min(first.confidence, DOUBT.duplicate)
             return
@@ -403,7 +410,7 @@ def _format_only(fmt: str) -> frozenset:
     return frozenset(template_cells(fmt)) - frozenset(template_cells(other))
 
 
-def detect_format(readings) -> str | None:
+def detect_format(readings) -> Format | None:
     """From the labels the tables use, never from the year: the active-disclosure table's
     (本年新制作数量 or 本年制发件数, 政府集中采购 only in 2019), else the applications table's
     （六）其他处理 (one row in 2019, three sub-rows in 2021)."""
@@ -411,11 +418,11 @@ def detect_format(readings) -> str | None:
         votes = {fmt: sum(1 for key in readings if key[0] == table and key in _format_only(fmt))
                  for fmt in FORMATS}
         if votes["2019"] != votes["2021"]:
-            return max(votes, key=votes.get)
+            return max(votes, key=votes.__getitem__)
     return None
 
 
-def _reading(fmt: str | None, reader: _Reader) -> TableReading:
+def _reading(fmt: Format | None, reader: _Reader) -> TableReading:
     problems = list(reader.problems)
     if fmt is None:
         return TableReading(None, {}, {}, list(reader.readings.values()),

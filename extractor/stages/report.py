@@ -82,7 +82,8 @@ def read_report_info(ordered: list[LabelledBlock]) -> ReportInfo:
     """Title from the headings before the first section; issuer and year from the title, else from
     the signature or the introduction (现公布XX2020年政府信息公开工作年度报告); the date from the
     signature after the last prose."""
-    title_parts, intro = [], []
+    title_parts: list[str] = []
+    intro: list[str] = []
     for lb in ordered:
         if lb.label == "heading" and _SECTION.match(lb.block.text):
             break

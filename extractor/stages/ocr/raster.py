@@ -172,7 +172,7 @@ def ruling_lines(flat: np.ndarray, dpi: int) -> Lines:
         cv2.line(zone, (round(a), round(y)), (round(b), round(y)), 1, band)
     for x, a, b in vertical:
         cv2.line(zone, (round(x), round(a)), (round(x), round(b)), 1, band)
-    mask = cv2.dilate((masks[0] | masks[1]) & zone, np.ones((3, 3), np.uint8))
+    mask = cv2.dilate(np.bitwise_or(masks[0], masks[1]) & zone, np.ones((3, 3), np.uint8))
     return Lines(horizontal, vertical, mask)
 
 

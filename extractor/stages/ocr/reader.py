@@ -169,7 +169,7 @@ class Recogniser:
     def _decode(self, probs: np.ndarray) -> list[tuple[str, float, float]]:
         """Greedy CTC: (character, its probability, its centre in frames) for each one read."""
         probs = probs.copy()
-        np.add.at(probs, (slice(None), self._narrow), probs[:, self._wide])
+        np.add.at(probs, (slice(None), self._narrow), probs[:, self._wide])  # type: ignore[arg-type]  # numpy's stubs refuse this index, numpy takes it
         probs[:, self._wide] = 0
         best = probs.argmax(axis=1)
         p = probs.max(axis=1)
@@ -222,13 +222,11 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
     flat = raster.flatten(raster.drop_red(rgb))
     red = raster.redness(rgb)
     guess = raster.text_axis(raster.ink_of(flat), dpi)
-    best = None
-    for turns in (guess, 1 - guess):
-        view = _upright(flat, red, turns, dpi, number)
-        if best is None or view.legibility > best.legibility:
-            best = view
-        if view.legibility >= LEGIBLE:
-            break
+    best = _upright(flat, red, guess, dpi, number)
+    if best.legibility < LEGIBLE:
+        other = _upright(flat, red, 1 - guess, dpi, number)
+        if other.legibility > best.legibility:
+            best = other
     layout = best.layout
     page = Page(number, layout.width, layout.height, _blocks(layout, best.sample, dpi, number), layout.rulings, "ocr")
     return Scan(page, best.rotation, best.skew)
@@ -328,12 +326,12 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int) -> _Layout
             # a cell whose only marks looked like seal is read all the same: a blank it is not
             # sure of must not pass as a sure blank
             region = seal[y0:y1, x0:x1]
-        bands = [[(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in raster.band_segments(region, band, split=True)]
-                 for band in raster.text_bands(region, cell_em)]
+        cell_lines = [[(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in raster.band_segments(region, band, split=True)]
+                      for band in raster.text_bands(region, cell_em)]
         # a cell's line is read whole; it is cut at gaps only to find the strays in it
-        kept = set(_without_strays([box for band in bands for box in band], cell_em))
-        for band in bands:
-            boxes = [box for box in band if box in kept]
+        kept = set(_without_strays([box for line in cell_lines for box in line], cell_em))
+        for line in cell_lines:
+            boxes = [box for box in line if box in kept]
             if boxes:
                 pieces.append(_Piece((min(b[0] for b in boxes), min(b[1] for b in boxes),
                                       max(b[2] for b in boxes), max(b[3] for b in boxes)), cell_em, True))
@@ -392,10 +390,8 @@ def _blocks(layout: _Layout, known: dict[int, Reading], dpi: int, number: int) -
     """The layout's pieces read (but for those already ``known``, by index) into blocks."""
     s = raster.pt(dpi)
     pieces = list(layout.pieces)
-    unread = [i for i in range(len(pieces)) if i not in known]
-    readings = [known.get(i) for i in range(len(pieces))]
-    for i, reading in zip(unread, recogniser().read([_crop(layout, pieces[i]) for i in unread])):
-        readings[i] = reading
+    read = iter(recogniser().read([_crop(layout, p) for i, p in enumerate(pieces) if i not in known]))
+    readings = [known[i] if i in known else next(read) for i in range(len(pieces))]
     # a short piece read doubtfully among its stitched neighbours (small digits beside Han
     # labels shrink to specks) is read again alone, at its own height; the surer reading stays
     retry = [i for i, (p, r) in enumerate(zip(pieces, readings))

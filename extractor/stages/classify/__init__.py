@@ -21,7 +21,7 @@ import numpy as np
 
 import extractor
 from extractor.errors import ModelError
-from extractor.types import LABELS, Block, LabelledBlock, Page
+from extractor.types import LABELS, Block, Label, LabelledBlock, Page
 
 # Bump whenever a feature is added, removed, reordered or computed differently.
 FEATURE_VERSION = 1
@@ -277,7 +277,7 @@ TRUSTED_TYPES = sorted({
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.preprocessing._label.LabelEncoder", "extractor.stages.layout_model.LayoutModel",
+    "sklearn.preprocessing._label.LabelEncoder", "extractor.stages.classify.model.LayoutModel",
 })
 
 
@@ -341,7 +341,7 @@ def load_model(path: str | Path | None = None):
             f"matching nianbao version.")
     if stored.get("features") != list(FEATURES) or stored.get("labels") != list(LABELS):
         raise ModelError(f"{path} lists other features or labels than this code; retrain it")
-    from extractor.stages.layout_model import LayoutModel
+    from extractor.stages.classify.model import LayoutModel
 
     model = stored.get("estimator")
     if not (isinstance(model, LayoutModel) and sorted(getattr(model, "classes_", ())) == sorted(LABELS)
@@ -365,4 +365,5 @@ def classify(pages: list[Page], model=None) -> list[LabelledBlock]:
         return []
     proba = model.predict_proba(featurize(pages))
     best = proba.argmax(axis=1)
-    return [LabelledBlock(b, str(model.classes_[k]), float(proba[i, k])) for i, (b, k) in enumerate(zip(blocks, best))]
+    labels: list[Label] = [model.classes_[k] for k in best]
+    return [LabelledBlock(b, label, float(proba[i, k])) for i, (b, label, k) in enumerate(zip(blocks, labels, best))]
