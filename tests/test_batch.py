@@ -25,13 +25,13 @@ import pyarrow.parquet as pq
 import pymupdf
 import pytest
 
+from conftest import FIXTURES
 from extractor.apps import batch as batch_module
 from extractor.apps.batch import extract_in_child, find_reports
 from extractor.apps.dataset import issuer_key
 from extractor.stages.classify import load_model
 from extractor.stages.validate import carry_over
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # 德庆县人民政府办公室 reports for 2020 and 2021: the pair that series.carry_over compares.
 GOOD = ("f19-inject-prose", "f21-zero", "seed-002-lianzhou-2023", "f21-labels")
 TIMEOUT = 6

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 import skops.io as sio
 
+from conftest import FIXTURES
 from extractor.errors import ModelError
 from extractor.labelfiles import UNMATCHED, match_truth, read_truth_blocks
 from extractor.stages import classify as cl
@@ -18,7 +18,6 @@ from extractor.stages.classify import classify, load_model, save_model
 from extractor.stages.ingest import ingest
 from extractor.types import LABELS
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPORTS = sorted(p.stem for p in FIXTURES.glob("*.pdf") if p.with_suffix(".blocks.jsonl").exists())
 SECTION = re.compile(r"([一二三四五六])、")
 

@@ -15,9 +15,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
+from conftest import FIXTURES
 from extractor.spec.templates import application_labels
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 # A trait is proven on every fixture that lists it, except those the content can realise in
 # ways no fixed test can spell out (a typo): there one fixture showing a known form suffices.

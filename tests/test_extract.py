@@ -16,11 +16,11 @@ from pathlib import Path
 import pymupdf
 import pytest
 
+from conftest import FIXTURES
 from extractor.errors import InputError
 from extractor.pipeline import extract
 from extractor.spec.templates import get_value, template_cells
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PDFS = sorted(FIXTURES.glob("*.pdf"))
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pymupdf
 import pytest
 
+from conftest import FIXTURES
 from extractor.errors import InputError, SetupError
 from extractor.stages.ingest import ingest
 from extractor.stages.ocr import ocr
 from extractor.types import Ruling
 
 SIZE = 12
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def make_pdf(path: Path, *pages, **save) -> Path:

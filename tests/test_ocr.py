@@ -16,17 +16,18 @@ import numpy as np
 import pymupdf
 import pytest
 
+from conftest import FIXTURES, ROOT, SCANNED
 from extractor.errors import ModelError
 from extractor.pipeline import extract
 from extractor.spec.templates import cell_id, get_value, template_cells
 from extractor.stages.classify import load_model
 from extractor.stages.ocr import reader as ocr
 from training.generate import report_for, truth_of
-from training.scan import FIXTURES_DIR, ScanStyle, paste_as_picture, scan_image
+from training.scan import ScanStyle, paste_as_picture, scan_image
 from training.typeset import typeset
 
 DPI = 200
-SCANNED = sorted(FIXTURES_DIR.glob("*.pdf"))
+SCANNED_REPORTS = sorted(SCANNED.glob("*.pdf"))
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_numbers_under_a_red_seal_are_read(table_page):
                and b.bbox[1] >= c["bbox"][1] - 4 and b.bbox[3] <= c["bbox"][3] + 4)
 
 
-@pytest.mark.parametrize("path", SCANNED, ids=[p.stem for p in SCANNED])
+@pytest.mark.parametrize("path", SCANNED_REPORTS, ids=[p.stem for p in SCANNED_REPORTS])
 def test_scanned_fixture_extracts_right_or_flagged(path):
     try:
         model = load_model()
@@ -111,11 +112,11 @@ def test_scanned_fixture_extracts_right_or_flagged(path):
 
 
 def test_text_layer_runs_never_load_onnxruntime():
-    fixture = next(Path(__file__).resolve().parents[1].glob("fixtures/*.pdf"))
+    fixture = next(FIXTURES.glob("*.pdf"))
     code = ("import sys; from extractor.pipeline import read; read(sys.argv[1]); "
             "print('onnxruntime' in sys.modules, 'extractor.stages.ocr.reader' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(fixture)], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1])
+                         cwd=ROOT)
     assert out.stdout.split() == ["False", "False"]
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from functools import cache
-from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURES
 from extractor.errors import ModelError
 from extractor.spec.templates import get_value, template_cells
 from extractor.spec.values import parse_value
@@ -18,7 +18,6 @@ from extractor.stages.ingest import ingest
 from extractor.stages.reconstruct import reconstruct
 from extractor.types import TableReading
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.pdf"))
 
 

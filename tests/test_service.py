@@ -21,11 +21,11 @@ import httpx
 import pymupdf
 import pytest
 
+from conftest import FIXTURES
 from extractor.errors import InputError
 from extractor.pipeline import extract
 from extractor.stages.classify import FEATURE_VERSION, MODEL_DIR, MODEL_FILE
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPORT = FIXTURES / "seed-002-lianzhou-2023.pdf"
 WORKERS, QUEUE = 2, 18
 TIMEOUT = 2.0

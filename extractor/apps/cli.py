@@ -230,8 +230,8 @@ def train(
     from extractor.stages.classify import save_model
 
     if with_shipped and not all(d.is_dir() for d in SHIPPED_DATA):
-        raise typer.BadParameter(f"the shipped training data is not here ({SHIPPED_DATA[0]}); it comes "
-                                 "with a source checkout of nianbao", param_hint="--with-shipped")
+        raise typer.BadParameter(f"the shipped training data is missing from this installation "
+                                 f"({SHIPPED_DATA[0]}); reinstall nianbao", param_hint="--with-shipped")
     pdfs, reports = _labelled_reports(dirs + (list(SHIPPED_DATA) if with_shipped else []))
     if len(reports) < 2:
         raise typer.BadParameter("need at least two labelled reports to train and cross-validate")

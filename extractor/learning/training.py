@@ -28,12 +28,12 @@ from extractor.stages.classify import FEATURE_VERSION, FEATURES, featurize
 from extractor.stages.classify.model import LayoutModel
 from extractor.types import LABELS, Page
 
-# The shipped labelled reports, available offline in a source checkout (beside models/): the
-# committed fixtures, PDFs with the typesetter's truth blocks; features are recomputed from the PDFs,
+# The shipped labelled reports, inside the package (so offline, from a wheel too): the committed
+# fixtures, PDFs with the typesetter's truth blocks; features are recomputed from the PDFs,
 # so they always match this code's FEATURE_VERSION. The scans are among them so that a model
 # retrained for a new layout still reads scans (read by OCR: some seconds a page).
-_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-SHIPPED_DATA = (_FIXTURES, _FIXTURES / "scanned")
+_SHIPPED = Path(__file__).resolve().parent / "shipped"   # a link to fixtures/, carried by the wheel
+SHIPPED_DATA = (_SHIPPED, _SHIPPED / "scanned")
 
 UNLABELLED = ""   # a block no label line holds: left out of training and scoring
 
