@@ -1,6 +1,6 @@
 """Stage 3: the fixed tables, cell by cell, from the page grids.
 
-Grids (``grid.py``) are read top to bottom, across pages, as a stream of rows. A row is a *data
+Grids (``geometry/grid.py``) are read top to bottom, across pages, as a stream of rows. A row is a *data
 row* when it holds numbers or its label is a template row's label; the rows above a run of data
 rows are its *header*, and the header's lowest cells are the columns. Every column is named by its
 header text (``本年新制作数量`` → ``new_made``) and every data row by its label (``1.属于国家秘密``

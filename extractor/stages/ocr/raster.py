@@ -2,7 +2,7 @@
 ruling lines and its lines of text found by morphology and projection profiles.
 
 Everything here is geometry on numpy arrays (OpenCV for the heavy lifting); what the text says is
-``ocr.py``'s business. Pixel boxes are (x0, y0, x1, y1) with x1, y1 exclusive.
+``reader.py``'s business. Pixel boxes are (x0, y0, x1, y1) with x1, y1 exclusive.
 """
 
 from __future__ import annotations

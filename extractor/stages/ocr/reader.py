@@ -1,12 +1,12 @@
-"""Stage 1 for pages without a usable text layer: the page image read into the same ``Page`` of
+"""The OCR stage's reader: a page image read into the same ``Page`` of
 blocks and rulings that ingest makes from a text layer, so classify and reconstruct run unchanged.
 
 A page is rendered at ``DPI``; its red seal is dropped and its lighting flattened (``raster.py``).
 It is turned so that its lines run across: the direction from each glyph to its nearest
 neighbour guesses the axis, the 0°/180° line classifier says which way up, and if a sample of
-lines then reads poorly the other axis is tried. It is levelled (skew up to ±6°) by the row
+lines then reads poorly the other axis is tried. It is levelled (skew up to ±10°) by the row
 profile of its characters. Ruling lines are
-found by morphology and become ``Ruling``s in points; the grids they make (``grid.page_grids``)
+found by morphology and become ``Ruling``s in points; the grids they make (``geometry.grid.page_grids``)
 give each cell's box, and the text in a cell is cut into lines by its row profile. Text outside
 ruled tables is cut into lines and blocks over the rest of the page (row profile, then gaps wider
 than ingest's block gap). No full-page text detector runs: on these single-column, ruled pages
