@@ -324,6 +324,7 @@ def test_a_few_unreadable_characters_are_noted_and_kept(tmp_path):
     assert doc.problems == ["page 1: 1 unreadable character(s) (U+FFFD or private-use)"]
 
 
+@pytest.mark.ocr
 def test_scanned_page_has_no_text_layer(tmp_path):
     image = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 40, 40), False)
     image.clear_with(128)

@@ -157,6 +157,8 @@ def test_a_persons_labels_win_in_extract(loop):
     assert result.exit_code == 2 and "labels another PDF" in result.output
 
 
+@pytest.mark.ocr
+@pytest.mark.slow
 def test_a_labelled_scan_is_trained_on_what_ocr_reads():
     # a person labels a scanned report as they do a text one; training must see its blocks
     from extractor.learning.training import load_report

@@ -26,6 +26,8 @@ from training.generate import report_for, truth_of
 from training.scan import ScanStyle, paste_as_picture, scan_image
 from training.typeset import typeset
 
+pytestmark = pytest.mark.ocr
+
 DPI = 200
 SCANNED_REPORTS = sorted(SCANNED.glob("*.pdf"))
 

@@ -163,6 +163,7 @@ def test_page_frame_is_not_a_table():
     assert wrong_cells(truth(name), reading) == []
 
 
+@pytest.mark.ocr
 def test_a_blank_of_an_unruled_table_on_a_scan_is_unsure():
     """Without rulings a blank cell is only a column with no text in the row. In a text layer that
     is sure enough; on a scan faint ink may have read as nothing, so the blank is left unsure."""
