@@ -1,0 +1,93 @@
+"""What one report costs as a whole process, and a text-layer page in-process, each as a ratio
+to PyMuPDF doing the least it must on the same file, measured side by side in one run.
+
+    python benchmarks/bench_startup.py [PDF ...] [--repeat N]
+
+Default PDF: fixtures/seed-002-lianzhou-2023.pdf (a 5-page text-layer report).
+
+- whole process: ``nianbao extract PDF -o DIR`` against ``python -c "import pymupdf; <rawdict
+  and drawings of every page>"``, wall and CPU seconds (children included), median of N runs,
+  the runs interleaved so that the machine's load falls on both alike;
+- in-process: the pipeline's CPU ms per page once loaded, against PyMuPDF's
+  ``get_text("rawdict")`` plus ``get_cdrawings()`` of each page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pymupdf
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from extractor.pipeline import extract  # noqa: E402
+
+BARE = ("import sys, pymupdf\n"
+        "doc = pymupdf.open(sys.argv[1])\n"
+        "for page in doc:\n"
+        "    page.get_text('rawdict'); page.get_cdrawings()\n")
+
+
+def _run(command: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _bare_pages(doc: pymupdf.Document) -> None:
+    for page in doc:
+        page.get_text("rawdict")
+        page.get_cdrawings()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("pdfs", nargs="*", type=Path, default=[ROOT / "fixtures" / "seed-002-lianzhou-2023.pdf"])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    nianbao = str(Path(sys.executable).with_name("nianbao"))
+    for pdf in args.pdfs:
+        pages = pymupdf.open(pdf).page_count
+        ours, bare = [], []
+        with tempfile.TemporaryDirectory() as out:
+            for _ in range(args.repeat):
+                ours.append(_run([nianbao, "extract", str(pdf), "-o", out]))
+                bare.append(_run([sys.executable, "-c", BARE, str(pdf)]))
+        wall, cpu = (statistics.median(t[i] for t in ours) for i in (0, 1))
+        bare_wall, bare_cpu = (statistics.median(t[i] for t in bare) for i in (0, 1))
+        print(f"{pdf.name}: {pages} pages, {args.repeat} runs each, {os.cpu_count()} CPUs")
+        print(f"  whole process   nianbao extract {wall:5.2f} s wall {cpu:5.2f} s CPU   "
+              f"PyMuPDF {bare_wall:5.2f} s wall {bare_cpu:5.2f} s CPU   ratio {wall / bare_wall:4.1f}× wall, "
+              f"{cpu / bare_cpu:4.1f}× CPU")
+
+        data = pdf.read_bytes()
+        extract(data)   # the model loaded, caches warm: a long-lived process
+        ours_ms, bare_ms = [], []
+        for _ in range(args.repeat):
+            start = time.process_time()
+            extract(data)
+            ours_ms.append((time.process_time() - start) * 1000 / pages)
+            start = time.process_time()
+            with pymupdf.open(stream=data, filetype="pdf") as doc:
+                _bare_pages(doc)
+            bare_ms.append((time.process_time() - start) * 1000 / pages)
+        mine, theirs = statistics.median(ours_ms), statistics.median(bare_ms)
+        print(f"  in-process      pipeline {mine:6.2f} CPU ms/page   rawdict+drawings {theirs:6.2f}   "
+              f"ratio {mine / theirs:4.1f}×")
+
+
+if __name__ == "__main__":
+    main()
