@@ -275,11 +275,12 @@ ENGINE_FIXTURES = {
                  "cell_traits": ("blank_cells", "slash_cells")},
                 {"font": "fangsong", "body_size": 16.0, "line_pitch": 28.0, "margin_top": 104.9,
                  "margin_bottom": 99.2, "margin_left": 79.4, "margin_right": 73.7, "force": None}),
-        Fixture("e21-lo-row-split", 403, "LibreOffice: a row of the applications table broken by the page; "
-                "fees in 万元 in the cell; header repeated; 22（其中修订16件）",
+        Fixture("e21-lo-row-split", 408, "LibreOffice: a row of the applications table broken by the page; "
+                "fees in 万元 in the cell; header repeated; 22（其中修订16件）; 黑体",
                 {**NO, "year": 2022, "profile": "large", "amount_unit": "cell", "cell_traits": ("annotated_cell",),
                  "label_variants": ("shehui_zuzhi", "halfwidth_brackets")},
-                {"force": "row_split", "repeat_header": True, "rows_can_split": True, "narrow_columns": True}),
+                {"force": "row_split", "repeat_header": True, "rows_can_split": True, "narrow_columns": True,
+                 "font": "hei"}),
         Fixture("e21-lo-blocks", 404, "LibreOffice: one table per 第二十条 item; review table all zero and "
                 "blank; a lead-in; unit in a note; 仿宋; heavy frame; injected total",
                 {"year": 2023, "profile": "small", "inject": "total_row", "lead_in": True, "blank_zero_tables": True,
@@ -287,11 +288,11 @@ ENGINE_FIXTURES = {
                 {"disclosure_blocks": True, "font": "fangsong", "outer_rule_width": 2.25, "title_break": True,
                  "force": None}),
         Fixture("e21-lo-legacy-zero", 406, "LibreOffice: legacy （六）其他处理 row; everything zero, \"/\" in the "
-                "rules row, the other tables blank",
+                "rules row, the other tables blank; the blank review table broken after its first header row",
                 {**NO, "year": 2021, "profile": "zero", "legacy_other_handling": True, "blank_zero_tables": True,
                  "cell_traits": ("slash_cells",), "statement": "stated",
                  "label_variants": ("dun_numbering", "shiyexing_fei")},
-                {"font": "song", "force": None}),
+                {"font": "song", "force": "review_split"}),
     ),
     "chromium": (
         Fixture("e19-web-row-split", 501, "Chromium: a row broken by the page; thead repeated; unit in the cell; "
@@ -308,30 +309,30 @@ ENGINE_FIXTURES = {
                  "table_face": "WenQuanYi Zen Hei", "heading_face": "WenQuanYi Zen Hei",
                  "title_face": "WenQuanYi Zen Hei", "title_break": True, "running_header": True,
                  "outer_rule_width": 0.5, "rule_width": 0.5, "force": None}),
-        Fixture("e19-web-zero-note", 505, "Chromium: everything zero and printed blank; unit in a note; "
-                "stacked headers",
+        Fixture("e19-web-zero-note", 505, "Chromium: everything zero and printed blank; the blank review "
+                "table broken after its first header row; unit in a note; stacked headers",
                 {**NO, "year": 2020, "profile": "zero", "blank_zero_tables": True, "amount_unit": "note",
                  "statement": "stated"},
                 {"cell_pad": 5.4, "table_size": 10.5, "narrow_columns": True, "outer_rule_width": 1.0,
-                 "force": None}),
+                 "force": "review_split"}),
         Fixture("e21-web-review-split", 503, "Chromium: review table broken after its first header row; "
                 "one table per item; units in a note; large numbers (TrueType UMing)",
                 {**NO, "year": 2021, "profile": "large", "amount_unit": "note", "note": True,
                  "cell_traits": ("slash_cells", "annotated_cell"), "label_variants": ("typo", "shiyexing_fei")},
-                {"force": "review_split", "disclosure_blocks": True, "font": "song",
+                {"force": "review_split", "disclosure_blocks": True, "ruled_disclosure": True, "font": "song",
                  "body_face": "AR PL UMing CN", "table_face": "AR PL UMing CN", "title_face": "AR PL UMing CN",
                  "heading_face": "WenQuanYi Zen Hei", "outer_rule_width": 0.75, "rule_width": 0.5}),
         Fixture("e21-web-zero-blank", 504, "Chromium: every table zero and printed blank; legacy （六）其他处理; "
                 "黑体; thin rules; 社会组织, half-width brackets",
                 {**NO, "year": 2024, "profile": "zero", "blank_zero_tables": True, "statement": "stated",
                  "legacy_other_handling": True, "label_variants": ("shehui_zuzhi", "halfwidth_brackets")},
-                {"rule_width": 0.25, "outer_rule_width": 0.5, "title_break": True, "font": "hei",
+                {"rule_width": 0.25, "outer_rule_width": 0.5, "title_break": True, "font": "hei", "running_header": True,
                  "cell_pad": 5.4, "table_size": 10.5, "narrow_columns": True, "force": None}),
         Fixture("e21-web-cell-lead", 507, "Chromium: fees in 万元 in the cell; a lead-in; blank cells; "
-                "a row may break",
+                "unruled disclosure; a row may break",
                 {**NO, "year": 2023, "profile": "medium", "amount_unit": "cell", "lead_in": True,
                  "cell_traits": ("blank_cells",), "label_variants": ("dun_numbering",)},
-                {"rows_can_split": True, "outer_rule_width": 1.0, "force": None}),
+                {"rows_can_split": True, "outer_rule_width": 1.0, "ruled_disclosure": False, "force": None}),
     ),
 }
 
