@@ -167,7 +167,8 @@ def _placement(st: EngineStyle, doc: Document, loc: Located) -> dict[str, float]
         best = None
         for it in items:
             c = t.cells[it.cell]
-            if c.row < t.header_rows or c.rowspan != 1 or c.role != "label" or not it.glyphs:
+            if c.row < t.header_rows or c.rowspan != 1 or c.role != "label" or not it.glyphs \
+                    or c.row in t.cant_split:
                 continue
             lines = _lines(it.glyphs)
             if len(lines) < 2 or any(g.page != first_page for g in it.glyphs):

@@ -295,12 +295,13 @@ ENGINE_FIXTURES = {
                 {"font": "song", "force": "review_split"}),
     ),
     "chromium": (
-        Fixture("e19-web-row-split", 501, "Chromium: a row broken by the page; thead repeated; unit in the cell; "
-                "large numbers; Noto Serif printed as Type 3 glyphs",
+        Fixture("e19-web-row-split", 501, "Chromium: a row broken by the page, and 三、本年度办理结果; thead "
+                "repeated; unit in the cell; large numbers; Noto Serif printed as Type 3 glyphs",
                 {**NO, "year": 2020, "profile": "large", "amount_unit": "cell",
                  "cell_traits": ("plus_sign", "annotated_cell"), "label_variants": ("shehui_zuzhi", "halfwidth_brackets")},
                 {"force": "row_split", "repeat_header": True, "rows_can_split": True, "narrow_columns": True,
-                 "font": "song", "body_face": "Noto Serif CJK SC", "outer_rule_width": 1.0}),
+                 "font": "song", "body_face": "Noto Serif CJK SC", "outer_rule_width": 1.0, "body_size": 14.0,
+                 "line_pitch": 24.5}),
         Fixture("e19-web-unruled", 502, "Chromium: unruled disclosure; blank and \"/\" cells; a lead-in; 黑体 "
                 "(TrueType); two-line title; running header",
                 {**NO, "year": 2019, "profile": "small", "cell_traits": ("blank_cells", "slash_cells"), "lead_in": True,

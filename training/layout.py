@@ -141,8 +141,10 @@ def engine_style_for(seed: int, engine: str, **overrides) -> EngineStyle:
     )
     style = replace(style, outer_rule_width=style.outer_rule_width or style.rule_width)
     if engine == "libreoffice" and style.repeat_header and not style.rows_can_split:
-        # LibreOffice 7.4 drops every row after a page break when the header rows repeat, no row
-        # may split and a merged cell (三、本年度办理结果) runs over the break: not a report to learn from
+        # LibreOffice 7.4 drops every row after a page break when the header rows repeat, the rows
+        # there may not split and a merged cell (三、本年度办理结果) runs over the break: not a report
+        # to learn from. So its repeated headers go with splittable rows (and _tables drops the
+        # repeat of a table with rows kept whole)
         style = replace(style, rows_can_split=True)
     style = replace(style, **overrides)
     for face in (style.body_face, style.table_face):
@@ -302,6 +304,11 @@ def _tables(content: ReportContent, st: EngineStyle, name: str) -> list[Element]
             cant = set(range(n_rows))
         if name == "applications" and st.force == "row_split":
             cant = set(range(header_rows))
+        # a row holding a blank cell is kept whole: broken by the page, the blank cell would have
+        # two places, one on each page, and the truth can name only one
+        cant |= {c.row for c in cells if c.key is not None and not c.text.strip()}
+        if st.engine == "libreoffice" and repeat and cant - set(range(header_rows)):
+            repeat = False            # LibreOffice 7.4 would lose rows (engine_style_for)
         out.append(Table(name, list(t.widths), cells, n_rows, header_rows, repeat, t.ruled,
                          st.table_face, tsize, cant, keep))
     return out

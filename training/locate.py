@@ -379,10 +379,12 @@ def _blank_box(t: Table, ci: int, boxes: dict, loc: Located) -> _Box:
                 and o.colspan == c.colspan), None)
     if col is None:
         raise LocateError(f"{t.name}: blank cell {c.key} has no printed cell in its column to place it by")
-    row = next((boxes[j] for j, o in enumerate(t.cells) if j in boxes and o.row == c.row and o.rowspan == 1
-                and len(boxes[j]) == 1), None)
-    if row is not None:
-        r = row[0]
+    same_row = [boxes[j] for j, o in enumerate(t.cells) if j in boxes and o.row == c.row and o.rowspan == 1]
+    if any(len(b) > 1 for b in same_row):
+        # layout.py keeps such rows whole: a blank cell broken by the page has two places
+        raise LocateError(f"{t.name}: the row of the blank cell {c.key} is broken by the page")
+    if same_row:
+        r = same_row[0][0]
         return _Box(r.page, col.x0, r.y0, col.x1, r.y1)
     if not t.ruled:
         raise LocateError(f"{t.name}: blank cell {c.key} in a row with nothing printed, and no rulings")
