@@ -68,12 +68,13 @@ def _table(t: Table, st: EngineStyle) -> str:
             out.append("<thead>")
         if r == head:
             out.append("<tbody>")
-        style = []
+        # at least a line high, as a Word row is: a row of empty cells would shrink to its padding
+        style = [f"height: {t.size * 1.3 + 2 * st.cell_vpad:.1f}pt"]
         if r in t.cant_split:
             style.append("break-inside: avoid")
         if r in t.keep_rows:
             style.append("break-after: avoid")
-        out.append(f'<tr style="{"; ".join(style)}">' if style else "<tr>")
+        out.append(f'<tr style="{"; ".join(style)}">')
         for c in rows.get(r, []):
             attrs = (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "") + \
                     (f' colspan="{c.colspan}"' if c.colspan > 1 else "")
