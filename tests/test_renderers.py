@@ -61,7 +61,7 @@ def _glyphs(doc: pymupdf.Document) -> dict[int, list[tuple[float, float, str]]]:
             for line in block.get("lines", ()):
                 for span in line["spans"]:
                     for ch in span["chars"]:
-                        if not ch["c"].isspace():
+                        if ch["c"] != " ":                  # as test_corpus_truth: any other glyph counts
                             x0, y0, x1, y1 = ch["bbox"]
                             out.setdefault(page.number, []).append(((x0 + x1) / 2, (y0 + y1) / 2, ch["c"]))
     return out
@@ -78,7 +78,7 @@ def test_every_template_cell_is_located_at_its_text(engine, fmt):
         x0, y0, x1, y1 = c["bbox"]
         assert 0 <= x0 < x1 <= doc[c["page"]].rect.width and 0 <= y0 < y1 <= doc[c["page"]].rect.height, c
         inside = sorted((round(y), x, ch) for x, y, ch in glyphs[c["page"]] if x0 < x < x1 and y0 < y < y1)
-        assert "".join(ch for *_, ch in inside) == re.sub(r"\s", "", c["text"]), c
+        assert "".join(ch for *_, ch in inside) == c["text"].replace(" ", ""), c
         part = truth["tables"][c["table"]][c["row"]]
         assert (part if c["column"] is None else part[c["column"]]) == c["value"]
     assert any(c["text"] == "" for c in truth["cells"]) == ("blank_cells" in truth["traits"])

@@ -26,7 +26,14 @@ import pymupdf
 
 from training.content import ReportContent
 from training.layout import (
-    ENGINES, FACES, Document, EngineStyle, Para, RenderError, Table, build_document,
+    ENGINES,
+    FACES,
+    Document,
+    EngineStyle,
+    Para,
+    RenderError,
+    Table,
+    build_document,
 )
 from training.locate import Item, Located, LocateError, _lines, _ruled_box, blocks, cell_boxes, locate
 from training.render_html import build_html, chromium, print_pdf

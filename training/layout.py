@@ -30,7 +30,11 @@ from typing import Literal
 
 from training.content import ReportContent
 from training.typeset import (
-    FOOTERS, _applications_table, _Cell, _disclosure_tables, _review_table,
+    FOOTERS,
+    _applications_table,
+    _Cell,
+    _disclosure_tables,
+    _review_table,
 )
 
 PAGE_W, PAGE_H = 595.3, 841.9          # A4 in points (210 × 297 mm)

@@ -208,7 +208,7 @@ def match(body: list[Glyph], items: list[Item], tables: list[Table]) -> list[Ite
             cut = "; cut items waiting: " + ", ".join(repr(p.norm[len(p.glyphs):][:10]) for p in pending) \
                 if pending else ""
             raise LocateError(f"unexpected text {_context(body, pos)}; expected {want!r}{cut}")
-        if best is queue[nxt] if nxt < len(queue) else False:
+        if nxt < len(queue) and best is queue[nxt]:
             nxt += 1
         best.glyphs += body[pos:pos + best_n]
         pos += best_n
