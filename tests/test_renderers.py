@@ -54,7 +54,7 @@ def _report(engine: str, fmt: str):
     return content, style, ts, truth_of(content, style, ts)
 
 
-def _glyphs(doc: pymupdf.Document) -> dict[int, list[tuple[float, float, str]]]:
+def _glyphs(doc: pymupdf.Document) -> dict[int, list[tuple[float, float, str, int]]]:
     out: dict[int, list] = {}
     for page in doc:
         for block in page.get_text("rawdict")["blocks"]:
@@ -63,7 +63,8 @@ def _glyphs(doc: pymupdf.Document) -> dict[int, list[tuple[float, float, str]]]:
                     for ch in span["chars"]:
                         if ch["c"] != " ":                  # as test_corpus_truth: any other glyph counts
                             x0, y0, x1, y1 = ch["bbox"]
-                            out.setdefault(page.number, []).append(((x0 + x1) / 2, (y0 + y1) / 2, ch["c"]))
+                            out.setdefault(page.number, []).append(
+                                ((x0 + x1) / 2, (y0 + y1) / 2, ch["c"], round(ch["origin"][1])))
     return out
 
 
@@ -77,7 +78,8 @@ def test_every_template_cell_is_located_at_its_text(engine, fmt):
     for c in truth["cells"]:
         x0, y0, x1, y1 = c["bbox"]
         assert 0 <= x0 < x1 <= doc[c["page"]].rect.width and 0 <= y0 < y1 <= doc[c["page"]].rect.height, c
-        inside = sorted((round(y), x, ch) for x, y, ch in glyphs[c["page"]] if x0 < x < x1 and y0 < y < y1)
+        # in reading order: by baseline (Type 3 glyph boxes differ in height), then left to right
+        inside = sorted((base, x, ch) for x, y, ch, base in glyphs[c["page"]] if x0 < x < x1 and y0 < y < y1)
         assert "".join(ch for *_, ch in inside) == c["text"].replace(" ", ""), c
         part = truth["tables"][c["table"]][c["row"]]
         assert (part if c["column"] is None else part[c["column"]]) == c["value"]
@@ -103,7 +105,7 @@ def test_every_glyph_is_in_one_labelled_block(engine, fmt):
         assert b["label"] in ("heading", "table_cell", "prose", "other")
         by_page.setdefault(b["page"], []).append(b)
     for page, gs in _glyphs(doc).items():
-        for x, y, ch in gs:
+        for x, y, ch, _ in gs:
             holding = [b for b in by_page.get(page, []) if b["bbox"][0] - 0.5 <= x <= b["bbox"][2] + 0.5
                        and b["bbox"][1] - 0.5 <= y <= b["bbox"][3] + 0.5]
             assert len(holding) == 1, (page, ch, x, y, [b["text"] for b in holding])

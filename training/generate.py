@@ -117,7 +117,7 @@ def report_for(seed: int, fmt: str | None = None, engine: str = "typeset"
         content.name = f"r{content.year}-{seed:05d}-{style.glyphs}"
         return content, style
     style = engine_style_for(style_seed(seed), engine)
-    content = make_content(seed, fmt=fmt, **content_options(seed, fmt))
+    content = make_content(seed, fmt=fmt, **content_options(seed))
     content.name = f"r{content.year}-{seed:05d}-{engine}"
     return content, style
 

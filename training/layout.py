@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 from training.content import ReportContent
 from training.typeset import (
@@ -48,7 +47,6 @@ FACES = {
     "hei": ("Noto Sans CJK SC", "WenQuanYi Zen Hei"),
 }
 WORD_NAMES = {"song": "宋体", "fangsong": "仿宋", "hei": "黑体"}
-Engine = Literal["libreoffice", "chromium"]
 ENGINES = ("libreoffice", "chromium")
 
 
@@ -157,12 +155,13 @@ def engine_style_for(seed: int, engine: str, **overrides) -> EngineStyle:
     return style
 
 
-def content_options(seed: int, fmt: str | None = None) -> dict:
+def content_options(seed: int) -> dict:
     """The content options an engine report draws (``make_content`` keywords): the unit stated in
     the header, the cell or a note, a lead-in sentence, all-zero tables printed blank."""
     rnd = random.Random(seed + 31_337)
     return {
-        "amount_unit": rnd.choice(("none", "header", "cell", "note", "note")),   # 2021: cell/note or the template
+        # a 2021 report takes "cell" and "note" and keeps the template's header for the others
+        "amount_unit": rnd.choice(("none", "header", "cell", "note", "note")),
         "lead_in": rnd.random() < 0.35,
         "blank_zero_tables": rnd.random() < 0.35,
     }
