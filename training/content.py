@@ -24,6 +24,15 @@ Notes for the typesetter (fields added to the original contract):
 - ``table_after``: table -> section number after whose paragraphs the table is drawn instead of
   under its own heading. Seed 004 draws its review table after 六: {"review_litigation": "六"}.
   (Requested from typeset; not yet honoured there.)
+- ``SectionContent.before_table``: how many of the section's first paragraphs stand between its
+  heading and its table (a lead-in sentence: 具体情况见下表：). They are part of the section's text
+  like any other paragraph. The layout engines (``layout.py``) honour it; ``typeset.py`` prints
+  them after the table.
+
+Options only the layout engines ask for (never drawn at random, so that a seed's report under
+``typeset.py`` stays as it was): ``amount_unit="note"`` (the unit stated in a 注 under the
+table), ``amount_unit="cell"`` for a 2021 report (本年收费金额 with 12.5万元 in the cell),
+``lead_in=True`` and ``blank_zero_tables=True`` (a table whose every value is 0 printed blank).
 """
 
 from __future__ import annotations
@@ -69,6 +78,7 @@ class SectionContent:
     number: str                # 一 … 六
     title: str                 # 总体情况
     paragraphs: list[Paragraph]
+    before_table: int = 0      # the first paragraphs printed between the heading and the table
     # Sections 二, 三 and 四 carry the tables: the typesetter places the section's table(s)
     # (active_disclosure, applications, review_litigation) after the heading and before
     # the paragraphs, which then follow the table on the same page when there is room.
@@ -108,7 +118,7 @@ class ReportContent:
 PROFILES = ("zero", "small", "medium", "large")
 CELL_TRAITS = ("blank_cells", "slash_cells", "annotated_cell", "plus_sign")
 LABEL_VARIANTS = ("dun_numbering", "shehui_zuzhi", "shiyexing_fei", "typo", "halfwidth_brackets")
-AMOUNT_UNITS = ("none", "header", "cell")
+AMOUNT_UNITS = ("none", "header", "cell")      # drawn at random; "note" only when asked
 INJECTIONS = ("total_row", "total_column", "balance", "review_totals", "prose")
 
 # The rules each injection breaks (content.py checks this against extractor.stages.validate).
@@ -126,12 +136,17 @@ def make_content(seed: int, *, year: int | None = None, fmt: str | None = None,
                  profile: str | None = None, cell_traits=None, label_variants=None,
                  amount_unit: str | None = None, note: bool | None = None,
                  statement: str | None = None, issuer: str | None = "random",
-                 name: str | None = None) -> ReportContent:
+                 name: str | None = None, lead_in: bool = False,
+                 blank_zero_tables: bool = False) -> ReportContent:
     """A report, deterministic from ``seed``; each keyword forces one choice, None/"random" draws it.
 
     ``inject``: "random" (one report in four), None (consistent) or one of ``INJECTIONS``.
     ``statement``: how the prose states the applications received: "stated", "none".
     ``cell_traits`` / ``label_variants``: iterables of names from ``CELL_TRAITS`` / ``LABEL_VARIANTS``.
+    ``amount_unit``: "none", "header", "cell" or "note" (2019); None, "cell" or "note" (2021, where
+    None keeps the template's 本年收费金额（单位：万元）).
+    ``lead_in``: a sentence between the heading and the table of one to three of 二, 三, 四.
+    ``blank_zero_tables``: every table whose values are all 0 is printed with its cells blank.
     """
     rng = random.Random(seed)
     if year is None:
@@ -144,7 +159,7 @@ def make_content(seed: int, *, year: int | None = None, fmt: str | None = None,
     cell_traits = _pick(rng, cell_traits, CELL_TRAITS, 0.35)
     label_variants = _pick(rng, label_variants, LABEL_VARIANTS, 0.25)
     if fmt == "2021":
-        amount_unit = None
+        amount_unit = amount_unit if amount_unit in ("cell", "note") else None
     elif amount_unit is None:
         amount_unit = rng.choice(AMOUNT_UNITS)
     if inject == "random":
@@ -170,7 +185,11 @@ def make_content(seed: int, *, year: int | None = None, fmt: str | None = None,
         stated = _inject(content, rng, inject)
     if statement == "stated" and stated is None:
         stated = received
+    if blank_zero_tables:
+        _blank_zero_tables(content)
     prose.write(content, rng, body, stated)
+    if lead_in:
+        _lead_in(content, rng)
     if legacy_other_handling:
         content.expected_fail.append("tables.complete")
     if fmt != format_for_year(year):          # asked for: a report printing the other year's tables
@@ -403,9 +422,20 @@ def _amounts(content: ReportContent, rng: random.Random, how) -> None:
         busy = any(ad[r]["decisions"] for r in ("licensing", "penalty", "enforcement"))
         digits = rng.choice((0, 1, 2, 2, 4))
         value = round(rng.uniform(0.5, 3000), digits) if busy and rng.random() < 0.4 else 0.0
-        _set(content, key, float(value), _decimal(value, digits if value else 0))
+        text = _decimal(value, digits if value else 0)
+        if how == "cell" and not value:
+            how = None                # a bare 0 states no unit: the header keeps it
+        if how is not None:           # the header loses its （单位：万元）, the cell or a note states it
+            content.column_labels[("active_disclosure", column)] = "本年收费金额"
+        if how == "cell":
+            text = f"{text}万元" if rng.random() < 0.6 else f"{text} 万元"
+        elif how == "note":
+            _unit_note(content, "本年收费金额", "万元")
+        _set(content, key, float(value), text)
         content.units[unit_key(row, column)] = "万元"
         content.traits.append("amount_wan_decimal" if value else "amount_zero")
+        if how is not None:
+            content.traits.append(f"amount_unit_{how}")
         return
     items = ad["procurement"]["procurement_items"]
     unit = None if how == "none" else rng.choice(("元", "万元", "万元"))
@@ -419,9 +449,15 @@ def _amounts(content: ReportContent, rng: random.Random, how) -> None:
         text = f"{text} {unit}" if rng.random() < 0.6 else f"{text}{unit}"
     elif how == "cell":
         unit = None               # a bare "0" in the cell states no unit
+    elif how == "note":
+        _unit_note(content, "采购总金额", unit)
     _set(content, key, float(value), text)
     content.units[unit_key(row, column)] = unit
     content.traits.append(f"amount_unit_{how if unit else 'none'}")
+
+
+def _unit_note(content: ReportContent, label: str, unit: str) -> None:
+    content.notes["active_disclosure"] = f"注：{label}单位为{unit}。"
 
 
 def _decimal(value: float, digits: int) -> str:
@@ -477,6 +513,7 @@ def _blanks(content: ReportContent, rng: random.Random) -> None:
 def _note(content: ReportContent, rng: random.Random) -> None:
     table = rng.choice(("active_disclosure", "applications", "review_litigation"))
     blank = any(t == "" for t in content.cell_text.values())
+    unit_note = content.notes.get(table)         # the amount's unit, stated in a note already
     content.notes[table] = rng.choice({
         "active_disclosure": [f"注：“现行有效件数”为截至{content.year}年12月31日的数量。",
                               "注：本表数据来源于各业务科室统计。"],
@@ -485,7 +522,39 @@ def _note(content: ReportContent, rng: random.Random) -> None:
         "review_litigation": ["注：本年度无政府信息公开行政复议、行政诉讼案件的，相应栏目填0。",
                               f"注：本表统计时间为{content.year}年1月1日至12月31日。"],
     }[table])
+    if unit_note:
+        content.notes[table] = unit_note + content.notes[table].removeprefix("注：")
     content.traits.append(f"note_{table}")
+
+
+def _blank_zero_tables(content: ReportContent) -> None:
+    """A table whose every value is 0 printed with all its cells blank (the truth: null)."""
+    for table in ("active_disclosure", "applications", "review_litigation"):
+        keys = [k for k in content.cell_text if k[0] == table]
+        if keys and all(content.cell_text[k] in ("0", "") for k in keys) and \
+                any(content.cell_text[k] == "0" for k in keys):
+            for key in keys:
+                _set(content, key, None, "")
+            content.traits.append(f"blank_zero_table_{table}")
+    if any(t.startswith("blank_zero_table_") for t in content.traits):
+        content.traits.append("blank_zero_table")
+
+
+LEAD_INS = {
+    "二": ("本年度主动公开政府信息情况如下：", "主动公开政府信息情况统计如下表：", "具体情况见下表："),
+    "三": ("本年度收到和处理政府信息公开申请情况如下：", "依申请公开政府信息情况统计如下：", "详见下表："),
+    "四": ("本年度政府信息公开行政复议、行政诉讼情况如下：", "具体情况如下表所示：", "详见下表："),
+}
+
+
+def _lead_in(content: ReportContent, rng: random.Random) -> None:
+    """A sentence between a table's section heading and the table, in one to three sections."""
+    tables = [s for s in content.sections if s.number in LEAD_INS]
+    for sec in rng.sample(tables, rng.randint(1, len(tables))):
+        sec.paragraphs.insert(0, Paragraph(rng.choice(LEAD_INS[sec.number])))
+        sec.before_table = 1
+        content.traits.append(f"lead_in_{sec.number}")
+    content.traits.append("lead_in")
 
 
 # --- inconsistencies ------------------------------------------------------------------------------
