@@ -2,7 +2,7 @@
 (``NAME.blocks.jsonl``) wrote it, and how a line of such a file is matched to its block again.
 
 A line is ``{"page", "bbox", "text", "label"}`` (plus ``confidence`` and ``sha256`` in a person's
-file). A block takes the label of the line whose box contains its centre, the one it overlaps most
+file, whose pages count from 1 as a PDF viewer's do; the generator's count from 0). A block takes the label of the line whose box contains its centre, the one it overlaps most
 when several do; a block inside none has no label. Used by extraction (a person's labels win over
 the model's) and by training, which both sit above this module.
 """
@@ -24,7 +24,7 @@ UNMATCHED = -1
 
 
 def label_rows(labelled: list[LabelledBlock], sha256: str) -> list[dict]:
-    return [{"page": lb.block.page, "bbox": [round(v, 2) for v in lb.block.bbox], "text": lb.block.text,
+    return [{"page": lb.block.page + 1, "bbox": [round(v, 2) for v in lb.block.bbox], "text": lb.block.text,
              "label": lb.label, "confidence": round(lb.confidence, 3), "sha256": sha256}
             for lb in labelled]
 
@@ -35,8 +35,15 @@ def write_label_file(rows: list[dict], path: Path) -> Path:
 
 
 def read_truth_blocks(path: str | Path) -> list[dict]:
-    """The label lines of a ``.labels.jsonl`` / ``.blocks.jsonl`` file; a label that is not one of
-    ``LABELS`` is refused with its line number (a typo must not become a class)."""
+    """The label lines of a ``.labels.jsonl`` / ``.blocks.jsonl`` file, each ``page`` a 0-based page
+    index; a label that is not one of ``LABELS`` is refused with its line number (a typo must not
+    become a class).
+
+    A person's ``.labels.jsonl`` numbers pages as a PDF viewer does (1-based, like its page images
+    ``NAME.pN.png``); the generator's ``.blocks.jsonl`` keeps PyMuPDF's 0-based index, like its
+    truth files. A label file with a page 0 was written before labels were 1-based: refused, for
+    every box in it would land one page off."""
+    person = str(path).endswith(SUFFIX)
     rows = []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -45,6 +52,12 @@ def read_truth_blocks(path: str | Path) -> list[dict]:
             row = json.loads(line)
             if row.get("label") not in LABELS:
                 raise ValueError(f"{path}:{n}: label {row.get('label')!r} is not one of {', '.join(LABELS)}")
+            if person:
+                if not isinstance(row.get("page"), int) or row["page"] < 1:
+                    raise ValueError(f"{path}:{n}: page {row.get('page')!r}: pages are numbered from 1 "
+                                     "(a label file from before nianbao numbered pages from 1: label the "
+                                     "report again)")
+                row["page"] -= 1
             rows.append(row)
     return rows
 

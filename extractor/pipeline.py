@@ -26,7 +26,7 @@ def read(source: str | Path | bytes, name: str | None = None) -> Document:
 
 def extract(source: str | Path | bytes, name: str | None = None, model=None,
             with_blocks: bool = False, labels: str | Path | None = None) -> dict:
-    """Read one report into a ``nianbao/1`` record. Raises ``InputError`` for a file that is not a
+    """Read one report into a ``nianbao/2`` record. Raises ``InputError`` for a file that is not a
     readable PDF; everything the report itself gets wrong is reported in the record's checks.
     ``with_blocks`` adds ``"blocks"``: every text block with its layout label, for callers that
     want to see why a cell was or was not found. ``labels``: a person's label file or folder of
@@ -46,7 +46,7 @@ def extract(source: str | Path | bytes, name: str | None = None, model=None,
                           tables=reading.tables, units=reading.units, cells=reading.cells,
                           checks=checks, problems=doc.problems + reading.problems)
     if with_blocks:
-        record["blocks"] = [{"page": lb.block.page, "bbox": [round(v, 2) for v in lb.block.bbox],
+        record["blocks"] = [{"page": lb.block.page + 1, "bbox": [round(v, 2) for v in lb.block.bbox],
                              "text": lb.block.text, "label": lb.label,
                              "confidence": round(lb.confidence, 3)} for lb in labelled]
     return record

@@ -79,7 +79,8 @@ def clerk_corrects(labels: Path, truth: list[dict]) -> int:
     for row in rows:
         x0, y0, x1, y1 = row["bbox"]
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        true = next(t["label"] for t in truth if t["page"] == row["page"]
+        # label files number pages from 1, the generator's truth blocks from 0
+        true = next(t["label"] for t in truth if t["page"] + 1 == row["page"]
                     and t["bbox"][0] - 1 <= cx <= t["bbox"][2] + 1 and t["bbox"][1] - 1 <= cy <= t["bbox"][3] + 1)
         fixed += row["label"] != true
         row["label"] = true
@@ -111,6 +112,7 @@ def test_label_files_and_images(loop):
     rows = [json.loads(line) for line in (base / "labels" / f"{name}.labels.jsonl").read_text("utf-8").splitlines()]
     assert set(rows[0]) == {"page", "bbox", "text", "label", "confidence", "sha256"}
     assert rows[0]["sha256"] == ingest(base / "train" / f"{name}.pdf").sha256
+    assert rows[0]["page"] == 1 and {r["page"] for r in rows} >= {1, 2}    # as the images number them
     pages = len(ingest(base / "train" / f"{name}.pdf").pages)
     assert sorted(p.name for p in (base / "labels").glob(f"{name}.p*.png")) == \
         sorted(f"{name}.p{n}.png" for n in range(1, pages + 1))

@@ -126,7 +126,7 @@ def test_multipart_upload_returns_the_pipelines_record(client, report, expected)
     assert r.headers["content-type"] == "application/json"
     record = r.json()
     assert record == without_blocks(expected)
-    assert record["schema"] == "nianbao/1"
+    assert record["schema"] == "nianbao/2"
     assert record["source"]["file"] == "seed-002-lianzhou-2023.pdf"
     assert record["source"]["pages"] == 5
     truth = json.loads(REPORT.with_suffix(".truth.json").read_text(encoding="utf-8"))

@@ -5,10 +5,10 @@ labels taking precedence over the model's when a report is extracted again.
 
 - ``DIR/REPORT.labels.jsonl``: one line per block the extractor reads, in reading order::
 
-      {"page": 0, "bbox": [x0, y0, x1, y1], "text": "一、总体情况", "label": "heading",
+      {"page": 1, "bbox": [x0, y0, x1, y1], "text": "一、总体情况", "label": "heading",
        "confidence": 0.412, "sha256": "<of the PDF>"}
 
-  ``page`` is 0-based, ``bbox`` in PDF points (origin top left). A person edits ``label`` (one of
+  ``page`` is numbered from 1 as in a PDF viewer (and the images below), ``bbox`` in PDF points (origin top left). A person edits ``label`` (one of
   heading, table_cell, prose, other) and nothing else; deleting a line leaves that block out of
   training and to the model when extracting. The block a line stands for is found again by its
   page and box (the block whose centre lies in the box: ``labelfiles.match_truth``, the same matching as

@@ -56,7 +56,7 @@ def correct(reading: TableReading) -> TableReading:
                 if all(_holds(eq, reading.tables, found, cell, v) for _, eq in mine)]
         if len(fits) == 1:
             corrected[name] = replace(cell, value=fits[0], confidence=REVIEW.confident, corrected_by=rules)
-            problems.append(f"{name}: read {cell.text!r}, corrected to {fits[0]}: "
+            problems.append(f"{name}: read 「{cell.text}」, corrected to {fits[0]}: "
                             f"{', '.join(rules)} hold with it")
     if not corrected and not confirmed:
         return reading

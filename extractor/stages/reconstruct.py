@@ -110,13 +110,13 @@ class _Reader:
                 # label cut by a page break, a line of prose that strayed into the table (not
                 # worth a word when the classifier never called it a table cell)
                 if any(p.block.label == "table_cell" for c in filled.values() for p in c.pieces):
-                    unread.append(f"page {grid.page + 1}: text in a table ignored: {text!r}")
+                    unread.append(f"page {grid.page + 1}: text in a table ignored: 「{text}」")
             elif not self.columns:
-                unread.append(f"page {grid.page + 1}: a table row with no header: {text!r}")
+                unread.append(f"page {grid.page + 1}: a table row with no header: 「{text}」")
             elif self.data_row(grid, cells, row_match):
                 rows_read += 1
             else:
-                unread.append(f"page {grid.page + 1}: row not recognised: {text!r}")
+                unread.append(f"page {grid.page + 1}: row not recognised: 「{text}」")
         if rows_read:
             self.problems += unread
         if header:
@@ -230,7 +230,7 @@ class _Reader:
         if stray or len(set(keys)) < len(keys):
             # a number under no column, or two under one: the columns are not what this row's
             # cells stand under, so none of its readings (its blanks least) can be trusted
-            self.problems.append(f"page {grid.page + 1}: {table}/{row}: the cells do not line up with "
+            self.problems.append(f"page {grid.page + 1}: {_cell_name((table, row))}: the cells do not line up with "
                                  f"the columns{' (' + ', '.join(stray) + ' under none)' if stray else ''}")
             confidence = min(confidence, DOUBT.ambiguous_column)
         if not grid.ruled:
@@ -283,8 +283,8 @@ class _Reader:
                               round(confidence, 3))
         if key in self.readings:
             first = self.readings[key]
-            self.problems.append(f"{_cell_name(key)} read twice: {first.text!r} on page {(first.page or 0) + 1}"
-                                 f" and {text!r} on page {grid.page + 1}")
+            self.problems.append(f"{_cell_name(key)} read twice: 「{first.text}」 on page {(first.page or 0) + 1}"
+                                 f" and 「{text}」 on page {grid.page + 1}")
             first.confidence = min(first.confidence, DOUBT.duplicate)
             return
         self.readings[key] = reading
@@ -436,7 +436,7 @@ def _reading(fmt: Format | None, reader: _Reader) -> TableReading:
             set_value(tables, *key, reading.value)
             cells.append(reading)
         else:
-            problems.append(f"{_cell_name(key)} is not a cell of the {fmt} format (text {reading.text!r})")
+            problems.append(f"{_cell_name(key)} is not a cell of the {fmt} format (text 「{reading.text}」)")
     order = {k: i for i, k in enumerate(template_cells(fmt))}
     cells.sort(key=lambda c: order.get((c.table, c.row, c.column), len(order)))
     units = {unit_key(row, col): reader.units.get(unit_key(row, col)) for row, col in AMOUNT_CELLS[fmt]}

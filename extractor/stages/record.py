@@ -1,4 +1,8 @@
-"""The ``nianbao/1`` record: the stages' results put into the shape of SCHEMA.md, and written safely."""
+"""The ``nianbao/2`` record: the stages' results put into the shape of SCHEMA.md, and written safely.
+
+The stages number pages from 0 (PyMuPDF's index); every output numbers them as a PDF viewer does,
+from 1. This is where the one turns into the other: ``page`` of cells and sections here, and of
+``blocks`` in ``pipeline.extract``."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from pathlib import Path
 
 from extractor.types import CellReading, Check, ReportInfo, Section
 
-SCHEMA = "nianbao/1"
+SCHEMA = "nianbao/2"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -22,19 +26,27 @@ def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, 
         "schema": SCHEMA,
         "source": {"file": file, "sha256": sha256, "pages": pages, "text_layer": text_layer},
         "report": asdict(info),
-        "sections": [asdict(s) for s in sections],
+        "sections": [{**asdict(s), "page": viewer_page(s.page)} for s in sections],
         "tables": tables,
         "units": units,
         "cells": [_cell(c) for c in cells],
         "checks": [asdict(c) for c in checks],
         # Beyond SCHEMA.md: what the reader noticed and could not use (a repaired file, a page
         # without a usable text layer, text in a table that fits no cell), for a person to look at.
-        "problems": problems,
+        # Each said once, in the order noticed (the same cell read twice on three empty rows of a
+        # scan said it three times).
+        "problems": list(dict.fromkeys(problems)),
     }
+
+
+def viewer_page(index: int | None) -> int | None:
+    """A stage's 0-based page index as a PDF viewer numbers the page (1-based)."""
+    return None if index is None else index + 1
 
 
 def _cell(c: CellReading) -> dict:
     d = asdict(c)
+    d["page"] = viewer_page(c.page)
     d["bbox"] = None if c.bbox is None else [round(v, 2) for v in c.bbox]
     d["confidence"] = round(c.confidence, 3)
     # beyond SCHEMA.md, and only where set: ``corrected_by`` on a cell whose ``value`` is not what
