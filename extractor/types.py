@@ -107,10 +107,16 @@ class CellReading:
 
 @dataclass(slots=True)
 class Check:
+    """One rule's outcome. ``message`` is for a person (Chinese, official labels, values, pages);
+    ``detail`` says the same for a log or a developer (English, ids); ``findings`` is one entry per
+    thing a person has to look at (an equation that fails, a cell read unsure), each with its own
+    Chinese ``message``, the ``cells`` it names and their ``pages`` (1-based)."""
     rule: str
     status: Literal["pass", "fail", "not_applicable", "warn"]
     message: str
     cells: list[str] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)
+    detail: str = ""
 
 
 @dataclass(slots=True)

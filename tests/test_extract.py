@@ -42,7 +42,7 @@ def _run(name: str) -> tuple[dict, dict]:
 @pytest.mark.parametrize("name", [p.stem for p in PDFS])
 def test_record_matches_truth(name):
     record, truth = _run(name)
-    assert record["schema"] == "nianbao/1"
+    assert record["schema"] == "nianbao/2"
     assert record["source"]["text_layer"] == "full"
     assert record["report"] == truth["report"]
     assert record["units"] == truth["units"]
@@ -66,7 +66,9 @@ def test_every_rule_is_reported_once():
     assert sorted(c["rule"] for c in record["checks"]) == sorted([
         "applications.balance", "applications.total_row", "applications.total_column",
         "review_litigation.totals", "cells.valid_numbers", "tables.complete", "format.matches_year",
-        "prose.matches_tables", "cells.confident"])
+        "prose.matches_tables", "prose.fees", "sections.complete", "report.identified", "cells.confident"])
+    # sections numbered as a PDF viewer numbers pages, like the cells
+    assert [s["page"] for s in record["sections"]] == [s["page"] + 1 for s in _run(CLEAN.stem)[1]["sections"]]
 
 
 def test_cells_have_provenance():
@@ -74,7 +76,7 @@ def test_cells_have_provenance():
     where = {(c["table"], c["row"], c["column"]): c for c in truth["cells"]}
     for cell in record["cells"]:
         t = where[(cell["table"], cell["row"], cell["column"])]
-        assert cell["page"] == t["page"]
+        assert cell["page"] == t["page"] + 1     # the record numbers pages from 1, the truth file from 0
         x = (cell["bbox"][0] + cell["bbox"][2]) / 2
         y = (cell["bbox"][1] + cell["bbox"][3]) / 2
         assert t["bbox"][0] <= x <= t["bbox"][2] and t["bbox"][1] <= y <= t["bbox"][3]

@@ -23,7 +23,11 @@ def test_blank_cells_count_as_zero_and_all_sums_hold():
         set_value(tables, "applications", row, "total", 3)
     info = ReportInfo("t", "i", 2022, "2021", None)
     checks = validate(info, tables, _found("2021"), [Section("一", "总体情况", "共收到政府信息公开申请3件。", 0)])
-    assert set(_status(checks).values()) == {"pass"}
+    status = _status(checks)
+    assert status.pop("sections.complete") == "fail"      # parts 二 … 六 are not there
+    assert status.pop("report.identified") == "fail"      # nor is the signing date
+    assert status.pop("prose.fees") == "not_applicable"   # nor part 六 to read the fees in
+    assert set(status.values()) == {"pass"}
 
 
 def test_a_wrong_total_names_its_cells_and_values():
@@ -33,7 +37,10 @@ def test_a_wrong_total_names_its_cells_and_values():
     checks = {c.rule: c for c in validate(ReportInfo(None, None, 2020, "2019", None), tables, _found("2019"), [])}
     tc = checks["applications.total_column"]
     assert tc.status == "fail"
-    assert "applications/new_received/total" in tc.cells and "3" in tc.message
+    assert "applications/new_received/total" in tc.cells and "3" in tc.detail
+    # for a person: the official labels, the values and the difference
+    assert tc.message == "表三 一、本年新收政府信息公开申请数量：总计 3，各申请人之和 2（自然人 2，其余为 0 或空），相差 1；第 1 页"
+    assert tc.findings[0]["left"] == 3 and tc.findings[0]["right"] == 2 and tc.findings[0]["difference"] == 1
     assert checks["prose.matches_tables"].status == "not_applicable"
 
 
@@ -80,4 +87,9 @@ def test_no_table_recognised_fails_naming_the_cells_the_year_calls_for():
     unknown = {c.rule: c for c in validate(ReportInfo(None, None, None, None, None), {}, [], [])}
     assert unknown["tables.complete"].status == "fail"
     assert len(unknown["tables.complete"].cells) == len({*template_cells("2019"), *template_cells("2021")})
-    assert unknown["tables.complete"].message == "no table of the 2019 or 2021 format was recognised"
+    assert unknown["tables.complete"].detail == "no table of the 2019 or 2021 format was recognised"
+    assert unknown["tables.complete"].message == "未识别出 2019 或 2021 格式的表格（表二、表三、表四均未读到）"
+    # with no table, no rule of the tables passes on the cells it could not see
+    for rule in ("applications.balance", "applications.total_row", "applications.total_column",
+                 "review_litigation.totals", "cells.valid_numbers", "cells.confident", "prose.fees"):
+        assert checks[rule].status == "not_applicable", rule

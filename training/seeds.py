@@ -22,7 +22,7 @@ from extractor.spec.templates import (
     unit_key,
 )
 
-from .content import Paragraph, ReportContent, SectionContent, check
+from .content import Paragraph, ReportContent, SectionContent, check, report_fails
 
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
@@ -78,6 +78,7 @@ def _build(name: str, *, title: str, issuer: str | None, year: int, date: str | 
         signer=issuer if date else None, traits=list(traits), truth_notes=notes,
         table_after=table_after or {},
     )
+    content.expected_fail = sorted(set(content.expected_fail) | set(report_fails(content)))
     check(content)
     return content
 
