@@ -44,7 +44,8 @@ def extract(source: str | Path | bytes, name: str | None = None, model=None,
     record = build_record(file=doc.file, sha256=doc.sha256, pages=len(doc.pages),
                           text_layer=doc.text_layer, info=info, sections=sections,
                           tables=reading.tables, units=reading.units, cells=reading.cells,
-                          checks=checks, problems=doc.problems + reading.problems)
+                          checks=checks, problems=doc.problems + reading.problems,
+                          upright={p.number: p.upright for p in doc.pages if p.upright})
     if with_blocks:
         record["blocks"] = [{"page": lb.block.page + 1, "bbox": [round(v, 2) for v in lb.block.bbox],
                              "text": lb.block.text, "label": lb.label,

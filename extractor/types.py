@@ -60,6 +60,9 @@ class Page:
     needs_ocr: str | None = None
     # pictures on a text page that no text lies over (a table pasted as a screenshot), for OCR
     pictures: tuple[BBox, ...] = ()
+    # a page read from its image: (degrees clockwise the sheet had been turned, degrees
+    # counter-clockwise it had been skewed); its blocks are in the frame of the page set upright
+    upright: tuple[int, float] | None = None
 
 
 @dataclass(slots=True)

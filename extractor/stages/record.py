@@ -21,10 +21,17 @@ os.umask(_UMASK)
 
 def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, info: ReportInfo,
                  sections: list[Section], tables: dict, units: dict, cells: list[CellReading],
-                 checks: list[Check], problems: list[str]) -> dict:
+                 checks: list[Check], problems: list[str],
+                 upright: dict[int, tuple[int, float]] | None = None) -> dict:
+    source = {"file": file, "sha256": sha256, "pages": pages, "text_layer": text_layer}
+    if upright:
+        # beyond SCHEMA.md's minimum: how each page read from its image was set upright, so that
+        # a box can be drawn on the page as the reader saw it (the review page does)
+        source["upright"] = [{"page": viewer_page(n), "rotation": r, "skew": s}
+                             for n, (r, s) in sorted(upright.items())]
     return {
         "schema": SCHEMA,
-        "source": {"file": file, "sha256": sha256, "pages": pages, "text_layer": text_layer},
+        "source": source,
         "report": asdict(info),
         "sections": [{**asdict(s), "page": viewer_page(s.page)} for s in sections],
         "tables": tables,

@@ -211,7 +211,9 @@ def ocr_page(page: pymupdf.Page, number: int) -> Page:
     """A PDF page without a usable text layer, read from its image (``text_layer="ocr"``)."""
     pix = page.get_pixmap(dpi=DPI, alpha=False)
     rgb = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)
-    return read_image(rgb, DPI, number).page
+    scan = read_image(rgb, DPI, number)
+    scan.page.upright = (scan.rotation, scan.skew)
+    return scan.page
 
 
 def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
