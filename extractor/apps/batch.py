@@ -8,7 +8,8 @@ A run has three steps:
    report that hangs or crashes costs that report only; each record is written as soon as it
    arrives, atomically, to ``OUTDIR/records/NAME.json``;
 3. *dataset*: ``cells`` and ``checks`` tables and ``summary.json`` over every report of the run
-   (see ``extractor.apps.dataset``).
+   (see ``extractor.apps.dataset``), then what a person reads: ``findings.xlsx``, a marked page
+   image per finding and a review page per report with ``index.html`` (``extractor.apps.findings``).
 
 Resume. A batch record's ``source`` block carries ``producer``: the nianbao version and the
 sha256 of the layout model file that produced it. ``--resume`` skips a report when
@@ -455,20 +456,23 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
         log(f"failed  {f['file']}: {f['reason']}")
 
     ok, failed = [], list(work.failed)
+    with_findings = 0
+    status = lambda: f"with findings {with_findings}, failed {len(failed)}"  # noqa: E731
     run = (local_executor(workers, layout_model, timeout) if executor == "local"
            else dask_executor(workers, layout_model, timeout, scheduler))
     with run as (submit, wait, slots), \
             tqdm(total=len(work.jobs), unit="file", file=sys.stderr, smoothing=0.1) as bar:
-        bar.set_postfix_str(f"failed {len(failed)}")
+        bar.set_postfix_str(status())
         for job, record, reason in results(work.jobs, submit, wait, slots):
             if record is None:
                 failed.append({"file": str(job.file), "reason": reason})
                 log(f"failed  {job.file}: {reason}")
-                bar.set_postfix_str(f"failed {len(failed)}", refresh=False)
             else:
                 record["source"]["producer"] = made_by
                 write_json(record, records / f"{job.name}.json")
                 ok.append(job)
+                with_findings += any(c["status"] == "fail" for c in record["checks"])
+            bar.set_postfix_str(status(), refresh=False)
             bar.update()
 
     reports = sorted(ok + work.done, key=lambda j: str(j.file))
@@ -486,6 +490,8 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
         **summary,
     }
     write_json(summary, out / "summary.json")
+    from extractor.apps.findings import write_outputs
+    write_outputs(out, [(j.file, records / f"{j.name}.json") for j in reports], workers=workers, failed=failed)
     return summary
 
 

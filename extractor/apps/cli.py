@@ -11,7 +11,7 @@ from extractor.settings import REVIEW
 
 app = typer.Typer(
     help="Extract and check the tables of 政府信息公开工作年度报告 (annual government information "
-         "disclosure reports) from PDF into nianbao/1 JSON records.",
+         "disclosure reports) from PDF into nianbao/2 JSON records.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
 
@@ -30,7 +30,7 @@ def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
-    """nianbao: 政府信息公开工作年度报告 PDF → validated nianbao/1 records."""
+    """nianbao: 政府信息公开工作年度报告 PDF → validated nianbao/2 records."""
 
 
 def _load_model(path: Path | None):
@@ -61,7 +61,10 @@ def extract(
     labels: Annotated[Path | None, typer.Option(exists=True, help="A label file or folder of them from "
                                                    "`nianbao label`: their labels win over the model's.")] = None,
 ) -> None:
-    """Read each REPORT.pdf and write OUTDIR/REPORT.json (schema nianbao/1).
+    """Read each REPORT.pdf and write OUTDIR/REPORT.json (schema nianbao/2).
+
+    Also writes OUTDIR/findings.xlsx (报告, 问题清单, 数据) and OUTDIR/review/: a review page per
+    report, index.html, and a marked page image per finding.
 
     Prints one line per file: ok, checks failed (with the failing rules), or error (with the reason).
     Exit status: 0 every file was read; 1 with --strict when a check failed; 2 a file could not be
@@ -74,22 +77,30 @@ def extract(
     layout_model = _load_model(model)
     unreadable = checks_failed = False
     taken: set[str] = set()
+    written, failed = [], []
     for path in reports:
         try:
             record = extract_one(path, model=layout_model, labels=labels)
         except (InputError, LabelError) as e:
             unreadable = True
             typer.echo(f"error  {path}: {e}")
+            failed.append({"file": str(path), "reason": str(e)})
             continue
         except Exception as e:  # a bug must cost one file, not the run
             unreadable = True
             typer.echo(f"error  {path}: internal error ({type(e).__name__}: {e}); please report it with the file")
+            failed.append({"file": str(path), "reason": f"internal error ({type(e).__name__}: {e})"})
             continue
         stem = path.stem if path.stem not in taken else f"{path.stem}-{record['source']['sha256'][:8]}"
         taken.add(stem)
         target = write_json(record, out / f"{stem}.json")
+        written.append((path, target))
         checks_failed |= bool(failed_rules(record))
         typer.echo(f"{_outcome(record)}  {path} → {target}")
+    if written or failed:
+        from extractor.apps.findings import write_outputs
+        book = write_outputs(out, written, failed=failed, batch=False)
+        typer.echo(f"findings: {book}, review pages: {out / 'review' / 'index.html'}")
     if unreadable:
         raise typer.Exit(EXIT_UNREADABLE)
     if strict and checks_failed:
@@ -149,7 +160,8 @@ def batch(
     """Read many reports in parallel into OUTDIR/records/*.json and an analysts' dataset.
 
     Writes OUTDIR/cells.parquet|csv, OUTDIR/checks.parquet|csv (with series.carry_over across an
-    issuer's consecutive years) and OUTDIR/summary.json. A report that cannot be read, times out or
+    issuer's consecutive years and batch.duplicate), OUTDIR/summary.json, OUTDIR/findings.xlsx and
+    OUTDIR/review/ (index.html, a review page per report, a marked page image per finding). A report that cannot be read, times out or
     crashes its worker is recorded with the reason and the run goes on. Exit status as for extract.
     """
     import os
@@ -169,8 +181,9 @@ def batch(
         typer.echo(f"error  {e}", err=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
     files = summary["files"]
-    typer.echo(f"{files['ok']} read ({files['resumed']} from an earlier run), {files['failed']} failed, "
-               f"{files['duplicates']} duplicates → {out}")
+    typer.echo(f"{files['ok']} read ({files['resumed']} from an earlier run), "
+               f"{summary['reports_with_findings']} with findings, {files['failed']} failed, "
+               f"{files['duplicates']} duplicates → {out} (findings.xlsx, review/index.html)")
     if summary["failed"]:
         raise typer.Exit(EXIT_UNREADABLE)
     if strict and summary["failed_checks_by_rule"]:

@@ -1,12 +1,17 @@
 """The dataset analysts want from a batch: every cell and every check of every report, in tables.
 
 ``cells``: one row per report and cell read — file, issuer, year, format, table, row, column, value,
-page, and two columns that keep a wrong value from passing silently into a spreadsheet: the
-reader's ``confidence`` and ``flagged`` (a failing check of that report names the cell); and
-``corrected_by``, the rules that confirmed a corrected digit, and ``confirmed_by``, the rules whose
-sums vouch for a doubtful reading as read (space-separated; null when none).
-``checks``: one row per report and rule — file, rule, status, message — including
-``series.carry_over``, which compares a report with the same issuer's report of the year before.
+page (1-based, as a PDF viewer numbers it), and two columns that keep a wrong value from passing
+silently into a spreadsheet: the reader's ``confidence`` and ``flagged`` (a failing check of that
+report names the cell); ``corrected_by``, the rules that confirmed a corrected digit, and
+``confirmed_by``, the rules whose sums vouch for a doubtful reading as read (space-separated; null
+when none); then what a person needs to find the cell: the ``text`` printed, the official labels
+``table_label``, ``row_label``, ``column_label`` and the box ``x0, y0, x1, y1`` (PDF points, origin
+top left).
+``checks``: one row per report and rule — file, rule, status, message (Chinese, for a person),
+detail (English) — including the batch's own rules: ``series.carry_over``, which compares a report
+with the same issuer's report of the year before, and ``batch.duplicate``, two reports of one
+issuer and year.
 
 Both are written as Parquet and as CSV. The CSV is UTF-8 with a byte-order mark: Excel, which
 most analysts of these reports open CSVs with, reads a CSV without one in the local code page and
@@ -30,8 +35,9 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from extractor.spec import messages as zh
 from extractor.spec.templates import APPLICATION_COLUMNS, cell_id
-from extractor.stages.validate import carry_over
+from extractor.stages.validate import carry_over, duplicate
 from extractor.types import Check
 
 ROWS_PER_BATCH = 20_000
@@ -40,8 +46,11 @@ _text = pa.string()
 CELLS = pa.schema([("file", _text), ("issuer", _text), ("year", pa.int32()), ("format", _text),
                    ("table", _text), ("row", _text), ("column", _text), ("value", pa.float64()),
                    ("page", pa.int32()), ("confidence", pa.float64()), ("flagged", pa.bool_()),
-                   ("corrected_by", _text), ("confirmed_by", _text)])
-CHECKS = pa.schema([("file", _text), ("rule", _text), ("status", _text), ("message", _text)])
+                   ("corrected_by", _text), ("confirmed_by", _text), ("text", _text),
+                   ("table_label", _text), ("row_label", _text), ("column_label", _text),
+                   ("x0", pa.float64()), ("y0", pa.float64()), ("x1", pa.float64()), ("y1", pa.float64())])
+CHECKS = pa.schema([("file", _text), ("rule", _text), ("status", _text), ("message", _text),
+                    ("detail", _text)])
 
 
 def issuer_key(issuer: str) -> str:
@@ -86,33 +95,66 @@ def _summarise(file: str, record: dict) -> _Report:
 def series_checks(reports: list[_Report]) -> dict[str, Check]:
     """``series.carry_over`` for every report: against the same issuer's report of the year before
     when the batch has exactly one, ``not_applicable`` (saying why) otherwise."""
-    by_year = defaultdict(list)
-    for r in reports:
-        if r.issuer and r.year is not None:
-            by_year[issuer_key(r.issuer), r.year].append(r)
+    by_year = _by_issuer_year(reports)
     rule = "series.carry_over"
     checks = {}
     for r in reports:
         if not r.issuer or r.year is None:
-            checks[r.file] = Check(rule, "not_applicable", "the report's issuer or year is unknown")
+            checks[r.file] = Check(rule, "not_applicable", "报告的发布机关或年度未能读出", [], [],
+                                   "the report's issuer or year is unknown")
             continue
         before = by_year.get((issuer_key(r.issuer), r.year - 1), [])
         if not before:
-            check = Check(rule, "not_applicable", f"no report of {r.issuer} for {r.year - 1} in this batch")
+            check = Check(rule, "not_applicable", f"本批中没有{r.issuer} {r.year - 1} 年度的报告", [], [],
+                          f"no report of {r.issuer} for {r.year - 1} in this batch")
         elif len(before) > 1:
-            check = Check(rule, "not_applicable", f"{len(before)} reports of {r.issuer} for {r.year - 1}: "
-                          + ", ".join(p.file for p in before))
+            files = ", ".join(p.file for p in before)
+            check = Check(rule, "not_applicable", f"本批中{r.issuer} {r.year - 1} 年度有 {len(before)} 份报告："
+                          + "、".join(p.file for p in before), [], [],
+                          f"{len(before)} reports of {r.issuer} for {r.year - 1}: {files}")
         elif before[0].carried_forward is None:
             check = Check(rule, "not_applicable",
+                          f"{before[0].file}（{r.year - 1} 年度）的“结转下年度继续办理”未找到", [], [],
                           f"the carried_forward row of {before[0].file} ({r.year - 1}) was not found")
         elif r.carried_over is None:
-            check = Check(rule, "not_applicable", "this report's carried_over row was not found")
+            check = Check(rule, "not_applicable", "本报告的“上年结转”未找到", [], [],
+                          "this report's carried_over row was not found")
         else:
             check = carry_over({"applications": {"carried_forward": before[0].carried_forward}},
-                               {"applications": {"carried_over": r.carried_over}})
-            check.message += f" (the year before: {before[0].file})"
+                               {"applications": {"carried_over": r.carried_over}},
+                               before=f"上一年度报告 {before[0].file} ")
+            check.detail += f" (the year before: {before[0].file})"
         checks[r.file] = check
     return checks
+
+
+def duplicate_checks(reports: list[_Report]) -> dict[str, Check]:
+    """``batch.duplicate`` for every report: fails when the batch holds another report of the same
+    issuer (as ``issuer_key`` reads it) and year; files of the same content were dropped before."""
+    by_year = _by_issuer_year(reports)
+    checks = {}
+    for r in reports:
+        if not r.issuer or r.year is None:
+            checks[r.file] = Check("batch.duplicate", "not_applicable", "报告的发布机关或年度未能读出", [], [],
+                                   "the report's issuer or year is unknown")
+            continue
+        others = [o.file for o in by_year[issuer_key(r.issuer), r.year] if o.file != r.file]
+        checks[r.file] = duplicate(r.issuer, r.year, others)
+    return checks
+
+
+def _by_issuer_year(reports: list[_Report]) -> dict[tuple[str, int], list[_Report]]:
+    by_year = defaultdict(list)
+    for r in reports:
+        if r.issuer and r.year is not None:
+            by_year[issuer_key(r.issuer), r.year].append(r)
+    return by_year
+
+
+def batch_checks(reports: list[_Report]) -> dict[str, list[Check]]:
+    """The batch's own rules for every report, by file."""
+    series, duplicates = series_checks(reports), duplicate_checks(reports)
+    return {r.file: [series[r.file], duplicates[r.file]] for r in reports}
 
 
 class _TableWriter:
@@ -153,31 +195,42 @@ def write_dataset(out: Path, records: list[tuple[str, Path]]) -> dict:
     """Write OUTDIR/cells.{parquet,csv} and OUTDIR/checks.{parquet,csv} for ``records`` (pairs of
     the report's file as the user named it and its record); return the dataset part of summary.json."""
     reports = [_summarise(file, _read(path)) for file, path in records]
-    series = series_checks(reports)
+    extra = batch_checks(reports)
     cells = _TableWriter(out, "cells", CELLS)
     checks = _TableWriter(out, "checks", CHECKS)
+    failing: dict[str, list[str]] = defaultdict(list)
+    with_findings = 0
     for (file, path), report in zip(records, reports):
         record = _read(path)
-        report_checks = record["checks"] + [asdict(series[file])]
+        report_checks = record["checks"] + [asdict(c) for c in extra[file]]
         flagged = {c for check in report_checks if check["status"] == "fail" for c in check["cells"]}
+        fmt = report.format
         for c in record["cells"]:
             value = c["value"]
-            cells.add(file=file, issuer=report.issuer, year=report.year, format=report.format,
+            cid = cell_id(c["table"], c["row"], c["column"])
+            table_label, row_label, column_label = zh.labels(cid, fmt)
+            box = c["bbox"] or (None, None, None, None)
+            cells.add(file=file, issuer=report.issuer, year=report.year, format=fmt,
                       table=c["table"], row=c["row"], column=c["column"],
                       value=None if value is None else float(value), page=c["page"],
-                      confidence=c["confidence"],
-                      flagged=cell_id(c["table"], c["row"], c["column"]) in flagged,
+                      confidence=c["confidence"], flagged=cid in flagged,
                       corrected_by=" ".join(c.get("corrected_by", ())) or None,
-                      confirmed_by=" ".join(c.get("confirmed_by", ())) or None)
+                      confirmed_by=" ".join(c.get("confirmed_by", ())) or None,
+                      text=c["text"], table_label=table_label, row_label=row_label,
+                      column_label=column_label, x0=box[0], y0=box[1], x1=box[2], y1=box[3])
         for check in report_checks:
-            checks.add(file=file, rule=check["rule"], status=check["status"], message=check["message"])
+            checks.add(file=file, rule=check["rule"], status=check["status"], message=check["message"],
+                       detail=check.get("detail"))
+            if check["status"] == "fail":
+                failing[check["rule"]].append(file)
+        with_findings += any(check["status"] == "fail" for check in report_checks)
     cells.close()
     checks.close()
 
-    failed_by_rule = Counter(rule for r in reports for rule in r.failed)
-    failed_by_rule.update(c.rule for c in series.values() if c.status == "fail")
     return {
-        "failed_checks_by_rule": dict(sorted(failed_by_rule.items())),
+        "reports_with_findings": with_findings,
+        "failed_checks_by_rule": {rule: len(files) for rule, files in sorted(failing.items())},
+        "reports_by_failing_rule": dict(sorted(failing.items())),
         "reports_by_format": dict(sorted(Counter(r.format or "unknown" for r in reports).items())),
         "reports_by_year": dict(sorted(Counter(str(r.year) if r.year is not None else "unknown"
                                                for r in reports).items())),

@@ -1,0 +1,266 @@
+"""The review page of a report, and a batch's index of them: one self-contained HTML file each.
+
+A review page shows every page of the report as an image with every cell that was read boxed and
+coloured by what the checks say of it (red: a failing check names it; orange: read unsure; blue:
+corrected or confirmed by the table's sums; green: read and consistent). Hovering a box shows the
+cell's official label, its value, the text printed and the reader's confidence. Beside the pages,
+the findings (the same as the workbook's 问题清单, numbered alike), each a link to its page that
+also lights up its cells; then every check with its status, and the reader's notes (``problems``).
+
+Offline by construction: the page images are inlined as ``data:`` URIs, the style and the few
+lines of script are inline, and a Content-Security-Policy forbids loading anything else, so the
+file works from a USB stick, an e-mail attachment or an intranet without internet.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from extractor.spec import messages as zh
+from extractor.spec.templates import cell_id
+
+ZOOM = 1.5   # 108 dpi: digits legible, a text page ~150 KB as PNG
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
+
+STYLE = """
+*{box-sizing:border-box}
+body{margin:0;font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",sans-serif;
+ color:#222;background:#eef0f3}
+header{padding:10px 18px;background:#fff;border-bottom:1px solid #ccd}
+header h1{font-size:18px;margin:0 0 4px}
+header p{margin:0;font-size:13px;color:#555}
+.status-fail{color:#c00000;font-weight:bold}.status-pass{color:#1a7f37;font-weight:bold}
+main{display:grid;grid-template-columns:minmax(0,1fr) 420px;gap:14px;padding:14px}
+#pages figure{margin:0 0 18px;background:#fff;box-shadow:0 1px 3px #0003}
+#pages figcaption{font-size:13px;padding:4px 8px;color:#555;border-bottom:1px solid #eee}
+.sheet{position:relative}
+.sheet img{display:block;width:100%;height:auto}
+.cell{position:absolute;border:1.5px solid #1a7f37;background:#1a7f3712;cursor:help}
+.cell.fail{border:2px solid #d00000;background:#d0000022}
+.cell.unsure{border:2px solid #e67700;background:#e6770022}
+.cell.fixed{border:1.5px solid #1864ab;background:#1864ab18}
+.cell.focus{outline:3px solid #ffd400;outline-offset:2px;z-index:2}
+aside{position:sticky;top:10px;align-self:start;max-height:calc(100vh - 20px);overflow:auto;background:#fff;
+ padding:10px 14px;box-shadow:0 1px 3px #0003;font-size:13px}
+aside h2{font-size:15px;margin:12px 0 6px}
+#findings li{margin:0 0 8px;line-height:1.5}
+#findings li.active{background:#fff3bf}
+#findings .rule{display:inline-block;background:#d00000;color:#fff;border-radius:3px;padding:0 5px;margin-right:4px;
+ font-size:12px}
+#checks td{padding:2px 6px;border-bottom:1px solid #eee;vertical-align:top}
+.legend span{display:inline-block;margin-right:10px}
+.legend i{display:inline-block;width:12px;height:10px;margin-right:3px;vertical-align:middle;border:2px solid}
+#tip{position:fixed;display:none;z-index:10;background:#222;color:#fff;font-size:12px;padding:6px 8px;
+ border-radius:4px;max-width:360px;pointer-events:none;line-height:1.5}
+"""
+
+SCRIPT = """
+(function(){
+ var tip=document.getElementById('tip');
+ document.querySelectorAll('.cell').forEach(function(el){
+  el.addEventListener('mousemove',function(e){
+   var d=el.dataset;
+   tip.textContent='';
+   [d.label,'值：'+d.value+'　印刷：「'+d.text+'」','可信度：'+d.confidence].concat(d.findings?['问题：'+d.findings]:[])
+    .forEach(function(line){var div=document.createElement('div');div.textContent=line;tip.appendChild(div);});
+   tip.style.display='block';tip.style.left=(e.clientX+14)+'px';tip.style.top=(e.clientY+14)+'px';});
+  el.addEventListener('mouseleave',function(){tip.style.display='none';});
+ });
+ function focus(li){
+  document.querySelectorAll('.cell.focus').forEach(function(c){c.classList.remove('focus');});
+  document.querySelectorAll('#findings li.active').forEach(function(c){c.classList.remove('active');});
+  li.classList.add('active');
+  (li.dataset.cells||'').split(' ').forEach(function(id){
+   if(id)document.querySelectorAll('.cell[data-cell="'+id+'"]').forEach(function(c){c.classList.add('focus');});});
+ }
+ document.querySelectorAll('#findings li').forEach(function(li){
+  li.querySelector('a.go').addEventListener('click',function(){focus(li);});});
+ var m=location.hash.match(/^#finding-(\\d+)$/);
+ if(m){var li=document.getElementById('finding-'+m[1]);if(li){focus(li);
+  var p=document.getElementById('page-'+li.dataset.page);if(p)p.scrollIntoView();}}
+})();
+"""
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def upright_of(record: dict, number: int) -> tuple[int, float] | None:
+    """How page ``number`` (1-based) was set upright to be read from its image, if it was."""
+    for u in record["source"].get("upright") or ():
+        if u["page"] == number and (u["rotation"] or abs(u["skew"]) >= 0.02):
+            return u["rotation"], u["skew"]
+    return None
+
+
+def page_view(pdf, record: dict, number: int, zoom: float = ZOOM) -> tuple[bytes, float, float]:
+    """(PNG, width, height in points) of page ``number`` as the reader saw it, so that the boxes of
+    the record fall where they belong: a scanned page turned and levelled as OCR set it upright."""
+    import pymupdf
+
+    pix = pdf[number - 1].get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+    turned = upright_of(record, number)
+    if turned is None:
+        return pix.tobytes("png"), pdf[number - 1].rect.width, pdf[number - 1].rect.height
+    import numpy as np
+
+    from extractor.stages.ocr.raster import turn
+
+    rotation, skew = turned
+    rgb = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, pix.n)
+    # as ocr.read_image: quarter turns counter-clockwise undo the sheet's clockwise turn, then levelled
+    image = np.ascontiguousarray(turn(rgb, rotation // 90, -skew, fill=(255, 255, 255)))
+    h, w = image.shape[:2]
+    out = pymupdf.Pixmap(pymupdf.csRGB, w, h, image.tobytes(), False)
+    return out.tobytes("png"), w / zoom, h / zoom
+
+
+def cell_status(record: dict) -> dict[str, tuple[str, list[int]]]:
+    """cell id → (class, numbers of the findings naming it)."""
+    from extractor.apps.findings import report_findings
+
+    status: dict[str, tuple[str, list[int]]] = {}
+    for f in report_findings(record):
+        kind = "unsure" if f["rule"] == "cells.confident" else "fail"
+        for c in f.get("cells") or []:
+            old, numbers = status.get(c, ("", []))
+            status[c] = ("fail" if "fail" in (old, kind) else kind, numbers + [f["number"]])
+    for c in record["cells"]:
+        key = cell_id(c["table"], c["row"], c["column"])
+        if key not in status and (c.get("corrected_by") or c.get("confirmed_by")):
+            status[key] = ("fixed", [])
+    return status
+
+
+def review_html(pdf, record: dict, findings: list[dict]) -> str:
+    """The review page of one report; ``pdf`` an open PyMuPDF document of it."""
+    info, source = record["report"], record["source"]
+    fmt = info["format"]
+    status = cell_status(record)
+    by_page: dict[int, list[dict]] = {}
+    for c in record["cells"]:
+        if c["page"] is not None and c["bbox"]:
+            by_page.setdefault(c["page"], []).append(c)
+    title = info["title"] or source.get("file") or "年度报告"
+    failed = bool(findings)
+    parts = [f"<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+             f"<title>复核：{_e(title)}</title><style>{STYLE}</style></head><body>",
+             f"<header><h1>{_e(title)}</h1><p>发布机关：{_e(info['issuer'] or '未找到')}　年度：{_e(info['year'] or '未找到')}"
+             f"　格式：{_e(fmt or '未识别')}　成文日期：{_e(info['date'] or '未找到')}　页数：{source['pages']}"
+             f"　文件：{_e(source.get('file'))}　<span class=\"status-{'fail' if failed else 'pass'}\">"
+             f"{'有 ' + str(len(findings)) + ' 个问题' if failed else '通过'}</span></p></header><main>",
+             "<section id=\"pages\">"]
+    for index in range(len(pdf)):
+        number = index + 1
+        png, w, h = page_view(pdf, record, number)
+        image = base64.b64encode(png).decode()
+        parts.append(f"<figure class=\"page\" id=\"page-{number}\" data-page=\"{number}\">"
+                     f"<figcaption>第 {number} 页</figcaption><div class=\"sheet\">"
+                     f"<img src=\"data:image/png;base64,{image}\" alt=\"第 {number} 页\">")
+        for c in by_page.get(number, []):
+            key = cell_id(c["table"], c["row"], c["column"])
+            kind, numbers = status.get(key, ("ok", []))
+            x0, y0, x1, y1 = c["bbox"]
+            style = (f"left:{100 * (x0 - 1) / w:.3f}%;top:{100 * (y0 - 1) / h:.3f}%;"
+                     f"width:{100 * (x1 - x0 + 2) / w:.3f}%;height:{100 * (y1 - y0 + 2) / h:.3f}%")
+            value = zh.value_text(c["value"])
+            parts.append(f"<div class=\"cell {kind}\" style=\"{style}\" data-cell=\"{_e(key)}\" "
+                         f"data-label=\"{_e(zh.cell_label(key, fmt))}\" data-value=\"{_e(value)}\" "
+                         f"data-text=\"{_e(c['text'])}\" data-confidence=\"{c['confidence']:.3f}\" "
+                         f"data-findings=\"{_e('、'.join(f'#{n}' for n in numbers))}\" "
+                         f"aria-label=\"{_e(zh.cell_label(key, fmt))}：{_e(value)}\"></div>")
+        parts.append("</div></figure>")
+    parts.append("</section><aside>")
+    parts.append("<div class=\"legend\"><span><i style=\"border-color:#d00000\"></i>检查未通过</span>"
+                 "<span><i style=\"border-color:#e67700\"></i>识别不确定</span>"
+                 "<span><i style=\"border-color:#1864ab\"></i>已按勾稽关系校正/确认</span>"
+                 "<span><i style=\"border-color:#1a7f37\"></i>已读取</span></div>")
+    parts.append(f"<h2>问题清单（{len(findings)}）</h2><ol id=\"findings\">")
+    for f in findings:
+        pages = f.get("pages") or []
+        target = f"#page-{pages[0]}" if pages else "#pages"
+        image = (f" <a class=\"image\" href=\"{_e(f['image'])}\">标注页</a>" if f.get("image") else "")
+        parts.append(f"<li id=\"finding-{f['number']}\" data-rule=\"{_e(f['rule'])}\" "
+                     f"data-cells=\"{_e(' '.join(f.get('cells') or []))}\" data-page=\"{pages[0] if pages else ''}\">"
+                     f"<span class=\"rule\">{_e(f['rule_name'])}</span>"
+                     f"<a class=\"go\" href=\"{target}\">{_e(f['message'])}</a>{image}</li>")
+    if not findings:
+        parts.append("<li>没有发现问题。</li>")
+    parts.append("</ol><h2>检查结果</h2><table id=\"checks\">")
+    for check in record["checks"]:
+        parts.append(f"<tr data-rule=\"{_e(check['rule'])}\"><td>{_e(zh.rule_name(check['rule']))}</td>"
+                     f"<td class=\"status-{'fail' if check['status'] == 'fail' else 'pass'}\">"
+                     f"{_e(zh.STATUS.get(check['status'], check['status']))}</td>"
+                     f"<td>{_e(check['message'] if check['status'] != 'fail' else '见问题清单')}</td></tr>")
+    parts.append("</table>")
+    if record.get("problems"):
+        parts.append("<h2>读取备注</h2><ul id=\"problems\">"
+                     + "".join(f"<li>{_e(p)}</li>" for p in record["problems"]) + "</ul>")
+    parts.append(f"</aside></main><div id=\"tip\"></div><script>{SCRIPT}</script></body></html>")
+    return "".join(parts)
+
+
+def write_review(pdf, record: dict, findings: list[dict], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(review_html(pdf, record, findings), "utf-8")
+    tmp.replace(path)
+    return path
+
+
+def review_bytes(data: bytes, record: dict) -> bytes:
+    """The review page of a report given as bytes (the service)."""
+    import pymupdf
+
+    from extractor.apps.findings import report_findings
+
+    with pymupdf.open(stream=data, filetype="pdf") as pdf:
+        return review_html(pdf, record, report_findings(record)).encode("utf-8")
+
+
+def index_html(rows: list[dict]) -> str:
+    """A batch's reports, each with its status, findings and a link to its review page."""
+    read = [r for r in rows if r.get("record") is not None]
+    with_findings = sum(1 for r in read if r["findings"])
+    parts = ["<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+             f"<title>年度报告复核</title><style>{STYLE}"
+             "table.reports{border-collapse:collapse;background:#fff;margin:14px;font-size:13px}"
+             ".reports th,.reports td{border:1px solid #ccd;padding:4px 8px;text-align:left;vertical-align:top}"
+             ".reports th{background:#f2dcdb}</style></head><body>",
+             f"<header><h1>年度报告复核</h1><p>共 {len(rows)} 份：读取 {len(read)} 份，其中有问题 {with_findings} 份，"
+             f"未能读取 {len(rows) - len(read)} 份　<input id=\"filter\" placeholder=\"筛选（机关、年度、规则…）\">"
+             "</p></header>",
+             "<table class=\"reports\"><thead><tr><th>文件</th><th>发布机关</th><th>年度</th><th>格式</th><th>状态</th>"
+             "<th>问题数</th><th>未通过的规则</th></tr></thead><tbody>"]
+    for r in rows:
+        record = r.get("record")
+        if record is None:
+            parts.append(f"<tr class=\"unreadable\"><td>{_e(r['file'])}</td><td></td><td></td><td></td>"
+                         f"<td class=\"status-fail\">未能读取</td><td></td><td>{_e(r.get('reason'))}</td></tr>")
+            continue
+        info, findings = record["report"], r["findings"]
+        name = Path(r["review"]).name if r.get("review") else None
+        file = f"<a href=\"{_e(name)}\">{_e(r['file'])}</a>" if name else _e(r["file"])
+        rules = "、".join(dict.fromkeys(f["rule_name"] for f in findings))
+        parts.append(f"<tr data-findings=\"{len(findings)}\"><td>{file}</td><td>{_e(info['issuer'])}</td>"
+                     f"<td>{_e(info['year'])}</td><td>{_e(info['format'])}</td>"
+                     f"<td class=\"status-{'fail' if findings else 'pass'}\">{'有问题' if findings else '通过'}</td>"
+                     f"<td>{len(findings)}</td><td>{_e(rules)}</td></tr>")
+    parts.append("</tbody></table><script>"
+                 "document.getElementById('filter').addEventListener('input',function(e){var q=e.target.value;"
+                 "document.querySelectorAll('.reports tbody tr').forEach(function(tr){"
+                 "tr.style.display=tr.textContent.indexOf(q)>=0?'':'none';});});</script></body></html>")
+    return "".join(parts)
+
+
+def write_index(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(index_html(rows), "utf-8")
+    return path
