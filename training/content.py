@@ -137,7 +137,7 @@ def make_content(seed: int, *, year: int | None = None, fmt: str | None = None,
                  amount_unit: str | None = None, note: bool | None = None,
                  statement: str | None = None, issuer: str | None = "random",
                  name: str | None = None, lead_in: bool = False,
-                 blank_zero_tables: bool = False) -> ReportContent:
+                 blank_zero_tables: bool = False, defect: str | None = None) -> ReportContent:
     """A report, deterministic from ``seed``; each keyword forces one choice, None/"random" draws it.
 
     ``inject``: "random" (one report in four), None (consistent) or one of ``INJECTIONS``.
@@ -147,7 +147,12 @@ def make_content(seed: int, *, year: int | None = None, fmt: str | None = None,
     None keeps the template's 本年收费金额（单位：万元）).
     ``lead_in``: a sentence between the heading and the table of one to three of 二, 三, 四.
     ``blank_zero_tables``: every table whose values are all 0 is printed with its cells blank.
+    ``defect``: one of ``DEFECTS``, a fault of the report itself rather than of its tables (an
+    auditor's findings): parts 五 and 六 missing, 第五部分 only 无, or, in the 2021 format, fee
+    notices counted in the table while 第六部分 says 无. (A report without issuer: ``issuer=None``.)
     """
+    if defect is not None and defect not in DEFECTS:
+        raise ValueError(f"unknown defect {defect!r}; choose from {DEFECTS}")
     rng = random.Random(seed)
     if year is None:
         year = rng.choice([y for y in range(2019, 2025) if fmt is None or format_for_year(y) == fmt])
@@ -179,6 +184,15 @@ def make_content(seed: int, *, year: int | None = None, fmt: str | None = None,
     _cell_text(content, rng, cell_traits, amount_unit)
     if note if note is not None else rng.random() < 0.3:
         _note(content, rng)
+    if defect == "fees_unreported":
+        if fmt != "2021" or legacy_other_handling:
+            raise ValueError("fees_unreported needs the 2021 format's （六）其他处理 2. row")
+        a = "applications"
+        if not (content.tables[a]["other_handling.fee_unpaid"]["total"] or 0):
+            # one more application received and closed unpaid: every sum still holds
+            for row in ("new_received", "other_handling.fee_unpaid", "total"):
+                for col in ("natural_person", "total"):
+                    _bump(content, (a, row, col), 1)
     received = get_received(content.tables)
     stated = None
     if inject is not None:
@@ -190,6 +204,8 @@ def make_content(seed: int, *, year: int | None = None, fmt: str | None = None,
     prose.write(content, rng, body, stated)
     if lead_in:
         _lead_in(content, rng)
+    if defect is not None:
+        _defect(content, defect)
     if legacy_other_handling:
         content.expected_fail.append("tables.complete")
     if fmt != format_for_year(year):          # asked for: a report printing the other year's tables
@@ -198,6 +214,23 @@ def make_content(seed: int, *, year: int | None = None, fmt: str | None = None,
     content.expected_fail = sorted(set(content.expected_fail) | set(report_fails(content)))
     check(content)
     return content
+
+
+DEFECTS = ("missing_parts", "empty_problems", "fees_unreported")
+
+
+def _defect(content: ReportContent, defect: str) -> None:
+    if defect == "missing_parts":
+        content.sections = [s for s in content.sections if s.number not in "五六"]
+        content.expected_fail.append("sections.complete")
+    elif defect == "empty_problems":
+        five = next(s for s in content.sections if s.number == "五")
+        five.paragraphs = [Paragraph("无。")]
+        content.expected_fail.append("sections.complete")
+    elif defect == "fees_unreported":
+        six = next(s for s in content.sections if s.number == "六")
+        six.paragraphs = [Paragraph("无。")]
+    content.traits.append(f"defect_{defect}")
 
 
 def report_fails(content: ReportContent) -> list[str]:

@@ -4,6 +4,8 @@
                                 [--engine typeset|libreoffice|chromium]
     python -m training.generate --fixtures          # regenerate the committed set in fixtures/
     python -m training.generate --fixtures --fixture-engines libreoffice chromium   # and the engines' few
+    python -m training.generate -o DIR --defect missing_parts|empty_problems|fees_unreported
+    python -m training.generate -o DIR --no-issuer | --issuer 某县人民政府 --year 2022
 
 The truth is what a perfect extraction of the PDF would give (SCHEMA.md shape), plus what was
 put in on purpose: ``expected_fail`` (the rules that must fail), ``injected``, ``traits``, the
@@ -24,7 +26,7 @@ from pathlib import Path
 
 from extractor.types import CellReading, ReportInfo, Section
 
-from .content import ReportContent, make_content
+from .content import DEFECTS, ReportContent, make_content
 from .layout import ENGINES, EngineStyle, content_options, engine_style_for
 from .seeds import seed_contents
 from .typeset import Style, Typeset, style_for, typeset
@@ -109,15 +111,17 @@ def dump_truth(truth: dict) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def report_for(seed: int, fmt: str | None = None, engine: str = "typeset"
+def report_for(seed: int, fmt: str | None = None, engine: str = "typeset", **options
                ) -> tuple[ReportContent, Style | EngineStyle]:
+    """Report ``seed`` laid out by ``engine``; ``options``: ``make_content`` keywords (a defect,
+    an issuer, a year) over what the seed draws."""
     if engine == "typeset":
         style = style_for(style_seed(seed))
-        content = make_content(seed, fmt=fmt)
+        content = make_content(seed, fmt=fmt, **options)
         content.name = f"r{content.year}-{seed:05d}-{style.glyphs}"
         return content, style
     style = engine_style_for(style_seed(seed), engine)
-    content = make_content(seed, fmt=fmt, **content_options(seed))
+    content = make_content(seed, fmt=fmt, **{**content_options(seed), **options})
     content.name = f"r{content.year}-{seed:05d}-{engine}"
     return content, style
 
@@ -372,6 +376,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="first seed; report i uses seed S+i")
     parser.add_argument("--format", choices=("2019", "2021"), help="only this table format")
     parser.add_argument("--fixtures", action="store_true", help="regenerate the committed set into fixtures/")
+    parser.add_argument("--defect", choices=DEFECTS,
+                        help="a fault of the report itself in every report (and no injected inconsistency)")
+    parser.add_argument("--no-issuer", action="store_true", help="reports that never name their issuer")
+    parser.add_argument("--issuer", help="every report of this issuer (with --year: two reports of one "
+                                         "issuer and year fail batch.duplicate)")
+    parser.add_argument("--year", type=int, help="every report on this year")
     parser.add_argument("--scanned", action="store_true",
                         help="also write NAME-scan.pdf and its truth: the report printed, stamped and scanned")
     parser.add_argument("--engine", choices=("typeset",) + ENGINES, default="typeset",
@@ -393,7 +403,14 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("-o DIR is required unless --fixtures")
     else:
         out = args.out
-        reports = (report_for(s, args.format, args.engine) for s in range(args.seed, args.seed + args.count))
+        options = {}
+        if args.defect:
+            options.update(defect=args.defect, inject=None)
+        if args.no_issuer or args.issuer:
+            options["issuer"] = None if args.no_issuer else args.issuer
+        if args.year:
+            options["year"] = args.year
+        reports = (report_for(s, args.format, args.engine, **options) for s in range(args.seed, args.seed + args.count))
     out.mkdir(parents=True, exist_ok=True)
     from tqdm import tqdm
 
