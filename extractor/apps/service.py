@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.requests import ClientDisconnect
 
 from extractor import __version__
@@ -74,21 +74,26 @@ def _serve_jobs(conn, model_dir: str | None) -> None:
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            data, name, with_blocks, max_pages = conn.recv()
+            data, name, with_blocks, max_pages, *review = conn.recv()
         except EOFError:
             return
-        conn.send(_extract_job(extract, model, data, name, with_blocks, max_pages))
+        conn.send(_extract_job(extract, model, data, name, with_blocks, max_pages, bool(review and review[0])))
 
 
-def _extract_job(extract, model, data: bytes, name: str | None, with_blocks: bool, max_pages: int):
+def _extract_job(extract, model, data: bytes, name: str | None, with_blocks: bool, max_pages: int,
+                 review: bool = False):
     """``(kind, payload)``: ok → the record as JSON bytes (serialised here, so the event loop
-    never spends a large record's CPU), unreadable → the reason, pages → the page count."""
+    never spends a large record's CPU), or with ``review`` the report's review page (HTML bytes,
+    its pages rendered here too); unreadable → the reason, pages → the page count."""
     from extractor.errors import InputError
     pages = _page_count(data)
     if pages is not None and pages > max_pages:
         return "pages", pages
     try:
         record = extract(data, name, model=model, with_blocks=with_blocks)
+        if review:
+            from extractor.apps.review import review_bytes
+            return "ok", review_bytes(data, record)
     except InputError as e:
         return "unreadable", str(e)
     except Exception as e:   # a bug must cost one request, not the worker
@@ -297,7 +302,7 @@ _EXTRACT_DOC = {
         "application/pdf": {"schema": _PDF_BODY},
     }},
     "responses": {
-        "200": {"description": "The report's nianbao/1 record (SCHEMA.md)",
+        "200": {"description": "The report's nianbao/2 record (SCHEMA.md)",
                 "content": {"application/json": {"schema": {"type": "object"}}}},
         "413": {"description": "Upload or page count over the limit; the message states the limit"},
         "415": {"description": "Neither a multipart upload nor a PDF body"},
@@ -320,10 +325,20 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
         await pool.close()
 
     app = FastAPI(
-        title="nianbao", version=__version__, lifespan=lifespan,
-        description="政府信息公开工作年度报告 PDF → validated nianbao/1 record. "
+        title="nianbao", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+        description="政府信息公开工作年度报告 PDF → validated nianbao/2 record. "
                     f"Limits: uploads up to {limits.max_upload_mb:g} MB and {limits.max_pages} pages, "
                     f"{limits.timeout:g} s per extraction.")
+    _offline_docs(app)
+
+    @app.get("/", response_class=HTMLResponse, summary="An upload form: a report PDF → its review page")
+    async def upload_form() -> HTMLResponse:
+        return HTMLResponse(UPLOAD_FORM.format(mb=f"{limits.max_upload_mb:g}", pages=limits.max_pages))
+
+    @app.post("/review", response_class=HTMLResponse, openapi_extra=_REVIEW_DOC,
+              summary="Read one report PDF into its review page (HTML: pages with every cell marked, findings)")
+    async def review(request: Request):
+        return await run_job(request, False, review=True)
 
     @app.get("/healthz", summary="Liveness, with the extraction pool's load")
     async def healthz() -> dict:
@@ -333,17 +348,20 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
     async def model() -> dict:
         return card
 
-    @app.post("/v1/extract", summary="Read one report PDF into its nianbao/1 record",
+    @app.post("/v1/extract", summary="Read one report PDF into its nianbao/2 record",
               openapi_extra=_EXTRACT_DOC, response_class=Response)
     async def extract(request: Request,
                       blocks: bool = Query(False, description="Add every text block with its layout label")):
+        return await run_job(request, blocks)
+
+    async def run_job(request: Request, blocks: bool, review: bool = False):
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limits.max_upload_bytes:
             raise UploadTooLarge   # before reading: a client that sent Expect: 100-continue uploads nothing
         try:
             with pool.admission():
                 data, name = await _read_pdf(request, limits.max_upload_bytes)
-                kind, payload = await pool.run((data, name, blocks, limits.max_pages))
+                kind, payload = await pool.run((data, name, blocks, limits.max_pages, review))
         except ClientDisconnect:   # gone mid-upload; 499 ("client closed request") is for the access log
             return Response(status_code=499)
         except Busy as e:
@@ -353,7 +371,7 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
         except WorkerDied as e:
             raise HTTPException(500, str(e)) from e
         if kind == "ok":
-            return Response(payload, media_type="application/json")
+            return Response(payload, media_type="text/html; charset=utf-8" if review else "application/json")
         if kind == "pages":
             raise HTTPException(413, f"the PDF has {payload} pages; this server reads at most "
                                      f"{limits.max_pages} (--max-pages, NIANBAO_MAX_PAGES)")
@@ -368,6 +386,45 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
                             status_code=413, headers={"Connection": "close"})
 
     return app
+
+
+_REVIEW_DOC = {
+    "requestBody": _EXTRACT_DOC["requestBody"],
+    "responses": {**_EXTRACT_DOC["responses"],
+                  "200": {"description": "The report's review page: self-contained HTML, nothing loaded from elsewhere",
+                          "content": {"text/html": {"schema": {"type": "string"}}}}},
+}
+
+UPLOAD_FORM = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; form-action 'self'">
+<title>nianbao · 年度报告复核</title>
+<style>body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:40px auto;max-width:640px;color:#222}}
+h1{{font-size:22px}}form{{border:1px solid #ccd;padding:20px;border-radius:6px;background:#fafbfc}}
+button{{font-size:15px;padding:6px 18px;margin-top:12px}}p.note{{color:#666;font-size:13px}}</style></head><body>
+<h1>政府信息公开工作年度报告 · 复核</h1>
+<form action="/review" method="post" enctype="multipart/form-data">
+<label>报告 PDF：<input type="file" name="file" accept="application/pdf,.pdf" required></label><br>
+<button type="submit">读取并复核</button></form>
+<p class="note">读取表格的每个单元格、检查勾稽关系和六个部分，返回复核页面：每页标出读到的单元格，旁列问题清单。
+文件不超过 {mb} MB、{pages} 页。机器接口见 <a href="/docs">/docs</a>（POST /v1/extract 返回 JSON 记录）。</p>
+</body></html>"""
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """/docs with Swagger UI served from this server (the swagger-ui-bundle-v2 package), never a
+    CDN: the page works on a machine without internet."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="nianbao API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
 
 async def _read_pdf(request: Request, limit: int) -> tuple[bytes, str | None]:
