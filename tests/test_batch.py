@@ -225,19 +225,22 @@ def test_dataset_holds_every_cell_and_check_of_the_records(run):
         assert pcsv.read_csv(out / f"{name}.csv", convert_options=as_typed).equals(table)
     assert pq.read_table(out / "cells.parquet").column_names == [
         "file", "issuer", "year", "format", "table", "row", "column", "value", "page", "confidence", "flagged",
-        "corrected_by", "confirmed_by"]
+        "corrected_by", "confirmed_by", "text", "table_label", "row_label", "column_label", "x0", "y0", "x1", "y1"]
     cells, checks = _tables(run)
     for name in GOOD:
         record = json.loads((out / "records" / f"{name}.json").read_text("utf-8"))
         file = str(run.inputs / f"{name}.pdf")
         mine = [c for c in cells if c["file"] == file]
-        assert [(c["table"], c["row"], c["column"], c["value"], c["page"], c["confidence"]) for c in mine] == [
-            (c["table"], c["row"], c["column"], c["value"], c["page"], c["confidence"]) for c in record["cells"]]
+        assert [(c["table"], c["row"], c["column"], c["value"], c["page"], c["confidence"], c["text"],
+                 [c["x0"], c["y0"], c["x1"], c["y1"]]) for c in mine] == [
+            (c["table"], c["row"], c["column"], c["value"], c["page"], c["confidence"], c["text"] or None,
+             c["bbox"]) for c in record["cells"]]
+        assert all(c["page"] >= 1 and c["table_label"] in ("表二", "表三", "表四") and c["row_label"] for c in mine)
         assert {(c["issuer"], c["year"], c["format"]) for c in mine} == {
             (record["report"]["issuer"], record["report"]["year"], record["report"]["format"])}
-        assert [(c["rule"], c["status"], c["message"]) for c in checks if c["file"] == file][:-1] == [
-            (c["rule"], c["status"], c["message"]) for c in record["checks"]]
-        assert [c["rule"] for c in checks if c["file"] == file][-1] == "series.carry_over"
+        assert [(c["rule"], c["status"], c["message"], c["detail"]) for c in checks if c["file"] == file][:-2] == [
+            (c["rule"], c["status"], c["message"], c["detail"]) for c in record["checks"]]
+        assert [c["rule"] for c in checks if c["file"] == file][-2:] == ["series.carry_over", "batch.duplicate"]
     assert len(cells) == sum(1 for n in GOOD for _ in json.loads(
         (out / "records" / f"{n}.json").read_text("utf-8"))["cells"])
 
@@ -249,8 +252,10 @@ def test_series_carry_over_across_an_issuers_years(run):
                      for n in GOOD[:2])
     expected = carry_over(before, after)
     cells, checks = _tables(run)
-    series = {Path(c["file"]).stem: (c["status"], c["message"]) for c in checks if c["rule"] == "series.carry_over"}
-    assert series[GOOD[1]] == (expected.status, f"{expected.message} (the year before: {run.inputs / f'{GOOD[0]}.pdf'})")
+    series = {Path(c["file"]).stem: (c["status"], c["detail"]) for c in checks if c["rule"] == "series.carry_over"}
+    assert series[GOOD[1]] == (expected.status, f"{expected.detail} (the year before: {run.inputs / f'{GOOD[0]}.pdf'})")
+    message = next(c["message"] for c in checks if c["rule"] == "series.carry_over" and Path(c["file"]).stem == GOOD[1])
+    assert f"上一年度报告 {run.inputs / f'{GOOD[0]}.pdf'}" in message
     assert [status for name, (status, _) in series.items() if name != GOOD[1]] == ["not_applicable"] * 3
     flagged = {f"{c['table']}/{c['row']}/{c['column']}" for c in cells
                if c["flagged"] and c["file"] == str(run.inputs / f"{GOOD[1]}.pdf")}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -168,6 +169,57 @@ def test_health_model_and_docs(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert set(paths["/v1/extract"]["post"]["requestBody"]["content"]) == {"multipart/form-data",
                                                                           "application/pdf"}
+
+
+def test_the_upload_form_gives_the_review_page(client, report, expected):
+    form = client.get("/")
+    assert form.status_code == 200 and form.headers["content-type"].startswith("text/html")
+    assert 'action="/review"' in form.text and 'enctype="multipart/form-data"' in form.text
+    assert 'name="file"' in form.text and "复核" in form.text
+    r = client.post("/review", files={"file": (REPORT.name, report, "application/pdf")})
+    assert r.status_code == 200, r.text[:500]
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    page = r.text
+    assert "default-src 'none'" in page and not re.search(r"""(?:src|href)=["'](?:https?:)?//""", page)
+    assert page.count('<div class="cell ') == sum(1 for c in expected["cells"] if c["bbox"])
+    assert page.count('<figure class="page"') == expected["source"]["pages"]
+    assert "没有发现问题" in page       # the clean report: every check passes
+    bad = client.post("/review", files={"file": ("bad.pdf", b"", "application/pdf")})
+    assert (bad.status_code, bad.json()) == (422, {"detail": "empty file"})
+
+
+def test_the_api_docs_need_no_internet(client):
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", docs.text)
+    assert assets and all(a.startswith("/static/swagger/") for a in assets), assets
+    for asset in assets:
+        r = client.get(asset)
+        assert r.status_code == 200 and len(r.content) > 100, asset
+    assert "redoc" not in client.get("/openapi.json").text.lower()
+    assert client.get("/redoc").status_code == 404       # ReDoc would load from a CDN: not served
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium "
+                    "(apt-get install -y chromium); no browser is downloaded")
+def test_the_api_docs_render_in_a_browser_from_this_server_alone(server):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (the test extra)")
+    requests = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(f"{server.url}/docs")
+            page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+            paths = page.eval_on_selector_all(".opblock-summary-path", "els => els.map(e => e.textContent)")
+        finally:
+            browser.close()
+    assert {"/v1/extract", "/review", "/"} <= {p.strip() for p in paths}
+    assert requests and all(u.startswith((server.url, "data:")) for u in requests), requests
 
 
 # --- bad input ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ page (1-based, as a PDF viewer numbers it), and two columns that keep a wrong va
 silently into a spreadsheet: the reader's ``confidence`` and ``flagged`` (a failing check of that
 report names the cell); ``corrected_by``, the rules that confirmed a corrected digit, and
 ``confirmed_by``, the rules whose sums vouch for a doubtful reading as read (space-separated; null
-when none); then what a person needs to find the cell: the ``text`` printed, the official labels
+when none); then what a person needs to find the cell: the ``text`` printed (null: nothing), the official labels
 ``table_label``, ``row_label``, ``column_label`` and the box ``x0, y0, x1, y1`` (PDF points, origin
 top left).
 ``checks``: one row per report and rule — file, rule, status, message (Chinese, for a person),
@@ -216,7 +216,7 @@ def write_dataset(out: Path, records: list[tuple[str, Path]]) -> dict:
                       confidence=c["confidence"], flagged=cid in flagged,
                       corrected_by=" ".join(c.get("corrected_by", ())) or None,
                       confirmed_by=" ".join(c.get("confirmed_by", ())) or None,
-                      text=c["text"], table_label=table_label, row_label=row_label,
+                      text=c["text"] or None, table_label=table_label, row_label=row_label,
                       column_label=column_label, x0=box[0], y0=box[1], x1=box[2], y1=box[3])
         for check in report_checks:
             checks.add(file=file, rule=check["rule"], status=check["status"], message=check["message"],
