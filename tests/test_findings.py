@@ -171,13 +171,20 @@ def test_the_findings_workbook_lists_every_injected_error_with_labels_values_and
             table, first_row, column = cells[0]
             if rule in ("applications.balance", "applications.total_row"):
                 assert row["列"] == columns[column]            # one column: its official label
-                assert labels["carried_forward" if rule.endswith("balance") else "granted"] in row["行"]
+                if rule.endswith("balance"):     # its four rows, by their official labels
+                    assert row["行"] == "、".join(labels[r] for r in ("new_received", "carried_over", "total",
+                                                                       "carried_forward"))
+                else:                            # （七）总计 and the twenty-odd outcome rows, counted
+                    assert row["行"] == f"{labels['total']} 及其余 {len(cells) - 1} 项"
             elif rule == "applications.total_column":
                 assert row["行"] == labels[first_row]
             pages = {_page(truth, c) for c in cells}
             assert row["页码"] == "、".join(map(str, sorted(pages)))
             printed = {(c["table"], c["row"], c["column"]): c["text"] for c in truth["cells"]}
-            assert all(f"「{printed[c]}」" in row["印刷值"] for c in cells)
+            # every value as printed; a long sum lists its first cell and those not 0 or blank
+            shown = [c for i, c in enumerate(cells) if len(cells) <= 6 or not i or printed[c] not in ("", "0", "/")]
+            assert all(f"「{printed[c]}」" in row["印刷值"] for c in shown)
+            assert (len(shown) < len(cells)) == (f"其余 {len(cells) - len(shown)} 项为 0 或空" in row["印刷值"])
             assert f"相差 {abs(left - right)}" in row["说明"] and f"第 {min(pages)}" in row["说明"]
             assert row["标注页"] and (out / row["标注页"]).is_file()
             checked += 1

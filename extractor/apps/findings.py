@@ -72,17 +72,29 @@ def printed_values(record: dict, cells: list[str]) -> str:
     parts = [zh.split_id(c) for c in cells]
     same_column = len({(t, col) for t, _, col in parts}) == 1 and parts[0][2] is not None
     same_row = len({(t, r) for t, r, _ in parts}) == 1
-    out = []
-    for c, (t, r, col) in zip(cells, parts):
+    same_group = all(t == "review_litigation" for t, _, _ in parts) and len({r.split(".")[0] for _, r, _ in parts}) == 1
+    out, quiet = [], 0
+    for i, (c, (t, r, col)) in enumerate(zip(cells, parts)):
         if same_column:
             name = zh.short_row(t, r)
-        elif same_row:
+        elif same_row or same_group:
             name = zh.column_label(t, r, col, fmt)
         else:
             name = zh.cell_label(c, fmt)
         text = read[c]["text"] if c in read else None
+        if len(cells) > 6 and i and c in read and (text or "").strip() in ("", "0", "/"):
+            quiet += 1        # a long sum: its zeros and blanks are counted, not listed
+            continue
         out.append(f"{name}{zh.quoted(text)}" if c in read else f"{name}（未找到）")
+    if quiet:
+        out.append(f"其余 {quiet} 项为 0 或空")
     return "；".join(out)
+
+
+def _brief(labels: list[str | None]) -> str:
+    """The labels of a finding's rows (or columns); a long sum's are its first and how many more."""
+    unique = list(dict.fromkeys(v for v in labels if v))
+    return "、".join(unique) if len(unique) <= 4 else f"{unique[0]} 及其余 {len(unique) - 1} 项"
 
 
 # --- the marked page of a finding ------------------------------------------------------------------
@@ -98,7 +110,7 @@ def draw_finding(pdf, record: dict, finding: dict, path: Path, zoom: float = FIN
         return None
     from extractor.apps.review import page_view, upright_of
 
-    views = {p: (page_view(pdf, record, p, zoom) if upright_of(record, p) else
+    views = {p: (page_view(pdf, record, p, zoom, grey=False) if upright_of(record, p) else
                  (None, pdf[p - 1].rect.width, pdf[p - 1].rect.height)) for p in pages}
     width = max(w for _, w, _ in views.values())
     header = _header_height(finding["message"], width)
@@ -183,7 +195,7 @@ def _report_outputs(args) -> tuple[str, list[str | None], str | None]:
 REPORT_COLUMNS = [("文件", 36), ("发布机关", 28), ("年度", 7), ("格式", 7), ("页数", 6), ("文字层", 8),
                   ("状态", 9), ("问题数", 8), ("未通过的规则", 40), ("复核页面", 12), ("记录", 30)]
 FINDING_COLUMNS = [("序号", 6), ("文件", 30), ("发布机关", 24), ("年度", 7), ("规则", 18), ("规则编号", 24),
-                   ("表", 6), ("行", 30), ("列", 20), ("印刷值", 40), ("应满足", 36), ("左值", 8),
+                   ("表", 8), ("行", 30), ("列", 20), ("印刷值", 40), ("应满足", 36), ("左值", 8),
                    ("右值", 8), ("差值", 8), ("正文原句", 36), ("说明", 60), ("页码", 8), ("标注页", 10),
                    ("复核页面", 10), ("复核结论", 10), ("复核意见", 24)]
 DATA_COLUMNS = [("文件", 30), ("发布机关", 24), ("年度", 7), ("表", 6), ("行", 36), ("列", 22),
@@ -249,8 +261,8 @@ def write_workbook(path: Path, reports: list[dict]) -> Path:
                 labels = [zh.labels(c, info["format"]) for c in cells]
                 put("问题清单", [
                     f["number"], r["file"], info["issuer"], info["year"], f["rule_name"], f["rule"],
-                    _joined(t for t, _, _ in labels), _joined(row for _, row, _ in labels),
-                    _joined(col for _, _, col in labels), printed_values(record, cells) if cells else None,
+                    _joined(t for t, _, _ in labels), _brief([row for _, row, _ in labels]),
+                    _brief([col for _, _, col in labels]), printed_values(record, cells) if cells else None,
                     f.get("expected") or zh.RULE_MEANING.get(f["rule"]), f.get("left"), f.get("right"),
                     f.get("difference"), f.get("sentence"), f["message"], "、".join(map(str, f.get("pages") or [])),
                     (f"review/{f['image']}" if f.get("image") else None, "标注页"),
