@@ -21,7 +21,13 @@ from extractor.stages.reconstruct import reconstruct
 from training.generate import report_for
 from training.typeset import typeset
 
-SEED = 910_003       # a clean report in either format, with the digits the tests reprint
+SEED = 910_003       # a report with consistent tables in either format, with the digits the tests reprint
+
+
+def _own_failures(fmt: str) -> set[str]:
+    """What the report fails of itself, apart from its tables (in 2021: fee notices in 表三 while
+    第六部分 says 无, prose.fees): none of the sums."""
+    return set(report_for(SEED, fmt)[0].expected_fail)
 
 
 def _report(fmt: str, doctor) -> tuple[bytes, dict, tuple]:
@@ -57,7 +63,8 @@ def test_letter_o_in_an_applications_cell_is_corrected_by_the_sums(fmt):
     assert "O" in cell["text"]
     assert cell["confidence"] == 0.9
     assert "applications.total_column" in cell["corrected_by"]
-    assert _failed(record) == {}
+    assert set(_failed(record)) == _own_failures(fmt)
+    assert not any(rule.startswith(("applications.", "review_litigation.")) for rule in _own_failures(fmt))
     assert any(p.startswith(f"applications/{key[1]}/{key[2]}: read ") for p in record["problems"])
 
 
@@ -120,7 +127,7 @@ def test_a_speck_read_as_a_full_stop_is_dropped_where_the_sums_confirm():
     record = extract(pdf)
     cell = _cell(record, key)
     assert cell["text"].endswith(".") and cell["value"] == get_value(truth, *key)
-    assert cell["corrected_by"] and _failed(record) == {}
+    assert cell["corrected_by"] and set(_failed(record)) == _own_failures("2021")
 
 
 def test_a_doubtful_count_the_sums_vouch_for_is_confirmed_but_a_doubtful_zero_is_not():
