@@ -100,6 +100,23 @@ def _bad_files(tmp: Path) -> dict[str, Path]:
     return files
 
 
+def test_a_pdf_without_tables_passes_no_rule_of_the_tables(tmp_path):
+    """Plain text, no table: the sums and the cells' rules have nothing to hold on, so they are not
+    applicable (never "0 sums hold: pass"); the missing tables and parts fail."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 90), "某县人民政府2022年政府信息公开工作年度报告", fontname="china-s", fontsize=16)
+    page.insert_text((72, 130), "本年度我县认真贯彻落实《中华人民共和国政府信息公开条例》。", fontname="china-s", fontsize=11)
+    path = tmp_path / "plain.pdf"
+    doc.save(path)
+    status = {c["rule"]: c["status"] for c in extract(path)["checks"]}
+    for rule in ("applications.balance", "applications.total_row", "applications.total_column",
+                 "review_litigation.totals", "cells.valid_numbers", "cells.confident", "prose.fees",
+                 "prose.matches_tables"):
+        assert status[rule] == "not_applicable", rule
+    assert status["tables.complete"] == status["sections.complete"] == "fail"
+
+
 def test_bad_input_is_a_one_line_reason(tmp_path):
     for kind, path in _bad_files(tmp_path).items():
         with pytest.raises(InputError) as e:
@@ -115,11 +132,22 @@ def test_command_reads_the_good_reports_and_reports_the_bad(tmp_path):
                           "-o", str(out)], capture_output=True, text=True)
     assert run.returncode == 2, run.stderr
     lines = run.stdout.strip().splitlines()
-    assert len(lines) == len(good) + len(bad)
+    assert len(lines) == len(good) + len(bad) + 1
+    assert lines[-1] == f"findings: {out / 'findings.xlsx'}, review pages: {out / 'review' / 'index.html'}"
     assert "Traceback" not in run.stdout + run.stderr
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{p.stem}.json" for p in good)
+    assert sorted(p.name for p in out.glob("*.json")) == sorted(f"{p.stem}.json" for p in good)
     assert sum(line.startswith("error") for line in lines) == len(bad)
     assert any(line.startswith("checks failed") for line in lines)
+    # the workbook lists every file, the unreadable ones with their reason, and the findings
+    import openpyxl
+    book = openpyxl.load_workbook(out / "findings.xlsx")
+    reports = {r[0]: r for r in book["报告"].iter_rows(min_row=2, values_only=True)}
+    assert set(reports) == {str(p) for p in good + list(bad.values())}
+    assert [reports[str(p)][6] for p in bad.values()] == ["未能读取"] * len(bad)
+    assert (reports[str(good[0])][6], reports[str(good[1])][6]) == ("通过", "有问题")
+    rules = {r[5] for r in book["问题清单"].iter_rows(min_row=2, values_only=True) if r[1] == str(good[1])}
+    assert rules == set(_expected_fail(good[1]))
+    assert (out / "review" / f"{good[1].stem}.html").is_file() and (out / "review" / "index.html").is_file()
 
     strict = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", str(good[1]), "-o", str(out), "--strict"],
                             capture_output=True, text=True)
