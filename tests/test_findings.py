@@ -21,8 +21,13 @@ import pytest
 
 from extractor.apps.dataset import issuer_key
 from extractor.spec.templates import (
-    APPLICANT_COLUMNS, APPLICATION_COLUMNS, REVIEW_GROUPS, application_column_labels, application_labels,
-    outcome_rows, template_cells,
+    APPLICANT_COLUMNS,
+    APPLICATION_COLUMNS,
+    REVIEW_GROUPS,
+    application_column_labels,
+    application_labels,
+    outcome_rows,
+    template_cells,
 )
 from training.generate import FIXTURES_DIR, report_for, write_report
 

@@ -25,7 +25,7 @@ import html
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -43,7 +43,7 @@ FONT = "china-s"            # PyMuPDF's built-in CJK font: no font file needed
 def report_findings(record: dict, extra_checks: Iterable[dict] = ()) -> list[dict]:
     """Every finding of a record (and of the batch's own checks for it), numbered from 1: a failing
     check's findings, or the check itself when it has none."""
-    rows = []
+    rows: list[dict] = []
     for check in [*record["checks"], *extra_checks]:
         if check["status"] != "fail":
             continue
@@ -78,7 +78,7 @@ def printed_values(record: dict, cells: list[str]) -> str:
         if same_column:
             name = zh.short_row(t, r)
         elif same_row or same_group:
-            name = zh.column_label(t, r, col, fmt)
+            name = zh.column_label(t, r, col, fmt) or ""
         else:
             name = zh.cell_label(c, fmt)
         text = read[c]["text"] if c in read else None
@@ -172,7 +172,6 @@ def _report_outputs(args) -> tuple[str, list[str | None], str | None]:
     record = json.loads(Path(record_path).read_text("utf-8"))
     findings = report_findings(record, extra)
     pngs: list[str | None] = []
-    review = None
     try:
         pdf = pymupdf.open(pdf_path)
     except Exception:   # the PDF moved or changed since it was read: the workbook still lists it
@@ -182,8 +181,8 @@ def _report_outputs(args) -> tuple[str, list[str | None], str | None]:
         for stale in folder.glob("finding-*.png"):
             stale.unlink()
         for f in findings:
-            png = draw_finding(pdf, record, f, folder / f"finding-{f['number']:02d}.png")
-            pngs.append(None if png is None else f"review/{name}/{png.name}")
+            drawn = draw_finding(pdf, record, f, folder / f"finding-{f['number']:02d}.png")
+            pngs.append(None if drawn is None else f"review/{name}/{drawn.name}")
         for f, png in zip(findings, pngs):
             f["image"] = None if png is None else png.removeprefix("review/")
         review = write_review(pdf, record, findings, Path(review_dir) / f"{name}.html")
@@ -313,8 +312,8 @@ def _data_rows(put, file: str, record: dict) -> None:
 
 # --- a run's outputs ------------------------------------------------------------------------------
 
-def write_outputs(out: Path, reports: list[tuple[Path | str, Path]], *, workers: int = 1,
-                  failed: list[dict] = (), batch: bool = True) -> Path:
+def write_outputs(out: Path, reports: Sequence[tuple[Path | str, Path]], *, workers: int = 1,
+                  failed: Sequence[dict] = (), batch: bool = True) -> Path:
     """findings.xlsx, the marked pages and the review pages for ``reports`` (pairs of the PDF and
     its record); ``failed``: files that could not be read ({"file", "reason"}), listed in 报告.
     ``batch``: add the batch's own checks (series.carry_over, batch.duplicate)."""
@@ -348,7 +347,7 @@ def write_outputs(out: Path, reports: list[tuple[Path | str, Path]], *, workers:
     return write_workbook(out / "findings.xlsx", rows)
 
 
-def _names(reports: list[tuple[Path | str, Path]]) -> dict[str, str]:
+def _names(reports: Sequence[tuple[Path | str, Path]]) -> dict[str, str]:
     """Each report's folder name under review/: its record's name (unique in the run)."""
     return {str(pdf): Path(path).stem for pdf, path in reports}
 

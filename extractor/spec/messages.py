@@ -15,8 +15,13 @@ from collections.abc import Iterable
 from functools import cache
 
 from extractor.spec.templates import (
-    APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, application_column_labels, application_labels,
-    disclosure_groups, spec,
+    APPLICANT_COLUMNS,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    application_column_labels,
+    application_labels,
+    disclosure_groups,
+    spec,
 )
 
 # rule id → what a person calls it
@@ -94,7 +99,8 @@ def table_title(table: str) -> str:
 
 @cache
 def _disclosure_labels() -> tuple[dict, dict]:
-    rows, columns = {}, {}
+    rows: dict[str, str] = {}
+    columns: dict = {}
     for fmt in ("2019", "2021"):
         for g in disclosure_groups(fmt):
             for r, label in g.rows.items():
@@ -124,7 +130,7 @@ def row_label(table: str, row: str) -> str:
 
 def column_label(table: str, row: str, column: str | None, fmt: str | None = None) -> str | None:
     if table == "applications":
-        return application_column_labels().get(column, column)
+        return application_column_labels().get(column or "", column)
     if table == "active_disclosure":
         labels = _disclosure_labels()[1]
         return labels.get((fmt, column)) or labels.get(column, column)

@@ -23,7 +23,7 @@ def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, 
                  sections: list[Section], tables: dict, units: dict, cells: list[CellReading],
                  checks: list[Check], problems: list[str],
                  upright: dict[int, tuple[int, float]] | None = None) -> dict:
-    source = {"file": file, "sha256": sha256, "pages": pages, "text_layer": text_layer}
+    source: dict = {"file": file, "sha256": sha256, "pages": pages, "text_layer": text_layer}
     if upright:
         # beyond SCHEMA.md's minimum: how each page read from its image was set upright, so that
         # a box can be drawn on the page as the reader saw it (the review page does)

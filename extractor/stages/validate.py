@@ -135,12 +135,12 @@ def _equation_text(rule: str, what: str, left: list, right: list, tables: dict, 
                 f"（{_terms(right, tables, word)}），相差 {diff}")
     if rule == "applications.total_column":
         head = f"表三 {zh.row_label('applications', what)}"
-        word = lambda c: zh.column_label(c[0], c[1], c[2])  # noqa: E731
+        word = lambda c: zh.column_label(c[0], c[1], c[2]) or ""  # noqa: E731
         return (f"{head}：总计 {zh.value_text(lsum)}，各申请人之和 {zh.value_text(rsum)}"
                 f"（{_terms(right, tables, word)}），相差 {diff}")
     if rule == "review_litigation.totals":
         head = f"表四 {zh.review_group_label(what)}"
-        word = lambda c: zh.column_label(c[0], c[1], c[2])  # noqa: E731
+        word = lambda c: zh.column_label(c[0], c[1], c[2]) or ""  # noqa: E731
         return (f"{head}：总计 {zh.value_text(lsum)}，{_terms(right, tables, word)} = {zh.value_text(rsum)}，"
                 f"相差 {diff}")
     return f"{what}：{zh.value_text(lsum)} ≠ {zh.value_text(rsum)}"
@@ -230,7 +230,7 @@ def _missing_findings(fmt: str, missing: list[str], found: set[str], where: _Whe
     by_table: dict[str, list[str]] = {}
     for c in missing:
         by_table.setdefault(c.split("/")[0], []).append(c)
-    findings = []
+    findings: list[dict] = []
     for table, cells in by_table.items():
         everything = [cell_id(*c) for c in template_cells(fmt) if c[0] == table]
         if len(cells) == len(everything):
@@ -412,7 +412,8 @@ def sections_complete(sections: list[Section]) -> Check:
         message = "未找到一至六部分的标题（一、总体情况 …… 六、其他需要报告的事项）"
         return Check(rule, "fail", message, [], [{"message": message, "cells": [], "pages": []}],
                      "no part of the six was found")
-    findings, details = [], []
+    findings: list[dict] = []
+    details: list[str] = []
     got = {s.number: s for s in sections}
     missing = [n for n in zh.SECTION_NUMBERS if n not in got]
     if missing:
@@ -486,7 +487,7 @@ def carry_over(previous: dict, current: dict, before: str = "上一年度报告"
         pairs.append((col, 0 if last is None else last, 0 if now is None else now))
     wrong = [(c, b, n) for c, b, n in pairs if b != n]
     if wrong:
-        findings = [{"message": f"表三 二、上年结转政府信息公开申请数量 · {zh.column_label('applications', '', c)}"
+        findings: list[dict] = [{"message": f"表三 二、上年结转政府信息公开申请数量 · {zh.column_label('applications', '', c)}"
                                 f"为 {n}，{before}“结转下年度继续办理”为 {b}，相差 {abs(n - b)}",
                      "cells": [cell_id("applications", "carried_over", c)], "pages": [], "left": n, "right": b,
                      "difference": n - b, "expected": zh.RULE_MEANING[rule]} for c, b, n in wrong]
