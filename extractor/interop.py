@@ -9,7 +9,8 @@ model. Needs the ``layoutparser`` extra (``pip install 'nianbao[layoutparser]'``
 
 A layout block is a ``TextBlock`` whose ``type`` is the label (heading, table_cell, prose,
 other), ``score`` the confidence and ``text`` the block's text; one ``Layout`` per page, with
-``page_data = {"page": N}`` (0-based, as the label files), in PDF points, origin top left.
+``page_data = {"page": N}`` (numbered from 1 as a PDF viewer numbers pages, as the label files
+do), in PDF points, origin top left.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def to_layouts(labelled: Iterable[LabelledBlock]) -> list[lp.Layout]:
         pages.setdefault(lb.block.page, []).append(
             lp.TextBlock(lp.Rectangle(x0, y0, x1, y1), text=lb.block.text, id=i, type=lb.label,
                          score=lb.confidence))
-    return [lp.Layout(blocks, page_data={"page": page}) for page, blocks in sorted(pages.items())]
+    return [lp.Layout(blocks, page_data={"page": page + 1}) for page, blocks in sorted(pages.items())]
 
 
 def label_rows(layouts: Iterable[lp.Layout], sha256: str, types: Mapping[str, Label] | None = None,
@@ -48,11 +49,11 @@ def label_rows(layouts: Iterable[lp.Layout], sha256: str, types: Mapping[str, La
     rows = []
     for layout in layouts:
         page = (layout.page_data or {}).get("page")
-        if not isinstance(page, int):
-            raise ValueError('every layout needs page_data={"page": N} (0-based)')
+        if not isinstance(page, int) or page < 1:
+            raise ValueError('every layout needs page_data={"page": N}, N from 1 as a PDF viewer numbers pages')
         for block in layout:
             if block.type not in names:
-                raise ValueError(f"page {page + 1}: layout type {block.type!r} maps to no label "
+                raise ValueError(f"page {page}: layout type {block.type!r} maps to no label "
                                  f"(give types=..., e.g. interop.PUBLAYNET)")
             x0, y0, x1, y1 = (v * scale for v in block.coordinates)
             rows.append({"page": page, "bbox": [round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2)],

@@ -22,14 +22,15 @@ def test_labelled_blocks_become_layouts_and_come_back_as_the_same_labels(tmp_pat
     doc = read(REPORT)
     labelled = classify(doc.pages)
     layouts = interop.to_layouts(labelled)
-    assert [layout.page_data["page"] for layout in layouts] == sorted({lb.block.page for lb in labelled})
+    # pages numbered as a PDF viewer numbers them, as in the label files
+    assert [layout.page_data["page"] for layout in layouts] == sorted({lb.block.page + 1 for lb in labelled})
     blocks = [block for layout in layouts for block in layout]
     assert [(b.type, b.score, b.text) for b in blocks] == [(lb.label, lb.confidence, lb.block.text) for lb in labelled]
     assert blocks[0].coordinates == labelled[0].block.bbox
 
     rows = interop.label_rows(layouts, doc.sha256)
     path = write_label_file(rows, tmp_path / f"{REPORT.stem}{SUFFIX}")
-    assert read_truth_blocks(path) == rows
+    assert read_truth_blocks(path) == [{**r, "page": r["page"] - 1} for r in rows]   # read back as page indexes
     with_labels, without = extract(REPORT, labels=path, with_blocks=True), extract(REPORT, with_blocks=True)
     assert with_labels["tables"] == without["tables"]
     assert [b["label"] for b in with_labels["blocks"]] == [b["label"] for b in without["blocks"]]
@@ -45,7 +46,7 @@ def test_a_detectors_layout_in_pixels_decides_the_labels(tmp_path):
     truth_blocks = read_truth_blocks(FIXTURES / f"{REPORT.stem}.blocks.jsonl")
     for page in sorted({t["page"] for t in truth_blocks}):
         layouts.append(lp.Layout([lp.TextBlock(lp.Rectangle(*(v * px for v in t["bbox"])), type=name[t["label"]], score=0.8)
-                                  for t in truth_blocks if t["page"] == page], page_data={"page": page}))
+                                  for t in truth_blocks if t["page"] == page], page_data={"page": page + 1}))
     rows = interop.label_rows(layouts, read(REPORT).sha256, types=interop.PUBLAYNET, scale=1 / px)
     assert {r["label"] for r in rows} == {"heading", "prose", "table_cell", "other"}
     assert rows[0]["bbox"] == [round(v, 2) for v in truth_blocks[0]["bbox"]]
