@@ -55,9 +55,11 @@ def looks_numeric(text: str) -> bool:
     return bool(t) and bool(re.match(r"[+\-]?\d", t)) and not re.match(r"\d+[.、]\D", t)
 
 
-_UNIT = re.compile(r"单位[:：]?\s*(万元|元)")
+# 单位：万元 anywhere (（单位：万元，保留4位小数）), or a unit alone in its brackets: 采购总金额（万元）
+_UNIT = re.compile(r"单位\s*[:：]?\s*(万元|元)|\(\s*(万元|元)\s*[),，;；]")
 
 
 def stated_unit(text: str) -> str | None:
+    """The unit a header or a note states: 采购总金额（单位：万元） and 采购总金额（万元） → 万元."""
     m = _UNIT.search(unicodedata.normalize("NFKC", text))
-    return m.group(1) if m else None
+    return (m.group(1) or m.group(2)) if m else None
