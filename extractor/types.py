@@ -129,6 +129,10 @@ class ReportInfo:
     year: int | None
     format: Format | None
     date: str | None       # ISO date of signing
+    # how sure each of title, issuer, year and date is (0 when not read), from how many of the
+    # report's signals agree on it; and which signals gave it (``report.py``)
+    confidence: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -44,7 +44,7 @@ def test_record_matches_truth(name):
     record, truth = _run(name)
     assert record["schema"] == "nianbao/2"
     assert record["source"]["text_layer"] == "full"
-    assert record["report"] == truth["report"]
+    assert {k: record["report"][k] for k in truth["report"]} == truth["report"]
     assert record["units"] == truth["units"]
     wrong = [f"{t}/{r}/{c}: {get_value(record['tables'], t, r, c)!r} ≠ {get_value(truth['tables'], t, r, c)!r}"
              for t, r, c in template_cells(truth["report"]["format"])

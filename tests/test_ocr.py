@@ -106,7 +106,7 @@ def test_scanned_fixture_extracts_right_or_flagged(path):
     assert len(wrong) <= 0.01 * len(keys)
     # the words are read too: the same report info and the six sections, their text all but
     # a character or two the recogniser got wrong
-    assert record["report"] == truth["report"]
+    assert {k: record["report"][k] for k in truth["report"]} == truth["report"]
     assert [(s["number"], s["title"]) for s in record["sections"]] == \
         [(s["number"], s["title"]) for s in truth["sections"]]
     for got, true in zip(record["sections"], truth["sections"]):

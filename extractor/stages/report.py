@@ -19,6 +19,7 @@ _SECTION = re.compile(r"^\s*([一二三四五六])\s*(?:[、.．]\s*|(?=总体|�
 _YEAR = re.compile(r"(20\d\d)\s*年")
 _ANNOUNCED = re.compile(r"现(?:予)?公布(.{2,40}?)(20\d\d)年度?政府信息公开工作年度报告")
 _ALIAS_NOTE = re.compile(r"[（(]以下简称[^）)]*[）)]")
+_FOOTER = re.compile(r"^[\s\-—－–第页·.]*\d{1,3}[\s\-—－–页/共·.\d]*$")
 _DATE = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
@@ -78,37 +79,185 @@ def read_sections(ordered: list[LabelledBlock]) -> list[Section]:
     return sections
 
 
-def read_report_info(ordered: list[LabelledBlock]) -> ReportInfo:
-    """Title from the headings before the first section; issuer and year from the title, else from
-    the signature or the introduction (现公布XX2020年政府信息公开工作年度报告); the date from the
-    signature after the last prose."""
-    title_parts: list[str] = []
+_PERIOD = re.compile(r"(20\d\d)年\s*1月\s*1日\s*(?:起)?\s*(?:至|到|-|—|－|~)\s*(?:(20\d\d)年)?\s*12月\s*31日")
+_COMPILED = re.compile(r"由(.{2,40}?)(?:牵头|负责|组织)?编制")
+_SENTENCE_YEAR = re.compile(r"^\s*(20\d\d)\s*年")
+_TITLE_TYPE = 1.08          # a title's type is at least this much larger than the body's
+# how far one signal alone is believed; agreeing signals add up (1 - Π(1 - c))
+_WEIGHT = {"title": 0.95, "announced": 0.9, "statistics_period": 0.9, "signature": 0.85,
+           "compiled_by": 0.8, "first_sentence": 0.6, "signing_date": 0.4}
+
+
+def read_report_info(ordered: list[LabelledBlock], fmt: str | None = None) -> ReportInfo:
+    return read_report(ordered, fmt)[0]
+
+
+def read_report(ordered: list[LabelledBlock], fmt: str | None = None) -> tuple[ReportInfo, list[str]]:
+    """The title, issuer, year and signing date, each from every signal the report gives, and
+    what a person should know about them (a year or issuer not read, signals that disagree).
+
+    The title is the large type at the head of the first page (whatever the classifier called its
+    lines: a title filling the line looks like prose to it), else the headings before the first
+    section. The year comes from the title, the 现公布…年度报告 sentence, the 统计期限 (1月1日至12月31日),
+    the first sentence (2020年，…), the signing date (January of the next year) and is held
+    against the tables' format; the issuer from the title, the 现公布… and 由…编制 sentences and
+    the signature."""
+    title = _title(ordered)
     intro: list[str] = []
+    prose: list[str] = []
     for lb in ordered:
         if lb.label == "heading" and _SECTION.match(lb.block.text):
             break
-        if lb.label == "heading" and not intro:
-            title_parts.append(lb.block.text)
-        elif lb.label == "prose":
+        if lb.label == "prose":
             intro.append(lb.block.text)
-    title = re.sub(r"\s+", "", _join(title_parts)) or None
-    title_year = _YEAR.search(title or "")
-    announced = _ANNOUNCED.search(re.sub(r"\s+", "", _join(intro)))
+    seen_section = False
+    first_of_section = ""
+    for lb in ordered:
+        if lb.label == "heading" and _SECTION.match(lb.block.text):
+            seen_section = True
+        elif lb.label in ("prose", "other"):
+            prose.append(lb.block.text)
+            if seen_section and lb.label == "prose" and not first_of_section:
+                first_of_section = lb.block.text
+    intro_text = re.sub(r"\s+", "", _join(intro))
+    all_text = re.sub(r"\s+", "", _join(prose))
+    announced = _ANNOUNCED.search(intro_text) or _ANNOUNCED.search(all_text)
+    compiled = _COMPILED.search(intro_text)
+    period = _PERIOD.search(all_text)
+    signer, date = _signature(ordered)
 
-    issuer, date = _signature(ordered)
-    candidates = [
-        title[: title_year.start()] if title and title_year else None,
-        issuer,
-        _ALIAS_NOTE.sub("", announced.group(1)) if announced else None,
-    ]
-    issuer = next((c for c in candidates if c), None)
+    years: list[tuple[str, int]] = []
+    title_year = _YEAR.search(title or "")
     if title_year:
-        year = int(title_year.group(1))
-    elif announced:
-        year = int(announced.group(2))
-    else:
-        year = None
-    return ReportInfo(title=title, issuer=issuer, year=year, format=None, date=date)
+        years.append(("title", int(title_year.group(1))))
+    if announced:
+        years.append(("announced", int(announced.group(2))))
+    if period and (period.group(2) is None or period.group(2) == period.group(1)):
+        years.append(("statistics_period", int(period.group(1))))
+    for sentence in (intro_text.split("。")[0], re.sub(r"\s+", "", first_of_section)):
+        m = _SENTENCE_YEAR.match(sentence)
+        if m:
+            years.append(("first_sentence", int(m.group(1))))
+            break
+    if date and int(date[5:7]) <= 3:
+        years.append(("signing_date", int(date[:4]) - 1))
+
+    issuers: list[tuple[str, str]] = []
+    from_title = _title_issuer(title) if title else None
+    if from_title:
+        issuers.append(("title", from_title))
+    if announced:
+        body = _ALIAS_NOTE.sub("", announced.group(1))
+        if body:
+            issuers.append(("announced", body))
+    if signer:
+        issuers.append(("signature", signer))
+    if compiled:
+        issuers.append(("compiled_by", _ALIAS_NOTE.sub("", compiled.group(1))))
+
+    problems: list[str] = []
+    year, year_conf, year_from = _settle("year", years, problems)
+    if year is not None and fmt is not None and (fmt == "2021") != (year >= 2021):
+        year_conf = min(year_conf, 0.5)
+    issuer, issuer_conf, issuer_from = _settle("issuer", issuers, problems, _same_body)
+    if year is None:
+        problems.append("the report's year was not read: neither the title, nor a 现公布…年度报告 or "
+                        "统计期限 sentence, nor the signing date states it")
+    if issuer is None:
+        problems.append("the report's issuer was not read: neither the title, nor a 现公布… or 由…编制 "
+                        "sentence, nor a signature names it")
+    confidence = {"title": 0.95 if title and title_year and "报告" in title else 0.7 if title else 0.0,
+                  "issuer": issuer_conf, "year": year_conf, "date": 0.9 if date else 0.0}
+    sources = {"issuer": issuer_from, "year": year_from}
+    return ReportInfo(title=title, issuer=issuer, year=year, format=None, date=date,
+                      confidence=confidence, sources=sources), problems
+
+
+def _settle(field: str, signals: list, problems: list[str], same=lambda a, b: a == b):
+    """The value most signals stand behind (the first signal breaking a tie), its confidence and
+    the signals that gave it; a signal naming another value lowers the confidence and is said."""
+    if not signals:
+        return None, 0.0, []
+    groups: list[tuple[object, list[str]]] = []
+    for source, value in signals:
+        for i, (v, names) in enumerate(groups):
+            if same(v, value):
+                names.append(source)
+                break
+        else:
+            groups.append((value, [source]))
+
+    def belief(names: list[str]) -> float:
+        doubt = 1.0
+        for n in names:
+            doubt *= 1 - _WEIGHT[n]
+        return 1 - doubt
+
+    value, names = max(groups, key=lambda g: belief(g[1]))
+    confidence = belief(names)
+    others = [(v, n) for v, n in groups if v is not value]
+    if others:
+        confidence *= 1 - max(belief(n) for _, n in others)
+        said = "; ".join(f"{', '.join(n)}: {v}" for v, n in others)
+        problems.append(f"the report's {field} is read as {value} ({', '.join(names)}), but {said}")
+    return value, round(confidence, 3), names
+
+
+def _same_body(a: str, b: str) -> bool:
+    """连州市人民政府办公室 compiles the report of 连州市人民政府: the same body for the record's
+    purpose, the first named kept."""
+    return a == b or a.startswith(b) or b.startswith(a)
+
+
+def _title(ordered: list[LabelledBlock]) -> str | None:
+    """The lines of the largest type before the first section on the first page, when they are
+    larger than the body and read as a report's title; else the headings before the first section
+    and its introduction."""
+    head: list[LabelledBlock] = []
+    for lb in ordered:
+        if lb.label == "heading" and _SECTION.match(lb.block.text) or head and lb.block.page != head[0].block.page:
+            break
+        head.append(lb)
+    sizes = sorted(lb.block.size for lb in ordered if lb.label == "prose") or \
+        sorted(lb.block.size for lb in ordered)
+    body = sizes[len(sizes) // 2] if sizes else 0.0
+    for size in sorted({round(lb.block.size, 1) for lb in head}, reverse=True):
+        if size < body * _TITLE_TYPE:
+            break
+        run: list[LabelledBlock] = []
+        for lb in head:
+            if lb.block.size >= 0.95 * size:
+                run.append(lb)
+            elif run:
+                break
+        text = re.sub(r"\s+", "", _join(lb.block.text for lb in run))
+        if "报告" in text or "信息公开" in text:
+            return text
+    parts, intro = [], False
+    for lb in head:
+        if lb.label == "heading" and not intro:
+            parts.append(lb.block.text)
+        elif lb.label == "prose":
+            intro = True
+    return re.sub(r"\s+", "", _join(parts)) or None
+
+
+_REPORT_NAME = re.compile(r"(?<!人民)政府信息公开|信息公开")
+
+
+def _title_issuer(title: str) -> str | None:
+    """The body a title names: 连州市人民政府2023年政府信息公开工作年度报告 → 连州市人民政府;
+    a title that opens with the year names it after the year, sharing 政府 with 政府信息公开 when it
+    is a 人民政府 (2020年吉水县杨柳镇人民政府信息公开工作年度报告 → 吉水县杨柳镇人民政府)."""
+    year = re.search(r"(20\d\d)\s*年度?", title)
+    if year is None:
+        return None
+    before = title[: year.start()]
+    if before:
+        return before
+    rest = title[year.end():]
+    m = _REPORT_NAME.search(rest)
+    return (rest[: m.start()] if m else None) or None
 
 
 def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None]:
@@ -117,7 +266,8 @@ def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None]:
     for lb in reversed(ordered):
         if lb.label in ("prose", "table_cell", "heading"):
             break
-        tail.insert(0, lb)
+        if not _FOOTER.match(lb.block.text):      # a page number is no signing body
+            tail.insert(0, lb)
     for i, lb in enumerate(tail):
         m = _DATE.search(re.sub(r"\s+", "", lb.block.text))
         if m:
