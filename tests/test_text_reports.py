@@ -152,3 +152,113 @@ def test_signals_that_disagree_or_a_year_not_read_are_said():
         "nor the signing date states it",
         "the report's issuer was not read: neither the title, nor a 现公布… or 由…编制 sentence, "
         "nor a signature names it"]
+
+
+# --- a table the page breaks inside its header, the header not repeated ---------------------------------
+
+REVIEW_VALUES = [3, 1, 0, 2, 6, 4, 0, 1, 0, 5, 1, 1, 0, 0, 2]
+LEAVES = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+TSIZE = 10.5
+NO_FORMAT = "the table format (2019 or 2021) was not recognised"   # a review table alone
+
+
+def _review_table_pdf(break_at: float, note: str | None = None) -> bytes:
+    """The review/litigation table as a browser prints a <table> with rowspan and colspan: 15
+    columns too narrow for a leaf label on one line (结果 / 维持), every cell ruled on its own. The
+    page ends ``break_at`` points into the table (Word and Chromium break a row across pages by
+    default): each cell is ruled where it stands on either page, each text line printed on the
+    page its top falls on. ``note``: a row across the table between its header and its values."""
+    x0, width = 80.0, 444.0
+    xs = [x0 + width * i / 15 for i in range(16)]
+    heights = [18.0, 18.0, 32.0] + ([18.0] if note else []) + [18.0]
+    ys = [0.0]
+    for h in heights:
+        ys.append(ys[-1] + h)
+    # (row, col, rowspan, colspan, text)
+    cells = [(0, 0, 1, 5, "行政复议"), (0, 5, 1, 10, "行政诉讼"),
+             (1, 5, 1, 5, "未经复议直接起诉"), (1, 10, 1, 5, "复议后起诉")]
+    cells += [(1, c, 2, 1, LEAVES[c]) for c in range(5)]
+    cells += [(2, 5 + c, 1, 1, LEAVES[c % 5]) for c in range(10)]
+    cells += [(len(heights) - 1, c, 1, 1, str(v)) for c, v in enumerate(REVIEW_VALUES)]
+    if note:
+        cells.append((3, 0, 1, 15, note))
+    doc = pymupdf.open()
+    for _ in range(2):
+        doc.new_page(width=595, height=842)
+    pages = [doc[0], doc[1]]
+    tops = [842 - 72 - break_at, 72.0 - break_at]     # page y of the table's top, on either page
+    lh = TSIZE * 1.25
+    for row, col, rowspan, colspan, text in cells:
+        left, right = xs[col], xs[col + colspan]
+        top, bottom = ys[row], ys[row + rowspan]
+        for p, (lo, hi) in enumerate(((0.0, break_at), (break_at, ys[-1]))):
+            a, b = max(top, lo), min(bottom, hi)
+            if a < b:
+                pages[p].draw_rect(pymupdf.Rect(left, tops[p] + a, right, tops[p] + b), color=(0, 0, 0), width=0.5)
+        per_line = max(1, int((right - left - 4) // TSIZE))
+        lines = [text[i:i + per_line] for i in range(0, len(text), per_line)]
+        start = (top + bottom - len(lines) * lh) / 2
+        for i, line in enumerate(lines):
+            ty = start + i * lh
+            p = 0 if ty + lh <= break_at else 1
+            ty = max(ty, break_at + 2) if p == 1 else ty
+            lw = pymupdf.get_text_length(line, fontname="china-ss", fontsize=TSIZE)
+            pages[p].insert_text(((left + right - lw) / 2, tops[p] + ty + TSIZE), line,
+                                 fontname="china-ss", fontsize=TSIZE)
+    doc.subset_fonts()
+    return doc.tobytes()
+
+
+def _review_read(pdf: bytes) -> tuple[dict, list[str]]:
+    from extractor.stages.classify import classify
+    from extractor.stages.ingest import ingest
+    from extractor.stages.reconstruct import reconstruct
+
+    doc = ingest(pdf)
+    reading = reconstruct(doc.pages, classify(doc.pages))
+    return {c.row: c.value for c in reading.cells if c.table == "review_litigation"}, reading.problems
+
+
+def _review_truth() -> dict:
+    groups = ("review", "litigation_direct", "litigation_after_review")
+    cols = ("upheld", "corrected", "other", "pending", "total")
+    return {f"{g}.{c}": REVIEW_VALUES[5 * i + j] for i, g in enumerate(groups) for j, c in enumerate(cols)}
+
+
+def test_a_review_header_broken_after_its_first_or_second_row_keeps_its_groups():
+    # the page ends under 行政复议 | 行政诉讼 (the leaves of 行政复议 then have no group above them on
+    # their page), or under 未经复议直接起诉 | 复议后起诉 with 行政复议's leaves cut in their tops
+    for break_at in (18.0, 36.0):
+        values, problems = _review_read(_review_table_pdf(break_at))
+        assert values == _review_truth(), break_at
+        assert problems == [NO_FORMAT]
+
+
+def test_a_review_leaf_row_broken_by_the_page_is_joined():
+    # 结果 | 尚未 … at the foot of the page, 维持 | 审结 … at the head of the next
+    values, problems = _review_read(_review_table_pdf(52.0))
+    assert values == _review_truth()
+    assert problems == [NO_FORMAT]
+
+
+def test_an_all_zero_applications_table_printed_blank_is_read_blank():
+    # every applications cell blank, （七）总计 too: its row is a row of blanks, not a header (总计 is
+    # a column's word), and 四、结转下年度继续办理 below it keeps its label
+    seed = 4301
+    content = _content(seed, "2021", profile="zero", cell_traits=())
+    for key in [k for k in content.cell_text if k[0] == "applications"]:
+        content.cell_text[key] = ""
+        content.tables["applications"][key[1]][key[2]] = None
+    record = _record(content, style_for(seed))
+    assert record["tables"]["applications"] == content.tables["applications"]
+    complete = next(c for c in record["checks"] if c["rule"] == "tables.complete")
+    assert complete["status"] == "pass"
+    assert not [p for p in record["problems"] if "applications" in p or "ignored" in p]
+
+
+def test_words_where_the_review_values_stand_are_no_row_of_values():
+    # （单位：件） in a row of its own under the header: not read as values, so the values below
+    # it are the only reading of each cell
+    values, problems = _review_read(_review_table_pdf(200.0, note="（单位：件）"))
+    assert values == _review_truth()
+    assert problems == ["page 1: text in a table ignored: '（单位：件）'", NO_FORMAT]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 from extractor.geometry.grid import Grid, GridCell, page_grids
@@ -79,6 +79,9 @@ class _Reader:
     columns: list[_Column] = field(default_factory=list)
     group: str | None = None          # the applications group a numbered sub-row falls under
     scanned: frozenset[int] = frozenset()   # pages read by OCR
+    # header rows that ended a grid with no data row under them (a table broken by the page
+    # inside its header, the header not repeated): (page, x0, x1, rows), for the next page's grid
+    pending: tuple[int, float, float, list[list[GridCell]]] | None = None
 
     def read(self, grids: list[Grid]) -> None:
         for grid in grids:
@@ -90,20 +93,31 @@ class _Reader:
         header: list[list[GridCell]] = []
         unread: list[str] = []      # worth a problem only where the grid is a table at all
         rows_read = 0
+        carried = self.carried_header(grid)
+        opening = True              # no data row read yet in this grid
         for cells in grid.rows():
-            if all(not c.pieces for c in cells) and not (grid.ruled and header and _names_review(header)):
+            if all(not c.pieces for c in cells) and not (grid.ruled and (header or carried)
+                                                         and _names_review(carried + header)):
                 continue   # an empty row, unless it is the review table's one row of values
             numeric = any(looks_numeric(c.text) for c in cells if c.pieces)
-            if not numeric and any(_is_header_text(c.text) for c in cells):
+            if not numeric and any(_is_header_text(c.text) for c in cells) and not self.blank_data_row(cells):
                 header.append(cells)
                 continue
-            if header:
-                self.columns = _columns(header, grid.ruled)
+            if carried and opening and not numeric and not self.blank_data_row(cells):
+                # the lower half of a header row the page broke (结果 | 尚未 above, 维持 | 审结 here)
+                header.append(cells)
+                continue
+            opening = False
+            if header or carried:
+                self.columns = self.header_columns(header, carried, grid)
                 self.header_units()
-                header = []
-            row_match = Match(None, DOUBT.sure, 1.0) if self.table() == "review_litigation" else self.row_label(cells)
+                header, carried = [], []
+            table = self.table()
+            row_match = Match(None, DOUBT.sure, 1.0) if table == "review_litigation" else self.row_label(cells)
             filled = {id(c): c for c in cells if c.pieces}
             text = "".join(c.text for c in filled.values())
+            if table == "review_litigation" and not numeric and any(parse_value(c.text).problem for c in filled.values()):
+                row_match = None   # words where the review table's values stand: no row of values
             if not numeric and (row_match is None or not grid.ruled and len(filled) < 2
                                 and row_match.confidence < DOUBT.sure):
                 # neither numbers, nor a header, nor a row's label: a footer, a fragment of a
@@ -119,12 +133,60 @@ class _Reader:
                 unread.append(f"page {grid.page + 1}: row not recognised: 「{text}」")
         if rows_read:
             self.problems += unread
-        if header:
-            # a header with no rows under it on this page: its rows follow on the next one
+        if header or carried:
+            # a header with no rows under it on this page: its rows follow on the next one, which
+            # may carry the rest of the header, its lower rows or the lower half of its last row
+            header = carried + header
             columns = _columns(header, grid.ruled)
             if any(c.key for c in columns):
                 self.columns = columns
                 self.header_units()
+            self.pending = (grid.page, grid.bbox[0], grid.bbox[2], header)
+
+    def carried_header(self, grid: Grid) -> list[list[GridCell]]:
+        """The header rows the page before ended with, when this grid continues that table: the
+        next page, the same left and right edges."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return []
+        page, x0, x1, rows = pending
+        tolerance = 0.03 * (x1 - x0)
+        if grid.page == page + 1 and abs(grid.bbox[0] - x0) <= tolerance and abs(grid.bbox[2] - x1) <= tolerance:
+            return rows
+        return []
+
+    def header_columns(self, header: list[list[GridCell]], carried: list[list[GridCell]], grid: Grid) -> list[_Column]:
+        """The columns of a header, with the rows the page before ended with above it when they
+        name more: as rows of their own, or their last row joined cell by cell with this grid's
+        first (a row the page broke in two)."""
+        candidates = [_columns(header, grid.ruled)] if header else []
+        if carried:
+            candidates.append(_columns(carried, grid.ruled))
+            candidates.append(_columns(carried + header, grid.ruled))
+            if header:
+                joined = _joined_row(carried[-1], header[0])
+                if joined is not None:
+                    candidates.append(_columns(carried[:-1] + [joined] + header[1:], grid.ruled))
+        columns = max(candidates, key=_naming)
+        if any(c.key and c.key[0] == "review_litigation" for c in columns):
+            unnamed = [c.text for row in (header or carried)[-1:] for c in {id(c): c for c in row}.values()
+                       if c.pieces and _column_at(columns, c) is None]
+            if unnamed:
+                self.problems.append(f"page {grid.page + 1}: review_litigation: header cells that name no column: "
+                                     + ", ".join(repr(t) for t in unnamed))
+        return columns
+
+    def blank_data_row(self, cells: list[GridCell]) -> bool:
+        """A row with only its label printed, which names a template row exactly (（七）总计 of a
+        table printed blank): a row of blank values, not a header (总计 is a column's word too)."""
+        filled = [c for c in {id(c): c for c in cells}.values() if c.pieces]
+        if not self.columns or not filled:
+            return False
+        labels = self.label_cells(cells)
+        if len(labels) != len(filled):
+            return False
+        m = self.row_label(cells)
+        return m is not None and m.confidence >= DOUBT.sure and m.score == 1.0
 
     def header_units(self) -> None:
         """A unit the header states (本年收费金额（单位：万元）) holds even where the cell is not read."""
@@ -369,7 +431,34 @@ def _columns(header: list[list[GridCell]], ruled: bool) -> list[_Column]:
 
 
 def _names_review(header: list[list[GridCell]]) -> bool:
-    return any(c.key and c.key[0] == "review_litigation" for c in _columns(header, True))
+    return bool(header) and any(c.key and c.key[0] == "review_litigation" for c in _columns(header, True))
+
+
+def _naming(columns: list[_Column]) -> tuple[int, float]:
+    """How well a header's columns are named: how many, then how surely."""
+    named = [c for c in columns if c.key]
+    return len(named), sum(c.confidence for c in named)
+
+
+def _column_at(columns: list[_Column], cell: GridCell) -> ColumnKey | None:
+    mid = (cell.bbox[0] + cell.bbox[2]) / 2
+    return next((c.key for c in columns if c.x0 <= mid <= c.x1), None)
+
+
+def _joined_row(top: list[GridCell], bottom: list[GridCell]) -> list[GridCell] | None:
+    """The two halves of a row the page broke, cell by cell (the same left and right edges): each
+    cell's text the top half's then the bottom's. None when the two rows' cells do not line up."""
+    tops = {(round(c.bbox[0]), round(c.bbox[2])): c for c in top}
+    out, made = [], {}
+    for cell in bottom:
+        if id(cell) not in made:
+            over = next((t for (x0, x1), t in tops.items()
+                         if abs(x0 - cell.bbox[0]) <= 2 and abs(x1 - cell.bbox[2]) <= 2), None)
+            if over is None:
+                return None
+            made[id(cell)] = replace(cell, text=over.text + cell.text, pieces=over.pieces + cell.pieces)
+        out.append(made[id(cell)])
+    return out
 
 
 def _name_column(chain: list[str]) -> Match | None:
