@@ -313,6 +313,22 @@ def test_radical_lookalikes_read_as_ordinary_han(tmp_path):
     assert texts(ingest(broken)) == ["工作方面门户"]
 
 
+def test_radicals_shaped_as_whole_characters_read_as_them(tmp_path):
+    """⼈ U+2F08 and ⾏ U+2F8F fold by NFKC; ⺠ U+2EA0 (民) and ⻄ U+2EC4 (西) have no decomposition."""
+    lookalikes = {"人": "⼈", "民": "⺠", "行": "⾏", "西": "⻄"}
+
+    def draw(page):
+        page.insert_font(fontname="F0", fontbuffer=pymupdf.Font("cjk").buffer)
+        page.insert_text((72, 100), "西安市人民政府行政复议", fontname="F0", fontsize=12)
+
+    path = make_pdf(tmp_path / "t.pdf", draw)
+    glyphs = {chr(c[0]): c[1] for span in pymupdf.open(path)[0].get_texttrace() for c in span["chars"]}
+    edit = tounicode("bfchar", [f"<{gid:04x}> <{ord(lookalikes.get(c, c)):04x}>" for c, gid in glyphs.items()])
+    broken = rewrite_fonts(path, edit, embedded=True)
+    assert pymupdf.open(broken)[0].get_text().strip() == "⻄安市⼈⺠政府⾏政复议"
+    assert texts(ingest(broken)) == ["西安市人民政府行政复议"]
+
+
 def test_a_few_unreadable_characters_are_noted_and_kept(tmp_path):
     def draw(page):
         page.insert_font(fontname="F0", fontbuffer=pymupdf.Font("cjk").buffer)

@@ -234,6 +234,8 @@ def _line_chars(line: dict) -> list[Char]:
 UNIFIED = {c: n for c in map(chr, [*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00)])
            if (n := unicodedata.normalize("NFKC", c)) != c and len(n) == 1}
 UNIFIED.update(zip("⻅⻆⻉⻋⻓⻔⻙⻚⻛⻜⻢⻥⻦⻧⻨⻩⻬⻮⻰", "见角贝车长门韦页风飞马鱼鸟卤麦黄齐齿龙"))
+# … and the radicals shaped as a whole character (⺠ for the 民 of 人民政府, ⻄ for 西)
+UNIFIED.update(zip("⺠⻄⻘⻝⻣⻤⺩⻗⻁⺇⺁⺜⺝⻪⻑⻡", "民西青食骨鬼王雨虎几厂日月黾長首"))
 
 
 def _lines(chars: list[Char]) -> list[list[Char]]:
