@@ -262,3 +262,15 @@ def test_words_where_the_review_values_stand_are_no_row_of_values():
     values, problems = _review_read(_review_table_pdf(200.0, note="（单位：件）"))
     assert values == _review_truth()
     assert problems == ["page 1: text in a table ignored: '（单位：件）'", NO_FORMAT]
+
+
+def test_a_unit_stated_in_a_note_under_the_table():
+    # the header and the cell say nothing; the note printed under the table does (4414: a table
+    # without rulings, whose alignment grid takes the note in as a row)
+    for seed, note, unit in ((4401, "注：采购总金额单位为万元。", "万元"), (4414, "注：金额单位：元", "元")):
+        content = _content(seed, "2019", amount_unit="none", note=False)
+        content.notes["active_disclosure"] = note
+        content.units["active_disclosure.procurement.procurement_amount"] = unit
+        record = _record(content, style_for(seed))
+        assert record["units"] == {"active_disclosure.procurement.procurement_amount": unit}
+        assert record["tables"]["active_disclosure"] == content.tables["active_disclosure"]

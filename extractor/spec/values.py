@@ -55,8 +55,9 @@ def looks_numeric(text: str) -> bool:
     return bool(t) and bool(re.match(r"[+\-]?\d", t)) and not re.match(r"\d+[.、]\D", t)
 
 
-# 单位：万元 anywhere (（单位：万元，保留4位小数）), or a unit alone in its brackets: 采购总金额（万元）
-_UNIT = re.compile(r"单位\s*[:：]?\s*(万元|元)|\(\s*(万元|元)\s*[),，;；]")
+# 单位：万元 anywhere (（单位：万元，保留4位小数）, 注：金额单位为万元), or a unit alone in its brackets:
+# 采购总金额（万元）
+_UNIT = re.compile(r"单位\s*(?:[:：]|为|是)?\s*(万元|元)|\(\s*(万元|元)\s*[),，;；]")
 
 
 def stated_unit(text: str) -> str | None:

@@ -53,6 +53,7 @@ CellKey = tuple[str, str, str | None]   # (table, row, column): a template cell;
 
 _OUTCOMES = norm("三、本年度办理结果")
 _AMOUNTS = frozenset(cell for cells in AMOUNT_CELLS.values() for cell in cells)
+_NOTE = re.compile(r"^\s*[（(]?\s*(?:注|备注|说明|(?:金额)?单位)")
 _GROUP_NUMBER = re.compile(r"^\(([一二三四五六七八九十]+)\)")
 
 
@@ -490,7 +491,35 @@ def reconstruct(pages: list[Page], labelled: list[LabelledBlock]) -> TableReadin
     grids = [g for page in pages for g in page_grids(page, by_page.get(page.number, []))]
     reader = _Reader(scanned=frozenset(p.number for p in pages if p.text_layer in ("ocr", "mixed")))
     reader.read(grids)
+    _note_units(reader, grids, labelled)
     return _reading(detect_format(reader.readings), reader)
+
+
+def _note_units(reader: _Reader, grids: list[Grid], labelled: list[LabelledBlock]) -> None:
+    """An amount whose header and cell state no unit takes the one a note of its table states: a
+    line opening with 注 or 单位 under the table (注：金额单位：万元), above it (单位：万元) or in a row of
+    its own at its foot, within two lines of the table's edge."""
+    for key, reading in reader.readings.items():
+        ukey = unit_key(key[1], key[2]) if key[2] is not None else None
+        if ukey is None or (key[1], key[2]) not in _AMOUNTS or reader.units.get(ukey) or reading.bbox is None:
+            continue
+        cx, cy = (reading.bbox[0] + reading.bbox[2]) / 2, (reading.bbox[1] + reading.bbox[3]) / 2
+        grid = next((g for g in grids if g.page == reading.page
+                     and g.bbox[0] <= cx <= g.bbox[2] and g.bbox[1] <= cy <= g.bbox[3]), None)
+        if grid is None:
+            continue
+        gx0, gy0, gx1, gy1 = grid.bbox
+        for lb in labelled:
+            b = lb.block
+            x0, y0, x1, y1 = b.bbox
+            if b.page != grid.page or x1 < gx0 or x0 > gx1 or lb.label == "heading" or not _NOTE.match(b.text):
+                continue
+            reach = 2.5 * max(y1 - y0, 1.0)
+            if gy0 - reach <= y0 and y1 <= gy1 + reach:
+                unit = stated_unit(b.text)
+                if unit:
+                    reader.units[ukey] = unit
+                    break
 
 
 @cache
