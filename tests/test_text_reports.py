@@ -4,7 +4,6 @@ alone in its brackets, a table broken by the page with no header repeated), read
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pymupdf
 

@@ -180,7 +180,7 @@ def _settle(field: str, signals: list, problems: list[str], same=lambda a, b: a 
         return None, 0.0, []
     groups: list[tuple[object, list[str]]] = []
     for source, value in signals:
-        for i, (v, names) in enumerate(groups):
+        for v, names in groups:
             if same(v, value):
                 names.append(source)
                 break
