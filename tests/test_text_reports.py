@@ -161,7 +161,7 @@ TSIZE = 10.5
 NO_FORMAT = "the table format (2019 or 2021) was not recognised"   # a review table alone
 
 
-def _review_table_pdf(break_at: float, note: str | None = None) -> bytes:
+def _review_table_pdf(break_at: float, note: str | None = None, values: list[str] | None = None) -> bytes:
     """The review/litigation table as a browser prints a <table> with rowspan and colspan: 15
     columns too narrow for a leaf label on one line (结果 / 维持), every cell ruled on its own. The
     page ends ``break_at`` points into the table (Word and Chromium break a row across pages by
@@ -178,7 +178,8 @@ def _review_table_pdf(break_at: float, note: str | None = None) -> bytes:
              (1, 5, 1, 5, "未经复议直接起诉"), (1, 10, 1, 5, "复议后起诉")]
     cells += [(1, c, 2, 1, LEAVES[c]) for c in range(5)]
     cells += [(2, 5 + c, 1, 1, LEAVES[c % 5]) for c in range(10)]
-    cells += [(len(heights) - 1, c, 1, 1, str(v)) for c, v in enumerate(REVIEW_VALUES)]
+    values = values or [str(v) for v in REVIEW_VALUES]
+    cells += [(len(heights) - 1, c, 1, 1, v) for c, v in enumerate(values)]
     if note:
         cells.append((3, 0, 1, 15, note))
     doc = pymupdf.open()
@@ -273,3 +274,16 @@ def test_a_unit_stated_in_a_note_under_the_table():
         record = _record(content, style_for(seed))
         assert record["units"] == {"active_disclosure.procurement.procurement_amount": unit}
         assert record["tables"]["active_disclosure"] == content.tables["active_disclosure"]
+
+
+def test_look_alike_letters_where_the_review_values_stand_are_still_read():
+    # O for 0 (a scan's or a careless typist's): no number in the row, but not words either; each
+    # cell is read, unparseable and flagged, for the sums or a person to settle
+    from extractor.stages.classify import classify
+    from extractor.stages.ingest import ingest
+    from extractor.stages.reconstruct import reconstruct
+
+    doc = ingest(_review_table_pdf(200.0, values=["O"] * 15))
+    reading = reconstruct(doc.pages, classify(doc.pages))
+    assert sorted((c.row, c.value, c.text, c.confidence) for c in reading.cells) == \
+        sorted((row, None, "O", 0.3) for row in _review_truth())

@@ -117,7 +117,8 @@ class _Reader:
             row_match = Match(None, DOUBT.sure, 1.0) if table == "review_litigation" else self.row_label(cells)
             filled = {id(c): c for c in cells if c.pieces}
             text = "".join(c.text for c in filled.values())
-            if table == "review_litigation" and not numeric and any(parse_value(c.text).problem for c in filled.values()):
+            if table == "review_litigation" and not numeric and not any(map(_confusable, filled.values())) \
+                    and any(parse_value(c.text).problem for c in filled.values()):
                 row_match = None   # words where the review table's values stand: no row of values
             if not numeric and (row_match is None or not grid.ruled and len(filled) < 2
                                 and row_match.confidence < DOUBT.sure):
@@ -374,6 +375,14 @@ def _is_header_text(text: str) -> bool:
         return True
     return len(n) >= 4 and any(difflib.SequenceMatcher(None, n, w).ratio() >= 0.85
                                for w in _header_words() if len(w) >= 4)
+
+
+_CONFUSABLE = re.compile(r"[\dOoIl|.,+\-\s]+")
+
+
+def _confusable(cell: GridCell) -> bool:
+    """A value a scan may have read with a look-alike letter (O for 0, l for 1), for the sums to settle."""
+    return bool(_CONFUSABLE.fullmatch(unicodedata.normalize("NFKC", cell.text)))
 
 
 def _numbered_item(text: str) -> bool:
