@@ -45,6 +45,7 @@ class Match:
     key: Any       # a template id, or a (table, column) pair: whatever the candidates map to
     confidence: float
     score: float
+    cut: bool = False       # the text is the opening of the label only (a row the page broke)
 
 
 class Labels(dict):

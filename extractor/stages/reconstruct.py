@@ -24,6 +24,7 @@ from extractor.geometry.grid import Grid, GridCell, page_grids
 from extractor.settings import DOUBT
 from extractor.spec.labels import (
     ColumnKey,
+    Labels,
     Match,
     any_column,
     application_columns,
@@ -83,6 +84,7 @@ class _Reader:
     # header rows that ended a grid with no data row under them (a table broken by the page
     # inside its header, the header not repeated): (page, x0, x1, rows), for the next page's grid
     pending: tuple[int, float, float, list[list[GridCell]]] | None = None
+    cut: bool = False       # the last row read was named by the opening of its label only
 
     def read(self, grids: list[Grid]) -> None:
         for grid in grids:
@@ -104,9 +106,12 @@ class _Reader:
             if not numeric and any(_is_header_text(c.text) for c in cells) and not self.blank_data_row(cells):
                 header.append(cells)
                 continue
-            if carried and opening and not numeric and not self.blank_data_row(cells):
+            if carried and opening and not numeric and any(c.pieces for c in cells) and not self.blank_data_row(cells):
                 # the lower half of a header row the page broke (结果 | 尚未 above, 维持 | 审结 here)
                 header.append(cells)
+                continue
+            if opening and self.cut and not numeric and any(c.pieces for c in cells):
+                self.cut = False    # the rest of the last row's label, which the page broke
                 continue
             opening = False
             if header or carried:
@@ -131,6 +136,7 @@ class _Reader:
                 unread.append(f"page {grid.page + 1}: a table row with no header: 「{text}」")
             elif self.data_row(grid, cells, row_match):
                 rows_read += 1
+                self.cut = row_match is not None and row_match.cut
             else:
                 unread.append(f"page {grid.page + 1}: row not recognised: 「{text}」")
         if rows_read:
@@ -243,6 +249,9 @@ class _Reader:
             full = best_match(norm(head) + own, application_full())
             if full is not None and (m is None or full.score > m.score):
                 m = full
+        if m is None:
+            # the opening of one row's label, the rest on the next page (a row the page broke)
+            m = _label_opening(own, application_items(group)) or _label_opening(norm(head) + own, application_full())
         return m
 
     def resolve_group(self, head: str, own_text: str) -> str | None:
@@ -383,6 +392,18 @@ _CONFUSABLE = re.compile(r"[\dOoIl|.,+\-\s]+")
 def _confusable(cell: GridCell) -> bool:
     """A value a scan may have read with a look-alike letter (O for 0, l for 1), for the sums to settle."""
     return bool(_CONFUSABLE.fullmatch(unicodedata.normalize("NFKC", cell.text)))
+
+
+def _label_opening(text: str, labels: Labels) -> Match | None:
+    """The one label ``text`` opens (二部分公开区分处理 of （二）部分公开（区分处理的，只计这一情形…）):
+    a row label the page broke, at least five characters of it on this page."""
+    if len(text) < 5:
+        return None
+    keys = {key: label for label, key in labels.items() if label.startswith(text) and len(label) > len(text)}
+    if len(keys) != 1:
+        return None
+    key, label = keys.popitem()
+    return Match(key, DOUBT.fuzzy_label, len(text) / len(label), cut=True)
 
 
 def _numbered_item(text: str) -> bool:
