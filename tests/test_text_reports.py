@@ -294,10 +294,13 @@ def test_look_alike_letters_where_the_review_values_stand_are_still_read():
 
 # The engine fixtures that show the classes read here: a review table broken after its first header
 # row, a row of the applications table broken by the page (its label's opening on one page, the rest
-# on the next), units in a note, tables printed blank, titles over two lines, lead-in sentences.
+# on the next), units in a note, tables printed blank, titles over two lines, lead-in sentences, and
+# disclosure tables without rulings whose caption, header and row labels stand in one column
+# (e21-lo-blocks left-aligned, e21-web-cell-lead centred).
 ENGINE_CASES = {
     "e19-lo-review-split": "libreoffice", "e21-lo-row-split": "libreoffice", "e19-lo-zero-blank": "libreoffice",
-    "e19-lo-note-lead": "libreoffice", "e21-web-review-split": "chromium", "e19-web-zero-note": "chromium",
+    "e19-lo-note-lead": "libreoffice", "e21-lo-blocks": "libreoffice", "e21-web-review-split": "chromium",
+    "e19-web-zero-note": "chromium", "e21-web-cell-lead": "chromium",
 }
 
 

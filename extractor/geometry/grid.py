@@ -348,6 +348,7 @@ def _aligned_rows(blocks: list[LabelledBlock]) -> list[tuple[list[list[GridCell]
 def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
     """One cell per run of vertically adjacent, x-overlapping text lines (never numbers)."""
     cells: list[GridCell] = []
+    lines = [(lb.block.bbox, lb.block.text.strip()[:1].isdigit()) for lb in blocks]
     for lb in sorted(blocks, key=lambda lb: (lb.block.bbox[1], lb.block.bbox[0])):
         x0, y0, x1, y1 = lb.block.bbox
         piece = Piece(lb.block.text, lb.block.bbox, lb)
@@ -361,7 +362,9 @@ def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
             # a number never wraps, but a note beside it may: 150（其中废止 / 126件）
             opened = above.count("（") + above.count("(") > above.count("）") + above.count(")")
             if ((opened or not numeric and not cell.pieces[0].text.strip()[:1].isdigit())
-                    and x0 < cx1 and x1 > cx0 and y0 >= cy1 - 0.3 * (y1 - y0)):
+                    and x0 < cx1 and x1 > cx0 and y0 >= cy1 - 0.3 * (y1 - y0)
+                    and _aligned(cell.pieces[-1].bbox, lb.block.bbox, lb.block.font == "OCR")
+                    and (numeric or not _rows_of_their_own(cell.pieces[-1].bbox, lb.block.bbox, lines))):
                 home = cell
                 break
         if home is None:
@@ -371,6 +374,31 @@ def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
             cx0, cy0, cx1, cy1 = home.bbox
             home.bbox = (min(cx0, x0), cy0, max(cx1, x1), max(cy1, y1))
     return cells
+
+
+def _aligned(above: BBox, below: BBox, read: bool = False) -> bool:
+    """Two lines of one cell's text stand on one edge or one centre (left-aligned, centred or
+    right-aligned in their cell); a caption, a header and a row label stacked in one column of a
+    table without rulings (第二十条第（一）项 / 信息内容 / 规章) do not. Within 2 pt on a text layer,
+    a third of a line on a page read by OCR (whose boxes wander); and a later line is never much
+    wider than the one above it (行政许可 / 第二十条第（六）项 are two cells)."""
+    height = below[3] - below[1]
+    if (below[2] - below[0]) - (above[2] - above[0]) > 1.5 * height:
+        return False     # text wraps its longest line first: a line far wider than the one above starts a cell
+    tolerance = 0.3 * height if read else 2.0
+    return (abs(above[0] - below[0]) <= tolerance or abs(above[2] - below[2]) <= tolerance
+            or abs(above[0] + above[2] - below[0] - below[2]) / 2 <= tolerance)
+
+
+def _rows_of_their_own(above: BBox, below: BBox, lines: list[tuple[BBox, bool]]) -> bool:
+    """The lower of two label lines has numbers on its line and the upper has text of its own on
+    its line in the same column to their right: two rows set tight (规章 0 under 行政规范性文件 7, or
+    under the header 信息内容 | 本年制发件数), not one label wrapped beside a number between its
+    lines or a header wrapped beside headers."""
+    def beside(line: BBox, numbers: bool | None) -> list[BBox]:
+        return [b for b, digit in lines if b[0] >= line[2] and line[1] <= (b[1] + b[3]) / 2 <= line[3]
+                and (numbers is None or digit == numbers)]
+    return any(a[0] < b[2] and b[0] < a[2] for a in beside(above, None) for b in beside(below, True))
 
 
 def _aligned_grid(page: int, rows: list[list[GridCell]], extent: list[list[float]]) -> Grid:
