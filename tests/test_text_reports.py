@@ -262,7 +262,7 @@ def test_words_where_the_review_values_stand_are_no_row_of_values():
     # it are the only reading of each cell
     values, problems = _review_read(_review_table_pdf(200.0, note="（单位：件）"))
     assert values == _review_truth()
-    assert problems == ["page 1: text in a table ignored: '（单位：件）'", NO_FORMAT]
+    assert problems == ["page 1: text in a table ignored: 「（单位：件）」", NO_FORMAT]
 
 
 def test_a_unit_stated_in_a_note_under_the_table():

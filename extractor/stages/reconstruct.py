@@ -181,7 +181,7 @@ class _Reader:
                        if c.pieces and _column_at(columns, c) is None]
             if unnamed:
                 self.problems.append(f"page {grid.page + 1}: review_litigation: header cells that name no column: "
-                                     + ", ".join(repr(t) for t in unnamed))
+                                     + "、".join(f"「{t}」" for t in unnamed))
         return columns
 
     def blank_data_row(self, cells: list[GridCell]) -> bool:
