@@ -66,6 +66,15 @@ def _cell(c: CellReading) -> dict:
     return d
 
 
+def output_name(stem: str, sha256: str, owners: dict[str, str | None]) -> str:
+    """The name a report's record is written under: its file's stem or, when a report of other
+    content (or a file that is not a readable record) already has that name, the stem with the
+    start of its sha256 added. ``owners`` (name → sha256 or None) is updated."""
+    name = stem if owners.get(stem, sha256) == sha256 else f"{stem}-{sha256[:8]}"
+    owners[name] = sha256
+    return name
+
+
 def failed_rules(record: dict) -> list[str]:
     return [c["rule"] for c in record["checks"] if c["status"] == "fail"]
 

@@ -29,6 +29,13 @@ FEATURE_VERSION = 1
 MODEL_DIR = Path(extractor.__file__).resolve().parent / "models" / "layout"   # a link to the top-level models/, so that a wheel carries the model
 MODEL_FILE = "model.skops"
 
+
+def model_file(path: str | Path | None = None) -> Path:
+    """The layout model file that ``path`` designates: a model folder (its ``model.skops``), a
+    model file, or, for None, the shipped model. The one place this is worked out."""
+    path = Path(path) if path is not None else MODEL_DIR
+    return path / MODEL_FILE if path.is_dir() else path
+
 FEATURES = (
     # geometry, relative to the page and to the document's text column
     "x0", "x1", "y0", "y1", "width", "height",
@@ -319,9 +326,7 @@ def load_model(path: str | Path | None = None):
     """The classifier stored at ``path`` (a model directory or file; default: the shipped one)."""
     import skops.io as sio
 
-    path = Path(path) if path is not None else MODEL_DIR
-    if path.is_dir():
-        path = path / MODEL_FILE
+    path = model_file(path)
     if not path.is_file():
         raise ModelError(f"no layout model at {path}")
     try:
