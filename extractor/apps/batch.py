@@ -17,17 +17,17 @@ sha256 of the layout model file that produced it. ``--resume`` skips a report wh
 its own manifest: it is written in one atomic step, so a kill can never leave a record that resume
 trusts but that is incomplete, or the other way round.
 
-Workers. Whatever the executor, a report is extracted by ``extract_in_child``: it hands the PDF's
-bytes to a long-lived child process (``python -m extractor.apps.batch``) and waits at most ``timeout``
-seconds for the record. On a timeout the child is killed; a child that dies (a crash in MuPDF, the
-OOM killer) is noticed by the end of its pipe. Either way the report is recorded as failed with the
-reason and a new child is started for the next report. The local executor runs ``extract_in_child``
-in N threads (each owning one child); the Dask executor runs it as a task on the cluster's workers
-(each worker thread owning one child), so timeouts and crashes are handled the same way there and
-a Dask worker is never lost to a bad report. The layout model is loaded (and checked, see
-``classify.load_model``) once, by the batch process, and handed to each child pickled, which costs
-a child a fraction of what loading the model file again would; the report's bytes travel with the
-task. So a remote cluster needs neither a shared file system nor the model file.
+Workers. Whatever the executor, a report is read in a worker process of ``extractor.apps.workers``,
+which waits at most ``timeout`` seconds for the record: a worker still on a report then is killed,
+a worker that dies (a crash in MuPDF, the memory limit) is noticed by the end of its pipe, and
+either way the report is recorded as failed with the reason and a new worker takes its place. The
+local executor hands the reports to a ``workers.Pool`` of N workers; the Dask executor runs
+``extract_in_child`` as a task on the cluster's workers (each Dask thread owning one worker
+process), so timeouts and crashes are handled the same way there and a Dask worker is never lost
+to a bad report. The layout model is loaded (and checked, see ``classify.load_model``) once, by
+the batch process, and handed to each worker pickled, which costs a worker a fraction of what
+loading the model file again would; the report's bytes travel with the task. So a remote cluster
+needs neither a shared file system nor the model file.
 """
 
 from __future__ import annotations
@@ -37,22 +37,18 @@ import hashlib
 import json
 import os
 import pickle
-import signal
 import stat
-import subprocess
 import sys
-import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from extractor import __version__
-from extractor.stages.record import write_json
-
-CHILD_START_LIMIT = 120.0   # seconds for a child to import the pipeline and unpickle the model
+from extractor.apps import workers
+from extractor.limits import Limits
+from extractor.stages.classify import model_file
+from extractor.stages.record import output_name, write_json
 
 
 @dataclass(slots=True)
@@ -143,13 +139,6 @@ def file_sha256(path: Path) -> str:
 
 # --- what was done before -------------------------------------------------------------------------
 
-def model_file(model: Path | None) -> Path:
-    """The layout model file that ``--model`` (or the shipped default) designates."""
-    from extractor.stages.classify import MODEL_DIR, MODEL_FILE
-    path = Path(model) if model is not None else MODEL_DIR
-    return path / MODEL_FILE if path.is_dir() else path
-
-
 def producer(model: Path | None) -> dict:
     """What produced a record: resume trusts a record only when this is unchanged."""
     with open(model_file(model), "rb") as f:
@@ -195,8 +184,7 @@ def plan(inputs: Iterable[str], records: Path, made_by: dict, resume: bool) -> P
         first[sha] = path
         name = by_sha.get(sha)
         if name is None:
-            name = path.stem if owner.get(path.stem, sha) == sha else f"{path.stem}-{sha[:8]}"
-            owner[name] = sha
+            name = output_name(path.stem, sha, owner)
         job = Job(path, sha, name)
         if resume and existing.get(name) == (sha, made_by):
             result.done.append(job)
@@ -205,153 +193,26 @@ def plan(inputs: Iterable[str], records: Path, made_by: dict, resume: bool) -> P
     return result
 
 
-# --- the child process that extracts --------------------------------------------------------------
+# --- the workers that extract --------------------------------------------------------------------
 
-def _died(proc: subprocess.Popen, log) -> str:
-    code = proc.wait()
-    if code < 0:
-        try:
-            return f"the worker process died ({signal.Signals(-code).name})"
-        except ValueError:
-            return f"the worker process died (signal {-code})"
-    log.seek(0, os.SEEK_END)
-    log.seek(max(0, log.tell() - 2000))
-    lines = [ln for ln in log.read().decode("utf-8", "replace").splitlines() if ln.strip()]
-    return f"the worker process exited with status {code}" + (f": {lines[-1].strip()}" if lines else "")
+_local = workers._local   # ``_local.child``: this thread's worker (see ``extract_in_child``)
+close_children = workers.close_thread_workers
 
 
-class Child:
-    """One extraction process: send it a report, get a record or a reason, within a deadline."""
-
-    def __init__(self, model: bytes):
-        self.model = model   # the pickled layout model
-        # The child's stdout and stderr go to a file: they carry MuPDF's complaints, which must not
-        # garble the progress bar, and the last line explains a child that exits.
-        self.log = tempfile.TemporaryFile()
-        to_child, from_parent = os.pipe()
-        to_parent, from_child = os.pipe()
-        package_root = str(Path(__file__).resolve().parents[2])
-        # One thread per child: the run is already as parallel as asked, and OpenMP threads of
-        # several children spinning against each other cost more than they bring.
-        env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               **os.environ,
-               "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "extractor.apps.batch", str(to_child), str(from_child), str(os.getpid())],
-            pass_fds=(to_child, from_child), stdin=subprocess.DEVNULL, stdout=self.log,
-            stderr=self.log, env=env)
-        os.close(to_child)
-        os.close(from_child)
-        self.requests = Connection(from_parent, readable=False)
-        self.replies = Connection(to_parent, writable=False)
-        self.ready = False
-
-    def extract(self, data: bytes, name: str, timeout: float) -> tuple[dict | None, str | None]:
-        """(record, None) or (None, reason). After a timeout or a death the child is gone."""
-        try:
-            if not self.ready:
-                self.requests.send_bytes(self.model)
-                if not self.replies.poll(CHILD_START_LIMIT):
-                    self.kill()
-                    return None, f"the worker process did not start within {CHILD_START_LIMIT:g} s"
-                self.replies.recv()
-                self.ready = True
-            self.requests.send((data, name))
-            if not self.replies.poll(timeout):
-                self.kill()
-                return None, f"timed out after {timeout:g} s (the worker was stopped)"
-            return self.replies.recv()
-        except (EOFError, OSError):
-            return None, _died(self.proc, self.log)
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
-
-    def close(self) -> None:
-        self.kill()
-        self.requests.close()
-        self.replies.close()
-        self.log.close()
-
-
-_local = threading.local()
-_children: set[Child] = set()
-_children_lock = threading.Lock()
+def _result(outcome: workers.Outcome) -> tuple[dict | None, str | None]:
+    if outcome.kind == "ok":
+        return outcome.record, None   # type: ignore[return-value]
+    if outcome.kind == "error":
+        return None, f"internal error ({outcome.reason})"
+    return None, outcome.reason
 
 
 def extract_in_child(data: bytes, name: str, model: bytes,
                      timeout: float) -> tuple[dict | None, str | None]:
-    """Extract one report in this thread's child process, starting one when needed.
+    """(record, None) or (None, reason): one report read in this thread's worker process.
 
-    This is the task both executors run: in the batch process's threads, or on a Dask worker.
-    """
-    child: Child | None = getattr(_local, "child", None)
-    if child is None or child.model != model or not child.alive():
-        if child is not None:
-            _forget(child)
-        child = _local.child = Child(model)
-        with _children_lock:
-            _children.add(child)
-    result = child.extract(data, name, timeout)
-    if not child.alive():
-        _forget(child)
-        _local.child = None
-    return result
-
-
-def _forget(child: Child) -> None:
-    with _children_lock:
-        _children.discard(child)
-    child.close()
-
-
-def close_children() -> None:
-    """Stop every child this process started (at the end of a run; on Dask workers too).
-
-    Only the processes: a thread waiting on one sees its pipe end and closes it itself, so that no
-    thread ever closes a file descriptor that another is reading (or that was reused meanwhile)."""
-    with _children_lock:
-        children = list(_children)
-        _children.clear()
-    for child in children:
-        child.kill()
-
-
-def _die_with_parent(parent: int) -> None:
-    # A killed batch run must not leave children running, least of all one stuck in a report.
-    if sys.platform == "linux":
-        import ctypes
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(0)
-
-
-def _child_main(requests_fd: str, replies_fd: str, parent: str) -> None:
-    _die_with_parent(int(parent))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the batch process to handle
-    requests = Connection(int(requests_fd), writable=False)
-    replies = Connection(int(replies_fd), readable=False)
-    from extractor.errors import InputError
-    from extractor.pipeline import extract
-
-    layout_model = pickle.loads(requests.recv_bytes())   # from the batch process, which checked it
-    replies.send("ready")
-    while True:
-        try:
-            data, name = requests.recv()
-        except EOFError:
-            return
-        try:
-            replies.send((extract(data, name=name, model=layout_model), None))
-        except InputError as e:
-            replies.send((None, str(e)))
-        except Exception as e:   # a bug must cost one report, not the run
-            replies.send((None, f"internal error ({type(e).__name__}: {e})"))
+    The task a Dask worker runs (each of its threads owning one worker process)."""
+    return _result(workers.run_in_thread_worker(workers.Job(data, name), model, Limits(timeout=timeout)))
 
 
 # --- executors ------------------------------------------------------------------------------------
@@ -361,18 +222,20 @@ Wait = Callable[[list], Iterable]
 
 
 @contextmanager
-def local_executor(workers: int, model: bytes, timeout: float):
+def local_executor(size: int, model: bytes, timeout: float):
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nianbao-batch")
+    pool = workers.Pool(size, model, Limits(timeout=timeout))
+    pool.start(wait=False)   # a worker that cannot start fails the reports it is given, with the reason
+    threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="nianbao-batch")
     try:
-        yield ((lambda data, name: pool.submit(extract_in_child, data, name, model, timeout)),
+        yield ((lambda data, name: threads.submit(lambda: _result(pool.run(workers.Job(data, name))))),
                (lambda futures: wait(futures, return_when=FIRST_COMPLETED).done),
-               workers)
+               size)
     finally:   # normally all is done here; after Ctrl-C, end at once:
-        pool.shutdown(wait=False, cancel_futures=True)   # no report starts from now on,
-        close_children()                                 # the ones under way end,
-        pool.shutdown(wait=True)                         # and their threads with them
+        threads.shutdown(wait=False, cancel_futures=True)   # no report starts from now on,
+        pool.close()                                        # the ones under way end,
+        threads.shutdown(wait=True)                         # and their threads with them
 
 
 @contextmanager
@@ -495,5 +358,3 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
     return summary
 
 
-if __name__ == "__main__":
-    _child_main(*sys.argv[1:])

@@ -72,11 +72,11 @@ def extract(
     """
     from extractor.errors import InputError, LabelError
     from extractor.pipeline import extract as extract_one
-    from extractor.stages.record import failed_rules, write_json
+    from extractor.stages.record import failed_rules, output_name, write_json
 
     layout_model = _load_model(model)
     unreadable = checks_failed = False
-    taken: set[str] = set()
+    taken: dict[str, str | None] = {}
     written, failed = [], []
     for path in reports:
         try:
@@ -91,8 +91,7 @@ def extract(
             typer.echo(f"error  {path}: internal error ({type(e).__name__}: {e}); please report it with the file")
             failed.append({"file": str(path), "reason": f"internal error ({type(e).__name__}: {e})"})
             continue
-        stem = path.stem if path.stem not in taken else f"{path.stem}-{record['source']['sha256'][:8]}"
-        taken.add(stem)
+        stem = output_name(path.stem, record["source"]["sha256"], taken)
         target = write_json(record, out / f"{stem}.json")
         written.append((path, target))
         checks_failed |= bool(failed_rules(record))
