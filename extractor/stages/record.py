@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from extractor.sanitize import clean_tree
 from extractor.types import CellReading, Check, ReportInfo, Section
 
 SCHEMA = "nianbao/2"
@@ -29,7 +30,8 @@ def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, 
         # a box can be drawn on the page as the reader saw it (the review page does)
         source["upright"] = [{"page": viewer_page(n), "rotation": r, "skew": s}
                              for n, (r, s) in sorted(upright.items())]
-    return {
+    # every string made encodable: text and messages from the PDF library can hold lone surrogates
+    return clean_tree({
         "schema": SCHEMA,
         "source": source,
         "report": asdict(info),
@@ -43,7 +45,7 @@ def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, 
         # Each said once, in the order noticed (the same cell read twice on three empty rows of a
         # scan said it three times).
         "problems": list(dict.fromkeys(problems)),
-    }
+    })
 
 
 def viewer_page(index: int | None) -> int | None:
@@ -85,7 +87,7 @@ def write_json(data: dict, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=1)
+            json.dump(clean_tree(data), f, ensure_ascii=False, indent=1)   # file names may hold undecodable bytes
         os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600; a record is for others to read
         os.replace(tmp, path)
     except BaseException:
