@@ -1,21 +1,61 @@
 """What one report may cost: the limits a user sees and sets, the same in extract, batch and serve.
 
-Each limit is an option and an environment variable of every command that reads reports (see the
-README's limits table); a report beyond one is refused with ``LimitExceeded``, whose message names
-the limit and its option.
+Each limit is an option and an environment variable of every command that reads reports (the
+README's limits table lists them with their defaults); a report beyond one is refused with
+``LimitExceeded``, whose message names the limit, its option and its variable. The defaults are
+far above what real reports need (the committed fixtures: at most 482 drawing operations and 1,016
+characters on a page, images of 2.2 megapixels) and low enough that a hostile file cannot take a
+machine's memory or a worker's time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from extractor.errors import LimitExceeded
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    timeout: float | None = 120.0     # seconds one report may take (the worker is then killed); None: no limit
-    max_pages: int | None = None      # pages a report may have, counted before it is read
+    max_pages: int | None = 200             # pages, counted before any page is read
+    max_page_drawings: int | None = 50_000  # drawing operations (paths filled or stroked) on one page
+    max_page_chars: int | None = 20_000     # characters of text on one page (visible or not)
+    max_image_mp: float | None = 100.0      # megapixels of one image on a page, or of a page rendered for OCR
+    timeout: float | None = 120.0           # seconds one report may take; its worker is then killed
+    max_memory_mb: int | None = 2048        # address space of a worker process (RLIMIT_AS), in MiB
+
+    def __post_init__(self) -> None:   # 0 means no limit, as on the command line
+        for name in self.__slots__:   # type: ignore[attr-defined]
+            if getattr(self, name) == 0:
+                object.__setattr__(self, name, None)
+
+
+# limit → (option, what the limit allows, as a message says it)
+OPTIONS = {
+    "max_pages": ("--max-pages", "{} pages"),
+    "max_page_drawings": ("--max-page-drawings", "{} drawing operations per page"),
+    "max_page_chars": ("--max-page-chars", "{} characters per page"),
+    "max_image_mp": ("--max-image-mp", "{:g} megapixels per image"),
+    "timeout": ("--timeout", "{:g} s per report"),
+    "max_memory_mb": ("--max-memory-mb", "{} MiB of memory per report"),
+}
 
 
 def flag(option: str) -> str:
     """How a message names a limit: its option and its environment variable."""
-    return f"{option}, NIANBAO_{option.removeprefix('--').replace('-', '_').upper()}"
+    return f"{option}, {envvar(option)}"
+
+
+def envvar(option: str) -> str:
+    return "NIANBAO_" + option.removeprefix("--").replace("-", "_").upper()
+
+
+def allowed(limits: Limits, name: str, reader: str = "nianbao") -> str:
+    """``nianbao reads at most 200 pages (--max-pages, NIANBAO_MAX_PAGES)``."""
+    option, amount = OPTIONS[name]
+    return f"{reader} reads at most {amount.format(getattr(limits, name))} ({flag(option)})"
+
+
+def exceeded(limits: Limits, name: str, found: str, value: float | None = None) -> LimitExceeded:
+    """The refusal of a report beyond the limit ``name``: what was found, then the limit."""
+    return LimitExceeded(f"{found}; {allowed(limits, name)}", limit=name, found=value)

@@ -37,7 +37,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Literal
 
-from extractor.limits import Limits
+from extractor.limits import Limits, allowed
 
 START_LIMIT = 120.0   # seconds for a worker to import the pipeline and unpickle the model
 
@@ -70,40 +70,44 @@ class Outcome:
 # --- inside the worker ----------------------------------------------------------------------------
 
 def run_job(job: Job, model, limits: Limits) -> Outcome:
-    """Read one report. Never raises: whatever goes wrong is the job's outcome."""
-    from extractor.errors import InputError, LabelError, NianbaoError
+    """Read one report. Never raises: whatever goes wrong is the job's outcome, its reason safe to
+    print."""
+    from extractor.errors import InputError, LabelError, LimitExceeded, NianbaoError
     from extractor.pipeline import extract
+    from extractor.sanitize import clean_message
 
-    if limits.max_pages is not None:
-        pages = _page_count(job.data)
-        if pages is not None and pages > limits.max_pages:
-            return Outcome("limit", reason=f"the PDF has {pages} pages", detail={"pages": pages})
     try:
-        record = extract(job.data, job.name, model=model, with_blocks=job.with_blocks, labels=job.labels)
+        record = extract(job.data, job.name, model=model, with_blocks=job.with_blocks,
+                         labels=job.labels, limits=limits)
+        if job.review:   # inside the try: drawing the review page reads the PDF again
+            from extractor.apps.review import review_bytes
+            return Outcome("ok", review_bytes(job.data, record))
+        if job.as_json:
+            import json
+            return Outcome("ok", json.dumps(record, ensure_ascii=False).encode())
+        return Outcome("ok", record)
+    except LimitExceeded as e:
+        return Outcome("limit", reason=clean_message(str(e)), detail={"limit": e.limit, "found": e.found})
     except (InputError, LabelError) as e:
-        return Outcome("unreadable", reason=str(e))
+        return Outcome("unreadable", reason=clean_message(str(e)))
     except NianbaoError as e:
-        return Outcome("setup", reason=str(e))
+        return Outcome("setup", reason=clean_message(str(e)))
     except Exception as e:   # a bug must cost one report, not the worker
-        return Outcome("error", reason=f"{type(e).__name__}: {e}")
-    if job.review:
-        from extractor.apps.review import review_bytes
-        return Outcome("ok", review_bytes(job.data, record))
-    if job.as_json:
-        import json
-        return Outcome("ok", json.dumps(record, ensure_ascii=False).encode())
-    return Outcome("ok", record)
+        if _out_of_memory(e):
+            return Outcome("limit", reason=OUT_OF_MEMORY.format(allowed(limits, "max_memory_mb")),
+                           detail={"limit": "max_memory_mb", "found": None})
+        return Outcome("error", reason=clean_message(f"{type(e).__name__}: {e}"))
 
 
-def _page_count(data: bytes) -> int | None:
-    """Checked before extraction so that a 5000-page report is refused in milliseconds."""
-    import pymupdf
-    pymupdf.TOOLS.mupdf_display_errors(False)
-    try:
-        with pymupdf.open(stream=data, filetype="pdf") as doc:
-            return doc.page_count
-    except Exception:   # unreadable: extract() says why, in the words of ingest
-        return None
+OUT_OF_MEMORY = "the report needs more memory than a worker may use; {}"
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """A MemoryError, or MuPDF's allocation failure (under the worker's address-space limit)."""
+    if isinstance(error, MemoryError):
+        return True
+    message = str(error)
+    return type(error).__name__.startswith("FzError") and ("malloc" in message or "out of memory" in message)
 
 
 def _warm_up(model, limits: Limits) -> None:
@@ -124,6 +128,35 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+def _limit_memory(mib: int | None) -> None:
+    """The kernel, not the code, bounds what one report can take: an allocation beyond the
+    worker's address space fails (MemoryError, or MuPDF's malloc error), and the report with it."""
+    if mib is not None:
+        import resource
+        size = mib * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+
+def _reset_peak() -> None:
+    try:   # "5" resets the peak resident set size (VmHWM) that _peak reads (Linux ≥ 4.0)
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def _peak() -> float | None:
+    """This process's peak resident memory since the last ``_reset_peak``, in MiB."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def _worker_main(requests_fd: str, replies_fd: str, parent: str) -> None:
     _die_with_parent(int(parent))
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the front end to handle
@@ -131,6 +164,7 @@ def _worker_main(requests_fd: str, replies_fd: str, parent: str) -> None:
     replies = Connection(int(replies_fd), readable=False)
     try:
         model_bytes, limits = requests.recv()
+        _limit_memory(limits.max_memory_mb)
         model = pickle.loads(model_bytes)   # from the front end, which checked it
         _warm_up(model, limits)
     except EOFError:
@@ -148,7 +182,14 @@ def _worker_main(requests_fd: str, replies_fd: str, parent: str) -> None:
             job = requests.recv()
         except EOFError:
             return
-        replies.send(run_job(job, model, limits))
+        _reset_peak()
+        outcome = run_job(job, model, limits)
+        outcome.detail["peak_mb"] = _peak()
+        try:
+            replies.send(outcome)
+        except MemoryError:   # a record too large to pickle within the memory limit
+            replies.send(Outcome("limit", reason=OUT_OF_MEMORY.format(allowed(limits, "max_memory_mb")),
+                                 detail={"limit": "max_memory_mb", "found": None}))
 
 
 # --- the front end's side -------------------------------------------------------------------------
@@ -178,8 +219,10 @@ class Worker:
         package_root = str(Path(__file__).resolve().parents[2])
         # One thread per worker: the front end is already as parallel as asked, and OpenMP
         # threads of several workers spinning against each other cost more than they bring.
+        # Two malloc arenas: glibc reserves 64 MiB of address space per arena and thread, which
+        # counts against the worker's address-space limit without being used.
         env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               **os.environ,
+               "MALLOC_ARENA_MAX": "2", **os.environ,
                "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "extractor.apps.workers", str(to_child), str(from_child), str(os.getpid())],
@@ -221,7 +264,9 @@ class Worker:
             self.requests.send(job)
             if not self.replies.poll(timeout):
                 self.kill()
-                return Outcome("timeout", reason=f"timed out after {timeout:g} s (the worker was stopped)")
+                return Outcome("timeout", reason=f"timed out after {timeout:g} s (the worker was stopped); "
+                                                 f"{allowed(self.limits, 'timeout')}",
+                               detail={"limit": "timeout", "found": timeout})
             return self.replies.recv()
         except (EOFError, OSError):
             return Outcome("died", reason=self._death())
