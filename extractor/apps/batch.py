@@ -48,6 +48,7 @@ from extractor import __version__
 from extractor.apps import workers
 from extractor.limits import Limits
 from extractor.stages.classify import model_file
+from extractor.sanitize import clean_message, clean_text, clean_tree
 from extractor.stages.record import output_name, write_json
 
 
@@ -159,8 +160,43 @@ def read_records(records: Path) -> dict[str, tuple[str | None, dict | None]]:
     return index
 
 
-def plan(inputs: Iterable[str], records: Path, made_by: dict, resume: bool) -> Plan:
-    """What to do: hash every report, skip duplicates and (with ``resume``) what is done.
+FAILED_LOG = "failed.jsonl"   # OUTDIR/failed.jsonl: one line per report that failed, as it fails
+PERMANENT = ("unreadable", "limit", "timeout")   # failures that reading again cannot change
+
+
+def read_failures(out: Path) -> dict[str, dict]:
+    """sha256 → the last failure recorded for that content by earlier runs in ``out``."""
+    failures: dict[str, dict] = {}
+    try:
+        lines = (out / FAILED_LOG).read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return failures
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            failures[entry["sha256"]] = entry
+        except (ValueError, KeyError, TypeError):
+            continue   # a line a killed run left half-written
+    return failures
+
+
+def _still_fails(entry: dict, made_by: dict, limits: Limits) -> bool:
+    """Whether a report that failed as ``entry`` says would fail the same way now: it was
+    unreadable, or over a limit that has not been raised since, and nianbao and the model are the
+    same."""
+    if entry.get("producer") != made_by or entry.get("kind") not in PERMANENT:
+        return False
+    limit = entry.get("limit")
+    if not limit:
+        return entry.get("kind") == "unreadable"
+    now, then = getattr(limits, limit, None), entry.get("allowed")
+    return now is not None and then is not None and now <= then
+
+
+def plan(inputs: Iterable[str], records: Path, made_by: dict, resume: bool,
+         failures: dict[str, dict] | None = None, limits: Limits | None = None) -> Plan:
+    """What to do: hash every report, skip duplicates and (with ``resume``) what is done, and what
+    failed before for a reason that cannot change (``failures``, unless None).
 
     A report keeps the record name it had in an earlier run, so a rerun replaces its record rather
     than adding a second one; a new report is named after its file, with the start of its hash
@@ -186,8 +222,12 @@ def plan(inputs: Iterable[str], records: Path, made_by: dict, resume: bool) -> P
         if name is None:
             name = output_name(path.stem, sha, owner)
         job = Job(path, sha, name)
+        before = (failures or {}).get(sha)
         if resume and existing.get(name) == (sha, made_by):
             result.done.append(job)
+        elif resume and before is not None and _still_fails(before, made_by, limits or Limits()):
+            result.failed.append({"file": str(path), "reason": f"{before['reason']} (in an earlier run; "
+                                                              "--retry-failed reads it again)"})
         else:
             result.jobs.append(job)
     return result
@@ -199,20 +239,20 @@ _local = workers._local   # ``_local.child``: this thread's worker (see ``extrac
 close_children = workers.close_thread_workers
 
 
-def _result(outcome: workers.Outcome) -> tuple[dict | None, str | None]:
+def _reason(outcome: workers.Outcome) -> str | None:
     if outcome.kind == "ok":
-        return outcome.record, None   # type: ignore[return-value]
+        return None
     if outcome.kind == "error":
-        return None, f"internal error ({outcome.reason})"
-    return None, outcome.reason
+        return f"internal error ({outcome.reason})"
+    return outcome.reason
 
 
 def extract_in_child(data: bytes, name: str, model: bytes,
                      timeout: float) -> tuple[dict | None, str | None]:
-    """(record, None) or (None, reason): one report read in this thread's worker process.
-
-    The task a Dask worker runs (each of its threads owning one worker process)."""
-    return _result(workers.run_in_thread_worker(workers.Job(data, name), model, Limits(timeout=timeout)))
+    """(record, None) or (None, reason): one report read in this thread's worker process, as a
+    Dask worker's task reads it (``workers.run_in_thread_worker``)."""
+    outcome = workers.run_in_thread_worker(workers.Job(data, name), model, Limits(timeout=timeout))
+    return (outcome.record if outcome.kind == "ok" else None), _reason(outcome)   # type: ignore[return-value]
 
 
 # --- executors ------------------------------------------------------------------------------------
@@ -222,14 +262,14 @@ Wait = Callable[[list], Iterable]
 
 
 @contextmanager
-def local_executor(size: int, model: bytes, timeout: float):
+def local_executor(size: int, model: bytes, limits: Limits):
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    pool = workers.Pool(size, model, Limits(timeout=timeout))
+    pool = workers.Pool(size, model, limits)
     pool.start(wait=False)   # a worker that cannot start fails the reports it is given, with the reason
     threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="nianbao-batch")
     try:
-        yield ((lambda data, name: threads.submit(lambda: _result(pool.run(workers.Job(data, name))))),
+        yield ((lambda data, name: threads.submit(pool.run, workers.Job(data, name))),
                (lambda futures: wait(futures, return_when=FIRST_COMPLETED).done),
                size)
     finally:   # normally all is done here; after Ctrl-C, end at once:
@@ -239,19 +279,19 @@ def local_executor(size: int, model: bytes, timeout: float):
 
 
 @contextmanager
-def dask_executor(workers: int, model: bytes, timeout: float, scheduler: str | None):
+def dask_executor(size: int, model: bytes, limits: Limits, scheduler: str | None):
     from distributed import Client, LocalCluster, wait
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+        cluster = LocalCluster(n_workers=size, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
     client = Client(cluster if cluster is not None else scheduler)
     try:
-        slots = sum(client.nthreads().values()) or workers
+        slots = sum(client.nthreads().values()) or size
         on_workers = client.scatter(model, broadcast=True)   # sent once, not with every task
-        yield ((lambda data, name: client.submit(extract_in_child, data, name, on_workers, timeout,
-                                                 pure=False)),
+        yield ((lambda data, name: client.submit(workers.run_in_thread_worker, workers.Job(data, name),
+                                                 on_workers, limits, pure=False)),
                (lambda futures: wait(futures, return_when="FIRST_COMPLETED").done),
                slots)
     finally:
@@ -265,9 +305,9 @@ def dask_executor(workers: int, model: bytes, timeout: float, scheduler: str | N
 
 
 def results(jobs: list[Job], submit: Submit, wait: Wait,
-            slots: int) -> Iterator[tuple[Job, dict | None, str | None]]:
-    """(job, record, reason) as each report finishes. Only ``2 × slots`` reports are in flight, so
-    the bytes of a thousand reports are never in memory at once."""
+            slots: int) -> Iterator[tuple[Job, workers.Outcome]]:
+    """(job, outcome) as each report finishes. Only ``2 × slots`` reports are in flight, so the
+    bytes of a thousand reports are never in memory at once."""
     pending: dict = {}
     queue = iter(jobs)
     while True:
@@ -275,7 +315,7 @@ def results(jobs: list[Job], submit: Submit, wait: Wait,
             try:
                 data = job.file.read_bytes()
             except OSError as e:
-                yield job, None, f"cannot read the file: {e.strerror or e}"
+                yield job, workers.Outcome("died", reason=f"cannot read the file: {e.strerror or e}")
                 continue
             pending[submit(data, job.file.name)] = job
         if not pending:
@@ -283,17 +323,28 @@ def results(jobs: list[Job], submit: Submit, wait: Wait,
         for future in wait(list(pending)):
             job = pending.pop(future)
             try:
-                record, reason = future.result()
+                outcome = future.result()
             except Exception as e:   # the executor itself failed this task (e.g. a lost Dask worker)
-                record, reason = None, f"the task failed ({type(e).__name__}: {e})"
-            yield job, record, reason
+                outcome = workers.Outcome("died", reason=f"the task failed ({type(e).__name__}: {e})")
+            yield job, outcome
 
 
 # --- the run --------------------------------------------------------------------------------------
 
-def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, resume: bool = False,
-              executor: str = "local", scheduler: str | None = None,
-              model: Path | None = None) -> dict:
+def _log_failure(out: Path, job: Job, outcome: workers.Outcome, reason: str, made_by: dict,
+                 limits: Limits) -> None:
+    """Append the failure to OUTDIR/failed.jsonl at once, so that a resumed run knows it even
+    after a kill."""
+    limit = outcome.detail.get("limit")
+    entry = {"file": str(job.file), "sha256": job.sha256, "kind": outcome.kind, "reason": reason,
+             "limit": limit, "allowed": getattr(limits, limit) if limit else None, "producer": made_by}
+    with open(out / FAILED_LOG, "a", encoding="utf-8") as f:
+        f.write(json.dumps(clean_tree(entry), ensure_ascii=False) + "\n")
+
+
+def run_batch(inputs: list[str], out: Path, *, workers: int, limits: Limits | None = None,
+              resume: bool = False, retry_failed: bool = False, executor: str = "local",
+              scheduler: str | None = None, model: Path | None = None) -> dict:
     """Extract every report ``inputs`` name into ``out``; see the module docstring. Returns what
     it writes to ``out/summary.json``."""
     from tqdm import tqdm
@@ -301,46 +352,54 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
     from extractor.apps.dataset import write_dataset
     from extractor.stages.classify import load_model
 
+    limits = limits if limits is not None else Limits()
     layout_model = pickle.dumps(load_model(model), protocol=pickle.HIGHEST_PROTOCOL)
     made_by = producer(model)
     records = out / "records"
     records.mkdir(parents=True, exist_ok=True)
     for stale in records.glob(".*.tmp"):   # what a killed run was writing
         stale.unlink(missing_ok=True)
-    work = plan(inputs, records, made_by, resume)
+    work = plan(inputs, records, made_by, resume, None if retry_failed else read_failures(out), limits)
 
     def log(message: str) -> None:
-        tqdm.write(message, file=sys.stderr)
+        tqdm.write(clean_message(message), file=sys.stderr)
 
     log(f"{len(work.jobs) + len(work.done) + len(work.duplicates) + len(work.failed)} inputs: "
         f"{len(work.jobs)} to read, {len(work.done)} already done, "
-        f"{len(work.duplicates)} duplicates, {len(work.failed)} unreadable")
+        f"{len(work.duplicates)} duplicates, {len(work.failed)} failed")
     for f in work.failed:
         log(f"failed  {f['file']}: {f['reason']}")
 
     ok, failed = [], list(work.failed)
     with_findings = 0
     status = lambda: f"with findings {with_findings}, failed {len(failed)}"  # noqa: E731
-    run = (local_executor(workers, layout_model, timeout) if executor == "local"
-           else dask_executor(workers, layout_model, timeout, scheduler))
+    run = (local_executor(workers, layout_model, limits) if executor == "local"
+           else dask_executor(workers, layout_model, limits, scheduler))
     with run as (submit, wait, slots), \
             tqdm(total=len(work.jobs), unit="file", file=sys.stderr, smoothing=0.1) as bar:
         bar.set_postfix_str(status())
-        for job, record, reason in results(work.jobs, submit, wait, slots):
-            if record is None:
-                failed.append({"file": str(job.file), "reason": reason})
-                log(f"failed  {job.file}: {reason}")
-            else:
+        for job, outcome in results(work.jobs, submit, wait, slots):
+            reason = _reason(outcome)
+            if reason is None:
+                record = outcome.record
+                assert isinstance(record, dict)
                 record["source"]["producer"] = made_by
-                write_json(record, records / f"{job.name}.json")
-                ok.append(job)
-                with_findings += any(c["status"] == "fail" for c in record["checks"])
+                try:
+                    write_json(record, records / f"{job.name}.json")
+                    ok.append(job)
+                    with_findings += any(c["status"] == "fail" for c in record["checks"])
+                except OSError as e:
+                    reason = f"cannot write the record: {e}"
+            if reason is not None:
+                failed.append({"file": str(job.file), "reason": reason})
+                _log_failure(out, job, outcome, reason, made_by, limits)
+                log(f"failed  {job.file}: {reason}")
             bar.set_postfix_str(status(), refresh=False)
             bar.update()
 
     reports = sorted(ok + work.done, key=lambda j: str(j.file))
     resumed = {j.name for j in work.done}
-    summary = write_dataset(out, [(str(j.file), records / f"{j.name}.json") for j in reports])
+    summary = write_dataset(out, [(clean_text(str(j.file)), records / f"{j.name}.json") for j in reports])
     failed.sort(key=lambda f: f["file"])
     summary = {
         "producer": made_by,

@@ -21,6 +21,7 @@ import json
 import logging
 import pickle
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,39 +38,81 @@ log = logging.getLogger("nianbao.serve")
 
 MB = 1024 * 1024
 RETRY_AFTER = "2"   # seconds; a text-layer report takes well under one, so a slot frees soon
+MIN_UPLOAD_RATE = 64 * 1024   # bytes a second an upload must keep up after its --upload-timeout
+EVICT_AFTER = 2.0   # seconds after which an upload slower than that may give its slot to a newcomer
 
 
 @dataclass(frozen=True)
 class Limits:
     """What ``nianbao serve`` was told (its options hold the defaults)."""
     max_upload_mb: float
-    max_pages: int
-    timeout: float      # seconds one extraction may take
     workers: int        # extraction processes
     queue: int          # admitted requests beyond those being extracted
+    report: ReportLimits = ReportLimits()   # what one report may cost, as in extract and batch
+    upload_timeout: float = 10.0   # seconds an upload gets, plus one for every MIN_UPLOAD_RATE bytes
 
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * MB)
 
+    @property
+    def max_pages(self) -> int | None:
+        return self.report.max_pages
 
-# --- the pool -----------------------------------------------------------------------------------
+    @property
+    def timeout(self) -> float | None:
+        return self.report.timeout
+
+
+# --- admission and the pool ---------------------------------------------------------------------
 
 class Busy(Exception):
     pass
 
 
+class UploadTooSlow(Exception):
+    """An upload that fell behind its deadline, or gave its slot to a newcomer when it was slow."""
+
+    def __init__(self, evicted: bool):
+        self.evicted = evicted
+
+
+class Upload:
+    """One admitted request while its body arrives: how fast it comes decides whether it may
+    keep its slot."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.received = 0
+        self.evicted = asyncio.Event()
+        self.counted = True   # holds an admission slot
+
+    def deadline(self, timeout: float) -> float:
+        return self.started + timeout + self.received / MIN_UPLOAD_RATE
+
+    def slow(self, now: float) -> bool:
+        elapsed = now - self.started
+        return elapsed >= EVICT_AFTER and self.received < MIN_UPLOAD_RATE * elapsed
+
+
 class ExtractionPool:
     """``workers`` extraction processes (``extractor.apps.workers.Pool``) behind a bounded
     admission count. The event loop never waits on a worker: a job's wait for an idle worker and
-    for its answer run in a thread of their own, one per admitted request at most."""
+    for its answer run in a thread of their own, one per admitted request at most.
+
+    A request holds a slot from its headers on, while its body arrives too, so that the uploads
+    held in memory are bounded. A slow upload cannot hold its slot for long: it must arrive
+    within ``upload_timeout`` seconds plus one for every 64 KB (then 408), and when every slot is
+    taken a newcomer takes the slot of the slowest upload that has been below that rate for
+    ``EVICT_AFTER`` seconds (which gets 408). So clients that trickle their uploads do not keep
+    the server from working for the others."""
 
     def __init__(self, limits: Limits, model: bytes):
         self.limits = limits
-        self._pool = workers.Pool(limits.workers, model,
-                                  ReportLimits(timeout=limits.timeout, max_pages=limits.max_pages))
+        self._pool = workers.Pool(limits.workers, model, limits.report)
         self._threads = ThreadPoolExecutor(limits.workers + limits.queue + 1, thread_name_prefix="nianbao-job")
         self._admitted = 0
+        self._uploads: set[Upload] = set()
 
     async def start(self) -> None:
         """Start every worker and wait until each has its model loaded; raise if one cannot."""
@@ -81,14 +124,33 @@ class ExtractionPool:
 
     @contextlib.contextmanager
     def admission(self):
+        """A slot for one request, as an ``Upload`` whose body is still to come."""
         if self._admitted >= self.limits.workers + self.limits.queue:
-            running = self._pool.status()["running"]
-            raise Busy(f"server busy: {running} extractions running and "
-                       f"{self._admitted - running} requests waiting; retry later")
+            now = time.monotonic()
+            slow = [u for u in self._uploads if u.slow(now)]
+            if not slow:
+                running = self._pool.status()["running"]
+                raise Busy(f"server busy: {running} extractions running and "
+                           f"{self._admitted - running} requests waiting; retry later")
+            victim = min(slow, key=lambda u: u.received / (now - u.started))
+            self._release(victim)
+            victim.evicted.set()
+        upload = Upload()
         self._admitted += 1
+        self._uploads.add(upload)
         try:
-            yield
+            yield upload
         finally:
+            self._release(upload)
+
+    def uploaded(self, upload: Upload) -> None:
+        """The body has arrived: the request keeps its slot and can no longer lose it."""
+        self._uploads.discard(upload)
+
+    def _release(self, upload: Upload) -> None:
+        self._uploads.discard(upload)
+        if upload.counted:
+            upload.counted = False
             self._admitted -= 1
 
     async def run(self, job: workers.Job) -> workers.Outcome:
@@ -139,7 +201,8 @@ _EXTRACT_DOC = {
     "responses": {
         "200": {"description": "The report's nianbao/2 record (SCHEMA.md)",
                 "content": {"application/json": {"schema": {"type": "object"}}}},
-        "413": {"description": "Upload or page count over the limit; the message states the limit"},
+        "408": {"description": "The upload was too slow (--upload-timeout)"},
+        "413": {"description": "Upload, page count or another limit of the report exceeded; the message states the limit"},
         "415": {"description": "Neither a multipart upload nor a PDF body"},
         "422": {"description": "Not a readable PDF (not a PDF, empty, truncated, encrypted), with the reason"},
         "503": {"description": "Server at capacity; retry after Retry-After seconds"},
@@ -166,7 +229,7 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
         title="nianbao", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
         description="政府信息公开工作年度报告 PDF → validated nianbao/2 record. "
                     f"Limits: uploads up to {limits.max_upload_mb:g} MB and {limits.max_pages} pages, "
-                    f"{limits.timeout:g} s per extraction.")
+                    f"{limits.timeout} s per extraction.")
     _offline_docs(app)
 
     @app.get("/", response_class=HTMLResponse, summary="An upload form: a report PDF → its review page")
@@ -197,19 +260,28 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
         if declared is not None and declared.isdigit() and int(declared) > limits.max_upload_bytes:
             raise UploadTooLarge   # before reading: a client that sent Expect: 100-continue uploads nothing
         try:
-            with pool.admission():
-                data, name = await _read_pdf(request, limits.max_upload_bytes)
+            with pool.admission() as upload:
+                data, name = await _read_pdf(request, limits, upload)
+                pool.uploaded(upload)
                 outcome = await pool.run(workers.Job(data, name, with_blocks=blocks, as_json=not review, review=review))
         except ClientDisconnect:   # gone mid-upload; 499 ("client closed request") is for the access log
             return Response(status_code=499)
         except Busy as e:
             raise HTTPException(503, str(e), headers={"Retry-After": RETRY_AFTER}) from e
+        except UploadTooSlow as e:
+            detail = ("upload too slow while the server was full: its slot went to a request that was ready"
+                      if e.evicted else
+                      f"upload too slow: a body gets {limits.upload_timeout:g} s, and one more for every "
+                      f"{MIN_UPLOAD_RATE // 1024} KB received (--upload-timeout, NIANBAO_UPLOAD_TIMEOUT)")
+            return JSONResponse({"detail": detail}, status_code=408, headers={"Connection": "close"})
         kind, payload = outcome.kind, outcome.record
         if kind == "ok":
             return Response(payload, media_type="text/html; charset=utf-8" if review else "application/json")
-        if kind == "limit" and "pages" in outcome.detail:
-            raise HTTPException(413, f"the PDF has {outcome.detail['pages']} pages; this server reads at most "
-                                     f"{limits.max_pages} (--max-pages, NIANBAO_MAX_PAGES)")
+        if kind == "limit":
+            if outcome.detail.get("limit") == "max_pages":
+                raise HTTPException(413, f"the PDF has {outcome.detail['found']} pages; this server reads at most "
+                                         f"{limits.max_pages} (--max-pages, NIANBAO_MAX_PAGES)")
+            raise HTTPException(413, (outcome.reason or "").replace("; nianbao reads at most", "; this server reads at most"))
         if kind == "unreadable":
             raise HTTPException(422, outcome.reason)
         if kind == "timeout":
@@ -225,6 +297,10 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
 
     @app.exception_handler(UploadTooLarge)
     async def too_large(request: Request, exc: UploadTooLarge) -> JSONResponse:
+        # Read the rest of the body first (within bounds), or a client still sending it would see
+        # the connection reset instead of this answer.
+        if request.headers.get("expect", "").lower() != "100-continue":
+            await _drain(request.receive, limits)
         return JSONResponse({"detail": f"upload larger than the {limits.max_upload_mb:g} MB limit "
                                        "(--max-upload-mb, NIANBAO_MAX_UPLOAD_MB)"},
                             status_code=413, headers={"Connection": "close"})
@@ -271,36 +347,67 @@ def _offline_docs(app: FastAPI) -> None:
                                    swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
 
-async def _read_pdf(request: Request, limit: int) -> tuple[bytes, str | None]:
+async def _read_pdf(request: Request, limits: Limits, upload: Upload) -> tuple[bytes, str | None]:
     """The uploaded PDF and its file name: a multipart field ``file`` or the raw body."""
-    request = Request(request.scope, _capped(request.receive, limit))
+    request = Request(request.scope, _capped(request.receive, limits, upload))
     media_type = request.headers.get("content-type", "application/pdf").split(";")[0].strip().lower()
     if media_type == "multipart/form-data":
         async with request.form(max_files=1, max_fields=1) as form:
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
+            field = form.get("file")
+            if field is None or isinstance(field, str):
                 raise HTTPException(422, "the multipart upload needs the PDF as a file in the field 'file'")
-            return await upload.read(), Path(upload.filename or "").name or None
+            return await field.read(), Path(field.filename or "").name or None
     if media_type not in _RAW_TYPES:
         raise HTTPException(415, f"send the PDF as multipart/form-data (field 'file') or as an "
                                  f"application/pdf body, not {media_type}")
     return b"".join([chunk async for chunk in request.stream()]), None
 
 
-def _capped(receive, limit: int):
-    """``receive`` that raises ``UploadTooLarge`` once the body passes ``limit`` bytes, so a
-    chunked upload without Content-Length is refused as it streams, not after."""
-    seen = 0
+def _capped(receive, limits: Limits, upload: Upload):
+    """``receive`` that raises ``UploadTooLarge`` once the body passes the upload limit, so a
+    chunked upload without Content-Length is refused as it streams, not after; and
+    ``UploadTooSlow`` when the body falls behind its deadline or the upload loses its slot."""
+    limit = limits.max_upload_bytes
 
     async def capped_receive():
-        nonlocal seen
-        message = await receive()
+        remaining = upload.deadline(limits.upload_timeout) - time.monotonic()
+        message_task = asyncio.ensure_future(receive())
+        evicted_task = asyncio.ensure_future(upload.evicted.wait())
+        try:
+            done, _ = await asyncio.wait({message_task, evicted_task}, timeout=max(remaining, 0.0),
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            evicted_task.cancel()
+        if message_task not in done:
+            message_task.cancel()
+            raise UploadTooSlow(evicted=upload.evicted.is_set())
+        message = message_task.result()
         if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
+            upload.received += len(message.get("body", b""))
+            if upload.received > limit:
                 raise UploadTooLarge
         return message
     return capped_receive
+
+
+DRAIN_LIMIT = 64 * MB   # a body declared larger than this (or the upload limit × 4) is not read to answer it
+
+
+async def _drain(receive, limits: Limits) -> None:
+    """Read and drop what is left of a request's body, up to ``DRAIN_LIMIT`` bytes and as long as
+    it keeps the upload rate."""
+    upload, cap = Upload(), max(DRAIN_LIMIT, 4 * limits.max_upload_bytes)
+    while upload.received <= cap:
+        remaining = upload.deadline(limits.upload_timeout) - time.monotonic()
+        try:
+            message = await asyncio.wait_for(receive(), max(remaining, 0.0))
+        except asyncio.TimeoutError:
+            return
+        if message["type"] != "http.request":
+            return
+        upload.received += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def serve(limits: Limits, host: str = "127.0.0.1", port: int = 8000,
