@@ -308,8 +308,14 @@ TRUSTED_TYPES = sorted({
 })
 
 
+MAX_MODEL_BYTES = 64 * 1024 * 1024   # all of a model file's members, inflated (the shipped one: 1.4 MB)
+
+
 def _named_types(path: Path) -> set[str]:
-    """Every type a skops file names, read from its JSON schema without constructing anything."""
+    """Every type a skops file names, read from its JSON schema without constructing anything.
+    A file whose members would inflate beyond ``MAX_MODEL_BYTES`` (a zip bomb) is refused from the
+    sizes its directory declares, before anything is inflated (and zipfile never returns more
+    than a member declares)."""
     import json
     import zipfile
 
@@ -325,6 +331,10 @@ def _named_types(path: Path) -> set[str]:
 
     named: set[str] = set()
     with zipfile.ZipFile(path) as z:
+        inflated = sum(info.file_size for info in z.infolist())
+        if inflated > MAX_MODEL_BYTES:
+            raise ModelError(f"{path} would inflate to {inflated / 2**20:.0f} MiB; a layout model is "
+                             f"at most {MAX_MODEL_BYTES // 2**20} MiB")
         walk(json.loads(z.read("schema.json")))
     return named
 
