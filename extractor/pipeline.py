@@ -43,7 +43,7 @@ def extract(source: str | Path | bytes, name: str | None = None, model=None,
     info = read_report_info(ordered)
     info.format = reading.format
     sections = read_sections(ordered)
-    checks = validate(info, reading.tables, reading.cells, sections)
+    checks = validate(info, reading.tables, reading.cells, sections, repaired=doc.repaired, damaged=doc.damaged)
     record = build_record(file=doc.file, sha256=doc.sha256, pages=len(doc.pages),
                           text_layer=doc.text_layer, info=info, sections=sections,
                           tables=reading.tables, units=reading.units, cells=reading.cells,
