@@ -20,7 +20,7 @@ class Limits:
     max_pages: int | None = 200             # pages, counted before any page is read
     max_page_drawings: int | None = 50_000  # drawing operations (paths filled or stroked) on one page
     max_page_chars: int | None = 20_000     # characters of text on one page (visible or not)
-    max_image_mp: float | None = 100.0      # megapixels of one image on a page, or of a page rendered for OCR
+    max_image_mp: float | None = 50.0       # megapixels of one image on a page, or of a page rendered for OCR
     timeout: float | None = 120.0           # seconds one report may take; its worker is then killed
     max_memory_mb: int | None = 2048        # address space of a worker process (RLIMIT_AS), in MiB
 
@@ -59,3 +59,15 @@ def allowed(limits: Limits, name: str, reader: str = "nianbao") -> str:
 def exceeded(limits: Limits, name: str, found: str, value: float | None = None) -> LimitExceeded:
     """The refusal of a report beyond the limit ``name``: what was found, then the limit."""
     return LimitExceeded(f"{found}; {allowed(limits, name)}", limit=name, found=value)
+
+
+def out_of_memory(limits: Limits) -> LimitExceeded:
+    return exceeded(limits, "max_memory_mb", "the report needs more memory than a worker may use")
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """A MemoryError, or MuPDF's allocation failure (under the worker's address-space limit)."""
+    if isinstance(error, MemoryError):
+        return True
+    message = str(error)
+    return type(error).__name__.startswith("FzError") and ("malloc" in message or "out of memory" in message)

@@ -37,7 +37,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Literal
 
-from extractor.limits import Limits, allowed
+from extractor.limits import Limits, allowed, is_out_of_memory, out_of_memory
 
 START_LIMIT = 120.0   # seconds for a worker to import the pipeline and unpickle the model
 
@@ -87,27 +87,20 @@ def run_job(job: Job, model, limits: Limits) -> Outcome:
             return Outcome("ok", json.dumps(record, ensure_ascii=False).encode())
         return Outcome("ok", record)
     except LimitExceeded as e:
-        return Outcome("limit", reason=clean_message(str(e)), detail={"limit": e.limit, "found": e.found})
+        return _limit(e)
     except (InputError, LabelError) as e:
         return Outcome("unreadable", reason=clean_message(str(e)))
     except NianbaoError as e:
         return Outcome("setup", reason=clean_message(str(e)))
     except Exception as e:   # a bug must cost one report, not the worker
-        if _out_of_memory(e):
-            return Outcome("limit", reason=OUT_OF_MEMORY.format(allowed(limits, "max_memory_mb")),
-                           detail={"limit": "max_memory_mb", "found": None})
+        if is_out_of_memory(e):
+            return _limit(out_of_memory(limits))
         return Outcome("error", reason=clean_message(f"{type(e).__name__}: {e}"))
 
 
-OUT_OF_MEMORY = "the report needs more memory than a worker may use; {}"
-
-
-def _out_of_memory(error: BaseException) -> bool:
-    """A MemoryError, or MuPDF's allocation failure (under the worker's address-space limit)."""
-    if isinstance(error, MemoryError):
-        return True
-    message = str(error)
-    return type(error).__name__.startswith("FzError") and ("malloc" in message or "out of memory" in message)
+def _limit(e) -> Outcome:
+    from extractor.sanitize import clean_message
+    return Outcome("limit", reason=clean_message(str(e)), detail={"limit": e.limit, "found": e.found})
 
 
 def _warm_up(model, limits: Limits) -> None:
@@ -188,8 +181,7 @@ def _worker_main(requests_fd: str, replies_fd: str, parent: str) -> None:
         try:
             replies.send(outcome)
         except MemoryError:   # a record too large to pickle within the memory limit
-            replies.send(Outcome("limit", reason=OUT_OF_MEMORY.format(allowed(limits, "max_memory_mb")),
-                                 detail={"limit": "max_memory_mb", "found": None}))
+            replies.send(_limit(out_of_memory(limits)))
 
 
 # --- the front end's side -------------------------------------------------------------------------

@@ -33,7 +33,7 @@ import pymupdf
 
 from extractor.errors import InputError
 from extractor.geometry.segments import segments_to_lines
-from extractor.limits import Limits, exceeded
+from extractor.limits import Limits, exceeded, is_out_of_memory, out_of_memory
 from extractor.sanitize import clean_message, clean_text
 from extractor.types import BBox, Block, Document, Page, Ruling
 
@@ -78,7 +78,7 @@ def ingest(source: str | Path | bytes, name: str | None = None, limits: Limits |
             problems.append("file is damaged; MuPDF repaired it")
         for number in range(count):
             page, problem = _read_page(doc, number, limits)
-            if any(p.startswith(f"page {number + 1}: MuPDF: ") for p in problem):
+            if any(p.startswith(f"page {number + 1}: {DAMAGE}") for p in problem):
                 damaged.append(number)
             pages.append(page)
             problems += problem
@@ -119,9 +119,23 @@ def _open(data: bytes) -> pymupdf.Document:
     return doc
 
 
+DAMAGE = "MuPDF: content damaged: "   # how a page whose content MuPDF complained about is reported
+_FONT_WARNING = re.compile(r"\bfont\b|\bcmap\b|glyph", re.IGNORECASE)
+
+
+def _damage(warnings: str) -> str | None:
+    """MuPDF's complaints about a page's content (syntax errors, broken streams, objects it could
+    not load), without those about fonts (a font substituted or an encoding guessed: the text
+    layer's quality is judged from the text itself)."""
+    lines = [line for line in warnings.splitlines()
+             if line.strip() and not _FONT_WARNING.search(line) and "page may not be correct" not in line]
+    return "\n".join(lines) or None
+
+
 def _first_line(message: object) -> str:
     """The first line of what MuPDF said, safe to print (it may quote the file's raw bytes)."""
-    return clean_message(next((line for line in str(message).splitlines() if line.strip()), "unreadable").strip())
+    line = next((line for line in str(message).splitlines() if line.strip()), "unreadable").strip()
+    return clean_message(re.sub(r"^code=\d+: ", "", line))   # PyMuPDF's error code says nothing to a person
 
 
 def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page, list[str]]:
@@ -134,6 +148,8 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         drawings = page.get_cdrawings()
         has_images = bool(page.get_images())
     except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as error:
+        if is_out_of_memory(error):
+            raise out_of_memory(limits) from None
         raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(error)}") from None
     warnings = pymupdf.TOOLS.mupdf_warnings()
     problems = []
@@ -142,7 +158,8 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         # returns an empty or partial page without raising); elsewhere it is worth a note.
         if doc.is_repaired:
             raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(warnings)}")
-        problems.append(f"page {number + 1}: MuPDF: {_first_line(warnings)}")
+        damage = _damage(warnings)
+        problems.append(f"page {number + 1}: {DAMAGE if damage else 'MuPDF: '}{_first_line(damage or warnings)}")
 
     chars, vertical = page_chars(raw)
     width, height = page.rect.width, page.rect.height

@@ -10,13 +10,14 @@ text-layer reports.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from types import ModuleType
 
 import pymupdf
 
 from extractor.errors import InputError, SetupError
-from extractor.limits import Limits, exceeded
+from extractor.limits import Limits, exceeded, is_out_of_memory, out_of_memory
 from extractor.sanitize import clean_message
 from extractor.types import Document, Page
 
@@ -67,7 +68,9 @@ def _read(reader: ModuleType, pdf: pymupdf.Document, n: int, limits: Limits) -> 
     try:
         return reader.ocr_page(page, n)
     except pymupdf.mupdf.FzErrorBase as error:   # e.g. "Overly large image", a broken image stream
-        message = clean_message(next((ln for ln in str(error).splitlines() if ln.strip()), "").strip())
+        if is_out_of_memory(error):
+            raise out_of_memory(limits) from None
+        message = clean_message(re.sub(r"^code=\d+: ", "", next((ln for ln in str(error).splitlines() if ln.strip()), "").strip()))
         raise InputError(f"page {n + 1} cannot be rendered to read by OCR: {message}") from None
 
 
