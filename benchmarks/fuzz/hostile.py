@@ -407,3 +407,16 @@ SMALL = {"blank_pages": {"pages": 201}, "huge_image": {"side": 20_000}, "deep_ne
 
 def one_of_each(seed: int = 0) -> list[Case]:
     return [make(kind, seed, **SMALL.get(kind, {})) for kind in KINDS]
+
+
+def _cell_id(cell: dict) -> str:
+    return "/".join(part for part in (cell["table"], cell["row"], cell["column"]) if part)
+
+
+def silent_differences(record: dict, undamaged: dict) -> list[str]:
+    """The cells whose value differs from the undamaged report's record and that no failing check
+    names: a wrong value a person would not be told about."""
+    flagged = {c for check in record["checks"] if check["status"] == "fail" for c in check["cells"]}
+    before = {_cell_id(c): c["value"] for c in undamaged["cells"]}
+    return sorted(cid for c in record["cells"] if (cid := _cell_id(c)) in before
+                  and c["value"] != before[cid] and cid not in flagged)
