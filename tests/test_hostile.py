@@ -56,12 +56,12 @@ def model_bytes() -> bytes:
 
 def test_a_surrogate_in_a_mupdf_warning_is_made_safe():
     record = extract(stray_surrogate(), "stray.pdf")
-    assert "page 2: MuPDF: content damaged: syntax error: unknown keyword: '574\ufffd60'" in record["problems"]
+    assert "page 2: content damaged: MuPDF: syntax error: unknown keyword: '574\ufffd60'" in record["problems"]
     json.dumps(record, ensure_ascii=False).encode("utf-8")   # the record is UTF-8 JSON
     intact = next(c for c in record["checks"] if c["rule"] == "source.intact")
     assert intact["status"] == "fail"
-    assert intact["message"] == ("MuPDF reported errors in the content of page 2: what is read there may "
-                                 "differ from what was printed")
+    assert intact["message"] == ("the content of page 2 is damaged (MuPDF reported errors, or bytes were "
+                                 "zeroed): what is read there may differ from what was printed")
     assert intact["cells"] == [c["table"] + "/" + c["row"] + ("/" + c["column"] if c["column"] else "")
                                for c in record["cells"] if c["page"] == 1]
 

@@ -393,8 +393,8 @@ def make(kind: str, seed: int, **sizes) -> Case:
 
 
 def cases(count: int, seed: int = 0) -> Iterator[Case]:
-    """``count`` cases, the kinds in proportion to ``WEIGHTS``, deterministic from ``seed``."""
-    order = [k for k in KINDS for _ in range(WEIGHTS[k])]
+    """``count`` cases, the kinds in turn and in proportion to ``WEIGHTS``, deterministic from ``seed``."""
+    order = [k for i in range(max(WEIGHTS.values())) for k in KINDS if WEIGHTS[k] > i]
     for i in range(count):
         yield make(order[i % len(order)], seed + i)
 

@@ -119,7 +119,15 @@ def _open(data: bytes) -> pymupdf.Document:
     return doc
 
 
-DAMAGE = "MuPDF: content damaged: "   # how a page whose content MuPDF complained about is reported
+def _zeroed(page: pymupdf.Page) -> bool:
+    """Whether the page's content holds a run of NUL bytes outside an inline image: PDF syntax
+    reads them as spaces, so a zeroed stretch of content (lost text) raises no error in MuPDF,
+    and no producer writes them."""
+    contents = page.read_contents()
+    return b"\0\0\0\0" in contents and b"ID" not in contents
+
+
+DAMAGE = "content damaged: "   # how a page whose content is damaged is reported
 _FONT_WARNING = re.compile(r"\bfont\b|\bcmap\b|glyph", re.IGNORECASE)
 
 
@@ -147,19 +155,22 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
         drawings = page.get_cdrawings()
         has_images = bool(page.get_images())
+        zeroed = _zeroed(page)
     except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as error:
         if is_out_of_memory(error):
             raise out_of_memory(limits) from None
         raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(error)}") from None
     warnings = pymupdf.TOOLS.mupdf_warnings()
     problems = []
+    if zeroed and not warnings:
+        problems.append(f"page {number + 1}: {DAMAGE}a run of zero bytes in its content stream")
     if warnings:
         # In a repaired file a complaint while reading a page means lost content (MuPDF then
         # returns an empty or partial page without raising); elsewhere it is worth a note.
         if doc.is_repaired:
             raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(warnings)}")
         damage = _damage(warnings)
-        problems.append(f"page {number + 1}: {DAMAGE if damage else 'MuPDF: '}{_first_line(damage or warnings)}")
+        problems.append(f"page {number + 1}: {DAMAGE if damage else ''}MuPDF: {_first_line(damage or warnings)}")
 
     chars, vertical = page_chars(raw)
     width, height = page.rect.width, page.rect.height
