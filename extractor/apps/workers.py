@@ -393,8 +393,9 @@ class Pool:
         try:
             worker.wait_ready()
         except WorkerFailed as e:
-            print(f"nianbao: a replacement extraction worker failed to start ({e}); capacity is reduced",
-                  file=sys.stderr)
+            if not self._closed:   # (closing kills the workers that are still starting)
+                print(f"nianbao: a replacement extraction worker failed to start ({e}); capacity is reduced",
+                      file=sys.stderr)
             with self._lock:
                 self._workers.discard(worker)
             worker.kill()
