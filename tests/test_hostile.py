@@ -294,15 +294,20 @@ def test_resume_does_not_read_again_what_cannot_change(tmp_path):
     (reports / "good.pdf").write_bytes(GOOD.read_bytes())
     (reports / "notes.pdf").write_text("不是 PDF\n", "utf-8")
     (reports / "long.pdf").write_bytes(hostile.blank_pages(random.Random(0), pages=201))
+    (reports / "stray.pdf").write_bytes(stray_surrogate())   # the batch that died, and died again
     out = tmp_path / "out"
 
     def failed(**options) -> dict[str, str]:
         summary = run_batch([str(reports)], out, workers=1, **options)
+        read.append(sorted(Path(r["file"]).name for r in summary["ok"]))
         return {Path(f["file"]).name: f["reason"] for f in summary["failed"]}
 
+    read: list[list[str]] = []
     pages = "the PDF has 201 pages; nianbao reads at most 200 pages (--max-pages, NIANBAO_MAX_PAGES)"
     again = " (in an earlier run; --retry-failed reads it again)"
     assert failed() == {"notes.pdf": "not a PDF", "long.pdf": pages}
+    assert read == [["good.pdf", "stray.pdf"]]
+    assert (out / "cells.csv").read_text("utf-8-sig").count("stray.pdf") == 200
     assert failed(resume=True) == {"notes.pdf": "not a PDF" + again, "long.pdf": pages + again}
     assert failed(resume=True, retry_failed=True) == {"notes.pdf": "not a PDF", "long.pdf": pages}
     # a limit raised since: that report is read again (and now it is read)
