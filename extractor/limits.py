@@ -14,15 +14,23 @@ from dataclasses import dataclass
 
 from extractor.errors import LimitExceeded
 
+MAX_PAGES = 200             # pages, counted before any page is read
+MAX_PAGE_DRAWINGS = 50_000  # drawing operations (paths filled or stroked) on one page
+MAX_PAGE_CHARS = 20_000     # characters of text on one page (visible or not)
+MAX_IMAGE_MP = 50.0         # megapixels of one image on a page, or of a page rendered for OCR
+TIMEOUT = 120.0             # seconds one report may take; its worker is then killed
+MAX_MEMORY_MB = 2048        # address space of a worker process (RLIMIT_AS), in MiB
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    max_pages: int | None = 200             # pages, counted before any page is read
-    max_page_drawings: int | None = 50_000  # drawing operations (paths filled or stroked) on one page
-    max_page_chars: int | None = 20_000     # characters of text on one page (visible or not)
-    max_image_mp: float | None = 50.0       # megapixels of one image on a page, or of a page rendered for OCR
-    timeout: float | None = 120.0           # seconds one report may take; its worker is then killed
-    max_memory_mb: int | None = 2048        # address space of a worker process (RLIMIT_AS), in MiB
+    """The defaults above; None (or 0) is no limit."""
+    max_pages: int | None = MAX_PAGES
+    max_page_drawings: int | None = MAX_PAGE_DRAWINGS
+    max_page_chars: int | None = MAX_PAGE_CHARS
+    max_image_mp: float | None = MAX_IMAGE_MP
+    timeout: float | None = TIMEOUT
+    max_memory_mb: int | None = MAX_MEMORY_MB
 
     def __post_init__(self) -> None:   # 0 means no limit, as on the command line
         for name in self.__slots__:   # type: ignore[attr-defined]

@@ -47,8 +47,8 @@ from pathlib import Path
 from extractor import __version__
 from extractor.apps import workers
 from extractor.limits import Limits
-from extractor.stages.classify import model_file
 from extractor.sanitize import clean_message, clean_text, clean_tree
+from extractor.stages.classify import model_file
 from extractor.stages.record import output_name, write_json
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from extractor import limits as default
 from extractor.limits import Limits
 from extractor.settings import REVIEW
 
@@ -80,9 +81,6 @@ Timeout = Annotated[float, typer.Option(min=0, envvar="NIANBAO_TIMEOUT",
 MaxMemoryMb = Annotated[int, typer.Option(min=0, envvar="NIANBAO_MAX_MEMORY_MB",
                                           help="MiB of address space a worker process may use, enforced by the "
                                                "kernel (0: no limit).")]
-_L = Limits()   # the defaults
-
-
 def _limits(max_pages: int, max_page_drawings: int, max_page_chars: int, max_image_mp: float,
             timeout: float, max_memory_mb: int) -> Limits:
     return Limits(max_pages=max_pages, max_page_drawings=max_page_drawings,
@@ -107,12 +105,12 @@ def extract(
     model: Annotated[Path | None, typer.Option(help="Layout model folder (default: the shipped model).")] = None,
     labels: Annotated[Path | None, typer.Option(exists=True, help="A label file or folder of them from "
                                                    "`nianbao label`: their labels win over the model's.")] = None,
-    max_pages: MaxPages = _L.max_pages,
-    max_page_drawings: MaxPageDrawings = _L.max_page_drawings,
-    max_page_chars: MaxPageChars = _L.max_page_chars,
-    max_image_mp: MaxImageMp = _L.max_image_mp,
-    timeout: Timeout = _L.timeout,
-    max_memory_mb: MaxMemoryMb = _L.max_memory_mb,
+    max_pages: MaxPages = default.MAX_PAGES,
+    max_page_drawings: MaxPageDrawings = default.MAX_PAGE_DRAWINGS,
+    max_page_chars: MaxPageChars = default.MAX_PAGE_CHARS,
+    max_image_mp: MaxImageMp = default.MAX_IMAGE_MP,
+    timeout: Timeout = default.TIMEOUT,
+    max_memory_mb: MaxMemoryMb = default.MAX_MEMORY_MB,
 ) -> None:
     """Read each REPORT.pdf and write OUTDIR/REPORT.json (schema nianbao/2).
 
@@ -193,12 +191,12 @@ def serve(
     upload_timeout: Annotated[float, typer.Option(min=0.1, envvar="NIANBAO_UPLOAD_TIMEOUT",
                                                   help="Seconds an upload gets, plus one for every 64 KB received; "
                                                        "a slower one gets 408.")] = 10.0,
-    max_pages: MaxPages = _L.max_pages,
-    max_page_drawings: MaxPageDrawings = _L.max_page_drawings,
-    max_page_chars: MaxPageChars = _L.max_page_chars,
-    max_image_mp: MaxImageMp = _L.max_image_mp,
-    timeout: Timeout = _L.timeout,
-    max_memory_mb: MaxMemoryMb = _L.max_memory_mb,
+    max_pages: MaxPages = default.MAX_PAGES,
+    max_page_drawings: MaxPageDrawings = default.MAX_PAGE_DRAWINGS,
+    max_page_chars: MaxPageChars = default.MAX_PAGE_CHARS,
+    max_image_mp: MaxImageMp = default.MAX_IMAGE_MP,
+    timeout: Timeout = default.TIMEOUT,
+    max_memory_mb: MaxMemoryMb = default.MAX_MEMORY_MB,
     model: Annotated[Path | None, typer.Option(envvar="NIANBAO_MODEL",
                                                   help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:
@@ -240,12 +238,12 @@ def batch(
                                                           "read at once; default: a local cluster of "
                                                           "--workers processes on 127.0.0.1.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when any check fails.")] = False,
-    max_pages: MaxPages = _L.max_pages,
-    max_page_drawings: MaxPageDrawings = _L.max_page_drawings,
-    max_page_chars: MaxPageChars = _L.max_page_chars,
-    max_image_mp: MaxImageMp = _L.max_image_mp,
-    timeout: Timeout = _L.timeout,
-    max_memory_mb: MaxMemoryMb = _L.max_memory_mb,
+    max_pages: MaxPages = default.MAX_PAGES,
+    max_page_drawings: MaxPageDrawings = default.MAX_PAGE_DRAWINGS,
+    max_page_chars: MaxPageChars = default.MAX_PAGE_CHARS,
+    max_image_mp: MaxImageMp = default.MAX_IMAGE_MP,
+    timeout: Timeout = default.TIMEOUT,
+    max_memory_mb: MaxMemoryMb = default.MAX_MEMORY_MB,
     model: Annotated[Path | None, typer.Option(envvar="NIANBAO_MODEL",
                                                   help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:

@@ -401,7 +401,7 @@ async def _drain(receive, limits: Limits) -> None:
         remaining = upload.deadline(limits.upload_timeout) - time.monotonic()
         try:
             message = await asyncio.wait_for(receive(), max(remaining, 0.0))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return
         if message["type"] != "http.request":
             return
