@@ -28,7 +28,7 @@ from extractor.apps import workers
 from extractor.apps.batch import run_batch
 from extractor.errors import InputError, LimitExceeded, ModelError
 from extractor.limits import Limits
-from extractor.pipeline import extract
+from extractor.pipeline import extract, read
 from extractor.stages.classify import load_model
 from extractor.stages.ingest import ingest
 from extractor.types import LABELS
@@ -127,12 +127,12 @@ def test_each_refusal_names_its_limit(kind):
 def test_a_page_too_large_to_render_for_ocr_is_refused_before_rendering():
     tall = hostile.huge_page(random.Random(1), picture=True, tall=200_000)
     with pytest.raises(LimitExceeded) as refused:
-        ingest(tall, ocr=True)
+        read(tall)
     assert str(refused.value) == (
         "page 1 is 595 × 200000 pt, an image of 1653 × 555556 px (918 megapixels) to read by OCR at 200 dpi; "
         "nianbao reads at most 50 megapixels per image (--max-image-mp, NIANBAO_MAX_IMAGE_MP)")
     with pytest.raises(InputError) as unreadable:   # no limit: MuPDF's own refusal, as bad input
-        ingest(tall, ocr=True, limits=Limits(max_image_mp=0))
+        read(tall, limits=Limits(max_image_mp=0))
     assert str(unreadable.value) == "page 1 cannot be rendered to read by OCR: Overly large image"
 
 
@@ -161,8 +161,9 @@ def test_a_page_count_mupdf_rejects_is_bad_input():
 
 
 def test_memory_is_bounded_by_the_worker_and_named(model_bytes):
-    """A page rendered for OCR with no pixel limit, in a worker allowed 600 MiB: the allocation
-    fails in the kernel's limit, and the report is refused naming the memory limit."""
+    """A page rendered for OCR with no pixel limit, in a worker allowed 600 MiB: an allocation
+    (the OCR libraries' or the page image's) fails in the kernel's limit, and the report is
+    refused naming the memory limit."""
     tall = hostile._single_page(b"q 595 0 0 14400 0 0 cm /I Do Q", media="[0 0 595 14400]")
     doc, page = tall
     image = doc.get_new_xref()

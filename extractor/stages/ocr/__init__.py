@@ -87,6 +87,8 @@ def _reader(need: str) -> ModuleType:
     try:
         from extractor.stages.ocr import reader
     except ImportError as error:
+        if "failed to map segment" in str(error) or "annot allocate memory" in str(error):
+            raise MemoryError(str(error)) from None   # installed, but beyond the worker's memory limit
         raise SetupError(f"{need} and OCR is not installed ({error.name} is missing): "
                          "pip install 'nianbao[ocr]'") from None
     return reader
