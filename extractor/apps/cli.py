@@ -148,11 +148,9 @@ def extract(
             outcome = pool.run(Job(data, str(path), labels=None if labels is None else str(labels)))
             if outcome.kind != "ok":
                 unreadable = True
-                reason = (f"internal error ({outcome.reason}); please report it with the file"
-                          if outcome.kind == "error" else outcome.reason)
-                _say(f"error  {path}: {reason}")
-                failed.append({"file": str(path), "reason": reason if outcome.kind != "error"
-                               else f"internal error ({outcome.reason})"})
+                why = f"internal error ({outcome.reason})" if outcome.kind == "error" else str(outcome.reason)
+                _say(f"error  {path}: {why}" + ("; please report it with the file" if outcome.kind == "error" else ""))
+                failed.append({"file": str(path), "reason": why})
                 continue
             record = outcome.record
             assert isinstance(record, dict)

@@ -511,9 +511,10 @@ def source_intact(repaired: bool, damaged: list[int], cells: list[CellReading]) 
                      f"from the original; cells were read on {_pages_en(pages) if pages else 'no page'}")
     if damaged:
         pages = sorted(n + 1 for n in set(damaged))
-        findings = [{"message": f"第 {p} 页内容损坏（MuPDF 读取时报错，或有字节被清零），该页读到的数值可能与原件不同，请核对",
-                     "cells": by_page.get(p, []), "pages": [p]} for p in pages]
-        return Check(rule, "fail", "；".join(f["message"] for f in findings),
+        said = [f"第 {p} 页内容损坏（MuPDF 读取时报错，或有字节被清零），该页读到的数值可能与原件不同，请核对"
+                for p in pages]
+        findings = [{"message": m, "cells": by_page.get(p, []), "pages": [p]} for m, p in zip(said, pages)]
+        return Check(rule, "fail", "；".join(said),
                      [cid for p in pages for cid in by_page.get(p, [])], findings,
                      f"the content of {_pages_en(pages)} is damaged (MuPDF reported errors, or bytes were "
                      "zeroed): what is read there may differ from what was printed")
