@@ -60,10 +60,13 @@ def test_a_surrogate_in_a_mupdf_warning_is_made_safe():
     json.dumps(record, ensure_ascii=False).encode("utf-8")   # the record is UTF-8 JSON
     intact = next(c for c in record["checks"] if c["rule"] == "source.intact")
     assert intact["status"] == "fail"
-    assert intact["message"] == ("the content of page 2 is damaged (MuPDF reported errors, or bytes were "
-                                 "zeroed): what is read there may differ from what was printed")
-    assert intact["cells"] == [c["table"] + "/" + c["row"] + ("/" + c["column"] if c["column"] else "")
-                               for c in record["cells"] if c["page"] == 1]
+    assert intact["detail"] == ("the content of page 2 is damaged (MuPDF reported errors, or bytes were "
+                                "zeroed): what is read there may differ from what was printed")
+    on_page = [c["table"] + "/" + c["row"] + ("/" + c["column"] if c["column"] else "")
+               for c in record["cells"] if c["page"] == 2]
+    assert intact["cells"] == on_page
+    assert intact["findings"] == [{"message": "第 2 页内容损坏（MuPDF 读取时报错，或有字节被清零），该页读到的数值"
+                                              "可能与原件不同，请核对", "cells": on_page, "pages": [2]}]
 
 
 def test_a_glyph_mapped_to_a_surrogate_reads_as_unreadable():
@@ -96,6 +99,7 @@ def test_extract_reads_every_file_whatever_the_others_do(tmp_path):
         f"error  {tmp_path / 'absent.pdf'}: cannot read file: No such file or directory",
         f"ok (2021 format, 200 cells)  {tmp_path / 'o�dd.pdf'} → {out / 'o�dd.json'}",
         f"ok (2021 format, 200 cells)  {GOOD} → {out / (GOOD.stem + '.json')}",
+        f"findings: {out / 'findings.xlsx'}, review pages: {out / 'review' / 'index.html'}",
     ]
     record = json.loads((out / "o\udcffdd.json").read_text("utf-8"))
     assert record["source"]["file"] == str(tmp_path / "o\ufffddd.pdf")
@@ -142,8 +146,8 @@ def test_limits_are_options_and_variables_of_extract(tmp_path):
     by_option = subprocess.run([*base, "--max-pages", "3"], capture_output=True, text=True)
     by_variable = subprocess.run(base, capture_output=True, text=True,
                                  env={**__import__("os").environ, "NIANBAO_MAX_PAGES": "3"})
-    assert (by_option.returncode, by_option.stdout) == (2, expected)
-    assert (by_variable.returncode, by_variable.stdout) == (2, expected)
+    assert (by_option.returncode, by_option.stdout.splitlines(keepends=True)[0]) == (2, expected)
+    assert (by_variable.returncode, by_variable.stdout.splitlines(keepends=True)[0]) == (2, expected)
 
 
 def test_limits_zero_means_none():
@@ -275,16 +279,19 @@ def test_a_repaired_report_fails_source_intact_naming_every_cell():
     intact = next(c for c in record["checks"] if c["rule"] == "source.intact")
     assert "file is damaged; MuPDF repaired it" in record["problems"]
     assert intact["status"] == "fail"
-    assert intact["message"] == ("MuPDF had to repair the file (its cross-reference table is broken): any page "
-                                 "may differ from the original; cells were read on pages 2, 3, 4")
+    assert intact["detail"] == ("MuPDF had to repair the file (its cross-reference table is broken): any page "
+                                "may differ from the original; cells were read on pages 2, 3, 4")
+    assert intact["message"] == ("PDF 文件已损坏，经 MuPDF 修复（交叉引用表损坏）：各页读到的数值都可能与原件不同，"
+                                 "请对照原件核对；第 2、3、4 页")
     assert len(intact["cells"]) == len(record["cells"]) == 200
+    assert [f["pages"] for f in intact["findings"]] == [[2], [3], [4]]
 
 
 def test_an_undamaged_report_passes_source_intact():
     record = extract(GOOD)
     assert [c for c in record["checks"] if c["rule"] == "source.intact"] == [
-        {"rule": "source.intact", "status": "pass", "message": "MuPDF read the file and every page without an error",
-         "cells": []}]
+        {"rule": "source.intact", "status": "pass", "message": "MuPDF 读取文件及各页内容均未报错", "cells": [],
+         "findings": [], "detail": "MuPDF read the file and every page without an error"}]
 
 
 # --- batch --resume and failures that cannot change ---------------------------------------------------
