@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from extractor.apps.batch import Job, dask_executor, file_sha256, local_executor, results  # noqa: E402
+from extractor.limits import Limits  # noqa: E402
 from extractor.stages.classify import load_model  # noqa: E402
 
 
@@ -29,9 +30,9 @@ def measure(executor, jobs: list[Job]) -> tuple[float, float, float, int]:
     t0 = time.perf_counter()
     with executor as (submit, wait, slots):
         done, failed = [], 0
-        for _, record, _reason in results(jobs, submit, wait, slots):
+        for _, outcome in results(jobs, submit, wait, slots):
             done.append(time.perf_counter() - t0)
-            failed += record is None
+            failed += outcome.kind != "ok"
     warm = done[slots - 1] if len(done) > slots else done[0]
     steady = (len(done) - slots) / (done[-1] - warm) if len(done) > slots else float("nan")
     return done[0], len(done) / done[-1], steady, failed
@@ -47,13 +48,14 @@ def main() -> None:
     pdfs = sorted((ROOT / "fixtures").glob("*.pdf"))
     jobs = [Job(p, file_sha256(p), p.stem) for p in pdfs] * args.rounds
     model = pickle.dumps(load_model(args.model), protocol=pickle.HIGHEST_PROTOCOL)
+    limits = Limits(timeout=args.timeout)
     print(f"{len(pdfs)} fixture PDFs × {args.rounds} rounds = {len(jobs)} files, "
           f"{len(os.sched_getaffinity(0))} cores")
     print(f"{'executor':<16} {'first record':>12} {'files/s':>8} {'warm files/s':>13} {'failed':>6}")
     for label, executor in (
-        ("local, 1 worker", local_executor(1, model, args.timeout)),
-        ("local, 2 workers", local_executor(2, model, args.timeout)),
-        ("dask, 2 workers", dask_executor(2, model, args.timeout, None)),
+        ("local, 1 worker", local_executor(1, model, limits)),
+        ("local, 2 workers", local_executor(2, model, limits)),
+        ("dask, 2 workers", dask_executor(2, model, limits, None)),
     ):
         first, overall, steady, failed = measure(executor, jobs)
         print(f"{label:<16} {first:>11.1f}s {overall:>8.2f} {steady:>13.2f} {failed:>6}", flush=True)

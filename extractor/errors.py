@@ -26,3 +26,16 @@ class ModelError(NianbaoError):
 
 class LabelError(NianbaoError):
     """A label file (``nianbao label``) that cannot be used."""
+
+
+class LimitExceeded(InputError):
+    """The file is beyond a limit the user can set (``extractor.limits``); the message names the
+    limit and its option. ``limit`` is its name (``max_pages``), ``found`` what the file has."""
+
+    def __init__(self, message: str, limit: str = "", found: float | None = None):
+        super().__init__(message)
+        self.limit = limit
+        self.found = found
+
+    def __reduce__(self):
+        return type(self), (str(self), self.limit, self.found)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from extractor.labelfiles import apply_labels, labels_for
+from extractor.limits import Limits
 from extractor.stages.classify import classify
 from extractor.stages.correct import correct
 from extractor.stages.ingest import ingest
@@ -19,19 +20,21 @@ from extractor.types import Document
 __all__ = ["extract", "read"]
 
 
-def read(source: str | Path | bytes, name: str | None = None) -> Document:
+def read(source: str | Path | bytes, name: str | None = None, limits: Limits | None = None) -> Document:
     """Stages 1 and 2: the report's pages, from its text layer or, where it has none, its image."""
-    return ocr(ingest(source, name))
+    return ocr(ingest(source, name, limits), limits)
 
 
 def extract(source: str | Path | bytes, name: str | None = None, model=None,
-            with_blocks: bool = False, labels: str | Path | None = None) -> dict:
+            with_blocks: bool = False, labels: str | Path | None = None,
+            limits: Limits | None = None) -> dict:
     """Read one report into a ``nianbao/2`` record. Raises ``InputError`` for a file that is not a
     readable PDF; everything the report itself gets wrong is reported in the record's checks.
     ``with_blocks`` adds ``"blocks"``: every text block with its layout label, for callers that
     want to see why a cell was or was not found. ``labels``: a person's label file or folder of
-    them (``nianbao label``); their labels win over the model's for this report's blocks."""
-    doc = read(source, name)
+    them (``nianbao label``); their labels win over the model's for this report's blocks.
+    ``limits``: what the report may cost (default ``Limits()``); beyond them, ``LimitExceeded``."""
+    doc = read(source, name, limits)
     labelled = classify(doc.pages, model)
     if labels is not None:
         labelled = apply_labels(doc.pages, labelled, labels_for(Path(labels), doc.sha256))
@@ -40,7 +43,7 @@ def extract(source: str | Path | bytes, name: str | None = None, model=None,
     info, info_problems = read_report(ordered, reading.format)
     info.format = reading.format
     sections = read_sections(ordered)
-    checks = validate(info, reading.tables, reading.cells, sections)
+    checks = validate(info, reading.tables, reading.cells, sections, repaired=doc.repaired, damaged=doc.damaged)
     record = build_record(file=doc.file, sha256=doc.sha256, pages=len(doc.pages),
                           text_layer=doc.text_layer, info=info, sections=sections,
                           tables=reading.tables, units=reading.units, cells=reading.cells,

@@ -72,6 +72,8 @@ class Document:
     pdf: bytes = field(repr=False)
     pages: list[Page] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)   # e.g. "page 3: MuPDF: unknown keyword"
+    repaired: bool = False   # MuPDF had to rebuild the file's cross-reference table
+    damaged: list[int] = field(default_factory=list)   # pages whose content MuPDF complained about (0-based)
 
     @property
     def text_layer(self) -> Literal["full", "partial", "none"]:

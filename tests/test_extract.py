@@ -66,7 +66,7 @@ def test_every_rule_is_reported_once():
     assert sorted(c["rule"] for c in record["checks"]) == sorted([
         "applications.balance", "applications.total_row", "applications.total_column",
         "review_litigation.totals", "cells.valid_numbers", "tables.complete", "format.matches_year",
-        "prose.matches_tables", "prose.fees", "sections.complete", "report.identified", "cells.confident"])
+        "prose.matches_tables", "prose.fees", "sections.complete", "report.identified", "cells.confident", "source.intact"])
     # sections numbered as a PDF viewer numbers pages, like the cells
     assert [s["page"] for s in record["sections"]] == [s["page"] + 1 for s in _run(CLEAN.stem)[1]["sections"]]
 

@@ -333,3 +333,117 @@ def test_beyond_capacity_is_503_and_the_server_recovers(server, report):
             dawdler.close()
     wait_until(server, lambda h: h["queued"] == 0)
     assert server.post_pdf(report).status_code == 200
+
+
+# --- hostile input (issue 17) -------------------------------------------------------------------
+
+def test_a_surrogate_from_the_pdf_library_is_a_200(client):
+    from tests.test_hostile import stray_surrogate
+    r = client.post("/v1/extract", content=stray_surrogate(REPORT), headers={"content-type": "application/pdf"})
+    assert r.status_code == 200, r.text
+    assert "page 2: content damaged: MuPDF: syntax error: unknown keyword: '574\ufffd60'" in r.json()["problems"]
+
+
+def test_a_limit_of_the_report_is_413_naming_it(client):
+    from benchmarks.fuzz import hostile
+    r = client.post("/v1/extract", content=hostile.many_drawings(None, count=60_000),
+                    headers={"content-type": "application/pdf"})
+    assert (r.status_code, r.json()) == (413, {"detail": (
+        "page 1 has more than 50000 drawing operations; this server reads at most 50000 drawing operations "
+        "per page (--max-page-drawings, NIANBAO_MAX_PAGE_DRAWINGS)")})
+
+
+def test_an_oversized_body_with_its_length_is_read_and_answered_413(server):
+    """A client that sends all of its 21 MB body before it reads (as requests does): the server,
+    which knows from Content-Length to refuse it, reads the rest before answering, so the client's
+    sending does not end in a broken pipe and it sees the 413."""
+    size = 21 * 1024 * 1024
+    with socket.create_connection(("127.0.0.1", server.port)) as s:
+        s.sendall(b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\n"
+                  b"Content-Length: %d\r\n\r\n" % size)
+        time.sleep(0.5)   # the answer is ready before the body comes
+        chunk = bytes(64 * 1024)
+        for _ in range(size // len(chunk)):
+            s.sendall(chunk)
+        assert _answer(s) == (413, "upload larger than the 8 MB limit (--max-upload-mb, NIANBAO_MAX_UPLOAD_MB)")
+
+
+STALLERS = 40
+UPLOAD_TIMEOUT = 4
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory, server):
+    """One worker, room for four requests, uploads given 4 s (and a second per 64 KB)."""
+    small = Server(tmp_path_factory.mktemp("small") / "serve.log", "--workers", "1", "--queue", "3",
+                   "--upload-timeout", str(UPLOAD_TIMEOUT), "--timeout", "30")
+    small.wait_ready(120)
+    yield small
+    small.stop()
+
+
+def _answer(sock: socket.socket) -> tuple[int, str]:
+    """The status and the JSON detail of the answer on ``sock`` (waiting at most 60 s)."""
+    sock.settimeout(60)
+    data = b""
+    while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)["detail"]
+
+
+def test_stalled_uploads_do_not_block_a_good_request(small_server, report, expected):
+    """40 clients send their headers and 1 KB of a 5 MB upload, then a byte now and then: they
+    take the four slots, the others are refused at once; a good request that waits Retry-After
+    gets its record, and each staller is answered 408."""
+    stallers = []
+    for _ in range(STALLERS):
+        s = socket.create_connection(("127.0.0.1", small_server.port))
+        s.sendall(b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\n"
+                  b"Content-Length: 5000000\r\n\r\n%PDF-1.7\n" + bytes(1024))
+        stallers.append(s)
+    stop = threading.Event()
+
+    def trickle():
+        while not stop.wait(0.5):
+            for s in stallers:
+                try:
+                    s.send(b"\0")
+                except OSError:
+                    pass
+    trickler = threading.Thread(target=trickle, daemon=True)
+    trickler.start()
+    try:
+        wait_until(small_server, lambda h: h["queued"] == 4)
+        statuses = []
+        for _ in range(10):   # bounded: the slots of slow uploads free within EVICT_AFTER
+            r = small_server.post_pdf(report)
+            statuses.append(r.status_code)
+            if r.status_code != 503:
+                break
+            time.sleep(float(r.headers["retry-after"]))
+        assert statuses[-1] == 200, statuses
+        assert without_blocks(r.json()) == {**without_blocks(expected), "source": {**expected["source"], "file": None}}
+        answers = [_answer(s) for s in stallers]
+    finally:
+        stop.set()
+        trickler.join()
+        for s in stallers:
+            s.close()
+    too_slow = {"upload too slow while the server was full: its slot went to a request that was ready",
+                f"upload too slow: a body gets {UPLOAD_TIMEOUT} s, and one more for every 64 KB received "
+                "(--upload-timeout, NIANBAO_UPLOAD_TIMEOUT)"}
+    assert sorted(status for status, _ in answers) == [408] * 4 + [503] * (STALLERS - 4)
+    assert {detail for status, detail in answers if status == 408} <= too_slow
+    wait_until(small_server, lambda h: h["queued"] == 0)
+
+
+def test_a_stalled_upload_times_out_with_the_limit(small_server):
+    with socket.create_connection(("127.0.0.1", small_server.port)) as s:
+        s.sendall(b"POST /v1/extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\n"
+                  b"Content-Length: 5000000\r\n\r\n%PDF-1.7\n")
+        assert _answer(s) == (408, f"upload too slow: a body gets {UPLOAD_TIMEOUT} s, and one more for every "
+                                   "64 KB received (--upload-timeout, NIANBAO_UPLOAD_TIMEOUT)")

@@ -17,17 +17,17 @@ sha256 of the layout model file that produced it. ``--resume`` skips a report wh
 its own manifest: it is written in one atomic step, so a kill can never leave a record that resume
 trusts but that is incomplete, or the other way round.
 
-Workers. Whatever the executor, a report is extracted by ``extract_in_child``: it hands the PDF's
-bytes to a long-lived child process (``python -m extractor.apps.batch``) and waits at most ``timeout``
-seconds for the record. On a timeout the child is killed; a child that dies (a crash in MuPDF, the
-OOM killer) is noticed by the end of its pipe. Either way the report is recorded as failed with the
-reason and a new child is started for the next report. The local executor runs ``extract_in_child``
-in N threads (each owning one child); the Dask executor runs it as a task on the cluster's workers
-(each worker thread owning one child), so timeouts and crashes are handled the same way there and
-a Dask worker is never lost to a bad report. The layout model is loaded (and checked, see
-``classify.load_model``) once, by the batch process, and handed to each child pickled, which costs
-a child a fraction of what loading the model file again would; the report's bytes travel with the
-task. So a remote cluster needs neither a shared file system nor the model file.
+Workers. Whatever the executor, a report is read in a worker process of ``extractor.apps.workers``,
+which waits at most ``timeout`` seconds for the record: a worker still on a report then is killed,
+a worker that dies (a crash in MuPDF, the memory limit) is noticed by the end of its pipe, and
+either way the report is recorded as failed with the reason and a new worker takes its place. The
+local executor hands the reports to a ``workers.Pool`` of N workers; the Dask executor runs
+``extract_in_child`` as a task on the cluster's workers (each Dask thread owning one worker
+process), so timeouts and crashes are handled the same way there and a Dask worker is never lost
+to a bad report. The layout model is loaded (and checked, see ``classify.load_model``) once, by
+the batch process, and handed to each worker pickled, which costs a worker a fraction of what
+loading the model file again would; the report's bytes travel with the task. So a remote cluster
+needs neither a shared file system nor the model file.
 """
 
 from __future__ import annotations
@@ -37,22 +37,19 @@ import hashlib
 import json
 import os
 import pickle
-import signal
 import stat
-import subprocess
 import sys
-import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from extractor import __version__
-from extractor.stages.record import write_json
-
-CHILD_START_LIMIT = 120.0   # seconds for a child to import the pipeline and unpickle the model
+from extractor.apps import workers
+from extractor.limits import Limits
+from extractor.sanitize import clean_message, clean_text, clean_tree
+from extractor.stages.classify import model_file
+from extractor.stages.record import output_name, write_json
 
 
 @dataclass(slots=True)
@@ -143,13 +140,6 @@ def file_sha256(path: Path) -> str:
 
 # --- what was done before -------------------------------------------------------------------------
 
-def model_file(model: Path | None) -> Path:
-    """The layout model file that ``--model`` (or the shipped default) designates."""
-    from extractor.stages.classify import MODEL_DIR, MODEL_FILE
-    path = Path(model) if model is not None else MODEL_DIR
-    return path / MODEL_FILE if path.is_dir() else path
-
-
 def producer(model: Path | None) -> dict:
     """What produced a record: resume trusts a record only when this is unchanged."""
     with open(model_file(model), "rb") as f:
@@ -170,8 +160,43 @@ def read_records(records: Path) -> dict[str, tuple[str | None, dict | None]]:
     return index
 
 
-def plan(inputs: Iterable[str], records: Path, made_by: dict, resume: bool) -> Plan:
-    """What to do: hash every report, skip duplicates and (with ``resume``) what is done.
+FAILED_LOG = "failed.jsonl"   # OUTDIR/failed.jsonl: one line per report that failed, as it fails
+PERMANENT = ("unreadable", "limit", "timeout")   # failures that reading again cannot change
+
+
+def read_failures(out: Path) -> dict[str, dict]:
+    """sha256 → the last failure recorded for that content by earlier runs in ``out``."""
+    failures: dict[str, dict] = {}
+    try:
+        lines = (out / FAILED_LOG).read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return failures
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            failures[entry["sha256"]] = entry
+        except (ValueError, KeyError, TypeError):
+            continue   # a line a killed run left half-written
+    return failures
+
+
+def _still_fails(entry: dict, made_by: dict, limits: Limits) -> bool:
+    """Whether a report that failed as ``entry`` says would fail the same way now: it was
+    unreadable, or over a limit that has not been raised since, and nianbao and the model are the
+    same."""
+    if entry.get("producer") != made_by or entry.get("kind") not in PERMANENT:
+        return False
+    limit = entry.get("limit")
+    if not limit:
+        return entry.get("kind") == "unreadable"
+    now, then = getattr(limits, limit, None), entry.get("allowed")
+    return now is not None and then is not None and now <= then
+
+
+def plan(inputs: Iterable[str], records: Path, made_by: dict, resume: bool,
+         failures: dict[str, dict] | None = None, limits: Limits | None = None) -> Plan:
+    """What to do: hash every report, skip duplicates and (with ``resume``) what is done, and what
+    failed before for a reason that cannot change (``failures``, unless None).
 
     A report keeps the record name it had in an earlier run, so a rerun replaces its record rather
     than adding a second one; a new report is named after its file, with the start of its hash
@@ -195,163 +220,39 @@ def plan(inputs: Iterable[str], records: Path, made_by: dict, resume: bool) -> P
         first[sha] = path
         name = by_sha.get(sha)
         if name is None:
-            name = path.stem if owner.get(path.stem, sha) == sha else f"{path.stem}-{sha[:8]}"
-            owner[name] = sha
+            name = output_name(path.stem, sha, owner)
         job = Job(path, sha, name)
+        before = (failures or {}).get(sha)
         if resume and existing.get(name) == (sha, made_by):
             result.done.append(job)
+        elif resume and before is not None and _still_fails(before, made_by, limits or Limits()):
+            result.failed.append({"file": str(path), "reason": f"{before['reason']} (in an earlier run; "
+                                                              "--retry-failed reads it again)"})
         else:
             result.jobs.append(job)
     return result
 
 
-# --- the child process that extracts --------------------------------------------------------------
+# --- the workers that extract --------------------------------------------------------------------
 
-def _died(proc: subprocess.Popen, log) -> str:
-    code = proc.wait()
-    if code < 0:
-        try:
-            return f"the worker process died ({signal.Signals(-code).name})"
-        except ValueError:
-            return f"the worker process died (signal {-code})"
-    log.seek(0, os.SEEK_END)
-    log.seek(max(0, log.tell() - 2000))
-    lines = [ln for ln in log.read().decode("utf-8", "replace").splitlines() if ln.strip()]
-    return f"the worker process exited with status {code}" + (f": {lines[-1].strip()}" if lines else "")
+_local = workers._local   # ``_local.child``: this thread's worker (see ``extract_in_child``)
+close_children = workers.close_thread_workers
 
 
-class Child:
-    """One extraction process: send it a report, get a record or a reason, within a deadline."""
-
-    def __init__(self, model: bytes):
-        self.model = model   # the pickled layout model
-        # The child's stdout and stderr go to a file: they carry MuPDF's complaints, which must not
-        # garble the progress bar, and the last line explains a child that exits.
-        self.log = tempfile.TemporaryFile()
-        to_child, from_parent = os.pipe()
-        to_parent, from_child = os.pipe()
-        package_root = str(Path(__file__).resolve().parents[2])
-        # One thread per child: the run is already as parallel as asked, and OpenMP threads of
-        # several children spinning against each other cost more than they bring.
-        env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               **os.environ,
-               "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "extractor.apps.batch", str(to_child), str(from_child), str(os.getpid())],
-            pass_fds=(to_child, from_child), stdin=subprocess.DEVNULL, stdout=self.log,
-            stderr=self.log, env=env)
-        os.close(to_child)
-        os.close(from_child)
-        self.requests = Connection(from_parent, readable=False)
-        self.replies = Connection(to_parent, writable=False)
-        self.ready = False
-
-    def extract(self, data: bytes, name: str, timeout: float) -> tuple[dict | None, str | None]:
-        """(record, None) or (None, reason). After a timeout or a death the child is gone."""
-        try:
-            if not self.ready:
-                self.requests.send_bytes(self.model)
-                if not self.replies.poll(CHILD_START_LIMIT):
-                    self.kill()
-                    return None, f"the worker process did not start within {CHILD_START_LIMIT:g} s"
-                self.replies.recv()
-                self.ready = True
-            self.requests.send((data, name))
-            if not self.replies.poll(timeout):
-                self.kill()
-                return None, f"timed out after {timeout:g} s (the worker was stopped)"
-            return self.replies.recv()
-        except (EOFError, OSError):
-            return None, _died(self.proc, self.log)
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
-
-    def close(self) -> None:
-        self.kill()
-        self.requests.close()
-        self.replies.close()
-        self.log.close()
-
-
-_local = threading.local()
-_children: set[Child] = set()
-_children_lock = threading.Lock()
+def _reason(outcome: workers.Outcome) -> str | None:
+    if outcome.kind == "ok":
+        return None
+    if outcome.kind == "error":
+        return f"internal error ({outcome.reason})"
+    return outcome.reason
 
 
 def extract_in_child(data: bytes, name: str, model: bytes,
                      timeout: float) -> tuple[dict | None, str | None]:
-    """Extract one report in this thread's child process, starting one when needed.
-
-    This is the task both executors run: in the batch process's threads, or on a Dask worker.
-    """
-    child: Child | None = getattr(_local, "child", None)
-    if child is None or child.model != model or not child.alive():
-        if child is not None:
-            _forget(child)
-        child = _local.child = Child(model)
-        with _children_lock:
-            _children.add(child)
-    result = child.extract(data, name, timeout)
-    if not child.alive():
-        _forget(child)
-        _local.child = None
-    return result
-
-
-def _forget(child: Child) -> None:
-    with _children_lock:
-        _children.discard(child)
-    child.close()
-
-
-def close_children() -> None:
-    """Stop every child this process started (at the end of a run; on Dask workers too).
-
-    Only the processes: a thread waiting on one sees its pipe end and closes it itself, so that no
-    thread ever closes a file descriptor that another is reading (or that was reused meanwhile)."""
-    with _children_lock:
-        children = list(_children)
-        _children.clear()
-    for child in children:
-        child.kill()
-
-
-def _die_with_parent(parent: int) -> None:
-    # A killed batch run must not leave children running, least of all one stuck in a report.
-    if sys.platform == "linux":
-        import ctypes
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(0)
-
-
-def _child_main(requests_fd: str, replies_fd: str, parent: str) -> None:
-    _die_with_parent(int(parent))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the batch process to handle
-    requests = Connection(int(requests_fd), writable=False)
-    replies = Connection(int(replies_fd), readable=False)
-    from extractor.errors import InputError
-    from extractor.pipeline import extract
-
-    layout_model = pickle.loads(requests.recv_bytes())   # from the batch process, which checked it
-    replies.send("ready")
-    while True:
-        try:
-            data, name = requests.recv()
-        except EOFError:
-            return
-        try:
-            replies.send((extract(data, name=name, model=layout_model), None))
-        except InputError as e:
-            replies.send((None, str(e)))
-        except Exception as e:   # a bug must cost one report, not the run
-            replies.send((None, f"internal error ({type(e).__name__}: {e})"))
+    """(record, None) or (None, reason): one report read in this thread's worker process, as a
+    Dask worker's task reads it (``workers.run_in_thread_worker``)."""
+    outcome = workers.run_in_thread_worker(workers.Job(data, name), model, Limits(timeout=timeout))
+    return (outcome.record if outcome.kind == "ok" else None), _reason(outcome)   # type: ignore[return-value]
 
 
 # --- executors ------------------------------------------------------------------------------------
@@ -361,34 +262,36 @@ Wait = Callable[[list], Iterable]
 
 
 @contextmanager
-def local_executor(workers: int, model: bytes, timeout: float):
+def local_executor(size: int, model: bytes, limits: Limits):
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nianbao-batch")
+    pool = workers.Pool(size, model, limits)
+    pool.start(wait=False)   # a worker that cannot start fails the reports it is given, with the reason
+    threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="nianbao-batch")
     try:
-        yield ((lambda data, name: pool.submit(extract_in_child, data, name, model, timeout)),
+        yield ((lambda data, name: threads.submit(pool.run, workers.Job(data, name))),
                (lambda futures: wait(futures, return_when=FIRST_COMPLETED).done),
-               workers)
+               size)
     finally:   # normally all is done here; after Ctrl-C, end at once:
-        pool.shutdown(wait=False, cancel_futures=True)   # no report starts from now on,
-        close_children()                                 # the ones under way end,
-        pool.shutdown(wait=True)                         # and their threads with them
+        threads.shutdown(wait=False, cancel_futures=True)   # no report starts from now on,
+        pool.close()                                        # the ones under way end,
+        threads.shutdown(wait=True)                         # and their threads with them
 
 
 @contextmanager
-def dask_executor(workers: int, model: bytes, timeout: float, scheduler: str | None):
+def dask_executor(size: int, model: bytes, limits: Limits, scheduler: str | None):
     from distributed import Client, LocalCluster, wait
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+        cluster = LocalCluster(n_workers=size, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
     client = Client(cluster if cluster is not None else scheduler)
     try:
-        slots = sum(client.nthreads().values()) or workers
+        slots = sum(client.nthreads().values()) or size
         on_workers = client.scatter(model, broadcast=True)   # sent once, not with every task
-        yield ((lambda data, name: client.submit(extract_in_child, data, name, on_workers, timeout,
-                                                 pure=False)),
+        yield ((lambda data, name: client.submit(workers.run_in_thread_worker, workers.Job(data, name),
+                                                 on_workers, limits, pure=False)),
                (lambda futures: wait(futures, return_when="FIRST_COMPLETED").done),
                slots)
     finally:
@@ -402,9 +305,9 @@ def dask_executor(workers: int, model: bytes, timeout: float, scheduler: str | N
 
 
 def results(jobs: list[Job], submit: Submit, wait: Wait,
-            slots: int) -> Iterator[tuple[Job, dict | None, str | None]]:
-    """(job, record, reason) as each report finishes. Only ``2 × slots`` reports are in flight, so
-    the bytes of a thousand reports are never in memory at once."""
+            slots: int) -> Iterator[tuple[Job, workers.Outcome]]:
+    """(job, outcome) as each report finishes. Only ``2 × slots`` reports are in flight, so the
+    bytes of a thousand reports are never in memory at once."""
     pending: dict = {}
     queue = iter(jobs)
     while True:
@@ -412,7 +315,7 @@ def results(jobs: list[Job], submit: Submit, wait: Wait,
             try:
                 data = job.file.read_bytes()
             except OSError as e:
-                yield job, None, f"cannot read the file: {e.strerror or e}"
+                yield job, workers.Outcome("died", reason=f"cannot read the file: {e.strerror or e}")
                 continue
             pending[submit(data, job.file.name)] = job
         if not pending:
@@ -420,17 +323,28 @@ def results(jobs: list[Job], submit: Submit, wait: Wait,
         for future in wait(list(pending)):
             job = pending.pop(future)
             try:
-                record, reason = future.result()
+                outcome = future.result()
             except Exception as e:   # the executor itself failed this task (e.g. a lost Dask worker)
-                record, reason = None, f"the task failed ({type(e).__name__}: {e})"
-            yield job, record, reason
+                outcome = workers.Outcome("died", reason=f"the task failed ({type(e).__name__}: {e})")
+            yield job, outcome
 
 
 # --- the run --------------------------------------------------------------------------------------
 
-def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, resume: bool = False,
-              executor: str = "local", scheduler: str | None = None,
-              model: Path | None = None) -> dict:
+def _log_failure(out: Path, job: Job, outcome: workers.Outcome, reason: str, made_by: dict,
+                 limits: Limits) -> None:
+    """Append the failure to OUTDIR/failed.jsonl at once, so that a resumed run knows it even
+    after a kill."""
+    limit = outcome.detail.get("limit")
+    entry = {"file": str(job.file), "sha256": job.sha256, "kind": outcome.kind, "reason": reason,
+             "limit": limit, "allowed": getattr(limits, limit) if limit else None, "producer": made_by}
+    with open(out / FAILED_LOG, "a", encoding="utf-8") as f:
+        f.write(json.dumps(clean_tree(entry), ensure_ascii=False) + "\n")
+
+
+def run_batch(inputs: list[str], out: Path, *, workers: int, limits: Limits | None = None,
+              resume: bool = False, retry_failed: bool = False, executor: str = "local",
+              scheduler: str | None = None, model: Path | None = None) -> dict:
     """Extract every report ``inputs`` name into ``out``; see the module docstring. Returns what
     it writes to ``out/summary.json``."""
     from tqdm import tqdm
@@ -438,46 +352,54 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
     from extractor.apps.dataset import write_dataset
     from extractor.stages.classify import load_model
 
+    limits = limits if limits is not None else Limits()
     layout_model = pickle.dumps(load_model(model), protocol=pickle.HIGHEST_PROTOCOL)
     made_by = producer(model)
     records = out / "records"
     records.mkdir(parents=True, exist_ok=True)
     for stale in records.glob(".*.tmp"):   # what a killed run was writing
         stale.unlink(missing_ok=True)
-    work = plan(inputs, records, made_by, resume)
+    work = plan(inputs, records, made_by, resume, None if retry_failed else read_failures(out), limits)
 
     def log(message: str) -> None:
-        tqdm.write(message, file=sys.stderr)
+        tqdm.write(clean_message(message), file=sys.stderr)
 
     log(f"{len(work.jobs) + len(work.done) + len(work.duplicates) + len(work.failed)} inputs: "
         f"{len(work.jobs)} to read, {len(work.done)} already done, "
-        f"{len(work.duplicates)} duplicates, {len(work.failed)} unreadable")
+        f"{len(work.duplicates)} duplicates, {len(work.failed)} failed")
     for f in work.failed:
         log(f"failed  {f['file']}: {f['reason']}")
 
     ok, failed = [], list(work.failed)
     with_findings = 0
     status = lambda: f"with findings {with_findings}, failed {len(failed)}"  # noqa: E731
-    run = (local_executor(workers, layout_model, timeout) if executor == "local"
-           else dask_executor(workers, layout_model, timeout, scheduler))
+    run = (local_executor(workers, layout_model, limits) if executor == "local"
+           else dask_executor(workers, layout_model, limits, scheduler))
     with run as (submit, wait, slots), \
             tqdm(total=len(work.jobs), unit="file", file=sys.stderr, smoothing=0.1) as bar:
         bar.set_postfix_str(status())
-        for job, record, reason in results(work.jobs, submit, wait, slots):
-            if record is None:
-                failed.append({"file": str(job.file), "reason": reason})
-                log(f"failed  {job.file}: {reason}")
-            else:
+        for job, outcome in results(work.jobs, submit, wait, slots):
+            reason = _reason(outcome)
+            if reason is None:
+                record = outcome.record
+                assert isinstance(record, dict)
                 record["source"]["producer"] = made_by
-                write_json(record, records / f"{job.name}.json")
-                ok.append(job)
-                with_findings += any(c["status"] == "fail" for c in record["checks"])
+                try:
+                    write_json(record, records / f"{job.name}.json")
+                    ok.append(job)
+                    with_findings += any(c["status"] == "fail" for c in record["checks"])
+                except OSError as e:
+                    reason = f"cannot write the record: {e}"
+            if reason is not None:
+                failed.append({"file": str(job.file), "reason": reason})
+                _log_failure(out, job, outcome, reason, made_by, limits)
+                log(f"failed  {job.file}: {reason}")
             bar.set_postfix_str(status(), refresh=False)
             bar.update()
 
     reports = sorted(ok + work.done, key=lambda j: str(j.file))
     resumed = {j.name for j in work.done}
-    summary = write_dataset(out, [(str(j.file), records / f"{j.name}.json") for j in reports])
+    summary = write_dataset(out, [(clean_text(str(j.file)), records / f"{j.name}.json") for j in reports])
     failed.sort(key=lambda f: f["file"])
     summary = {
         "producer": made_by,
@@ -495,5 +417,3 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, timeout: float, res
     return summary
 
 
-if __name__ == "__main__":
-    _child_main(*sys.argv[1:])

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from extractor import limits as default
+from extractor.limits import Limits
 from extractor.settings import REVIEW
 
 app = typer.Typer(
@@ -34,12 +36,24 @@ def main(
 
 
 def _load_model(path: Path | None):
+    """The layout model, checked; a model that cannot be used ends the command with one line."""
     from extractor.errors import ModelError
     from extractor.stages.classify import load_model
     try:
         return load_model(path)
     except ModelError as e:
-        raise typer.BadParameter(str(e), param_hint="--model") from None
+        _fail(f"--model: {e}")
+
+
+def _fail(message: str) -> None:
+    from extractor.sanitize import clean_message
+    typer.echo(f"error  {clean_message(message)}", err=True)
+    raise typer.Exit(EXIT_UNREADABLE)
+
+
+def _say(line: str) -> None:
+    from extractor.sanitize import clean_message
+    typer.echo(clean_message(line))   # file names can hold undecodable bytes, reasons the PDF's own
 
 
 def _outcome(record: dict) -> str:
@@ -52,6 +66,37 @@ def _outcome(record: dict) -> str:
     return f"ok ({fmt or 'no'} format, {found} cells)"
 
 
+# The limits of one report, the same options in extract, batch and serve (README: Limits).
+MaxPages = Annotated[int, typer.Option(min=0, envvar="NIANBAO_MAX_PAGES",
+                                       help="Pages a report may have, counted before it is read (0: no limit).")]
+MaxPageDrawings = Annotated[int, typer.Option(min=0, envvar="NIANBAO_MAX_PAGE_DRAWINGS",
+                                              help="Drawing operations on one page (0: no limit).")]
+MaxPageChars = Annotated[int, typer.Option(min=0, envvar="NIANBAO_MAX_PAGE_CHARS",
+                                           help="Characters of text on one page (0: no limit).")]
+MaxImageMp = Annotated[float, typer.Option(min=0, envvar="NIANBAO_MAX_IMAGE_MP",
+                                           help="Megapixels of one image, or of a page rendered for OCR (0: no limit).")]
+Timeout = Annotated[float, typer.Option(min=0, envvar="NIANBAO_TIMEOUT",
+                                        help="Seconds one report may take (a scanned page needs about 4 s); then "
+                                             "its worker process is stopped and replaced (0: no limit).")]
+MaxMemoryMb = Annotated[int, typer.Option(min=0, envvar="NIANBAO_MAX_MEMORY_MB",
+                                          help="MiB of address space a worker process may use, enforced by the "
+                                               "kernel (0: no limit).")]
+def _limits(max_pages: int, max_page_drawings: int, max_page_chars: int, max_image_mp: float,
+            timeout: float, max_memory_mb: int) -> Limits:
+    return Limits(max_pages=max_pages, max_page_drawings=max_page_drawings,
+                  max_page_chars=max_page_chars, max_image_mp=max_image_mp, timeout=timeout,
+                  max_memory_mb=max_memory_mb)
+
+
+def _input(path: Path) -> bytes:
+    """The report's bytes; OSError for anything but a readable regular file (a FIFO would block)."""
+    import os
+    import stat
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError("not a regular file")
+    return path.read_bytes()
+
+
 @app.command()
 def extract(
     reports: Annotated[list[Path], typer.Argument(help="Report PDFs to read.", show_default=False)],
@@ -60,6 +105,12 @@ def extract(
     model: Annotated[Path | None, typer.Option(help="Layout model folder (default: the shipped model).")] = None,
     labels: Annotated[Path | None, typer.Option(exists=True, help="A label file or folder of them from "
                                                    "`nianbao label`: their labels win over the model's.")] = None,
+    max_pages: MaxPages = default.MAX_PAGES,
+    max_page_drawings: MaxPageDrawings = default.MAX_PAGE_DRAWINGS,
+    max_page_chars: MaxPageChars = default.MAX_PAGE_CHARS,
+    max_image_mp: MaxImageMp = default.MAX_IMAGE_MP,
+    timeout: Timeout = default.TIMEOUT,
+    max_memory_mb: MaxMemoryMb = default.MAX_MEMORY_MB,
 ) -> None:
     """Read each REPORT.pdf and write OUTDIR/REPORT.json (schema nianbao/2).
 
@@ -67,40 +118,58 @@ def extract(
     report, index.html, and a marked page image per finding.
 
     Prints one line per file: ok, checks failed (with the failing rules), or error (with the reason).
-    Exit status: 0 every file was read; 1 with --strict when a check failed; 2 a file could not be
-    read (the others are still processed).
+    Each report is read in a worker process within the limits (--timeout, --max-memory-mb, …), so
+    one that hangs or crashes costs that file only. Exit status: 0 every file was read; 1 with
+    --strict when a check failed; 2 a file could not be read (the others are still processed).
     """
-    from extractor.errors import InputError, LabelError
-    from extractor.pipeline import extract as extract_one
-    from extractor.stages.record import failed_rules, write_json
+    import pickle
 
-    layout_model = _load_model(model)
+    from extractor.apps.workers import Job, Pool, WorkerFailed
+    from extractor.stages.record import failed_rules, output_name, write_json
+
+    limits = _limits(max_pages, max_page_drawings, max_page_chars, max_image_mp, timeout, max_memory_mb)
+    pool = Pool(1, pickle.dumps(_load_model(model), protocol=pickle.HIGHEST_PROTOCOL), limits)
+    try:
+        pool.start()
+    except WorkerFailed as e:
+        _fail(str(e))
     unreadable = checks_failed = False
-    taken: set[str] = set()
+    taken: dict[str, str | None] = {}
     written, failed = [], []
-    for path in reports:
-        try:
-            record = extract_one(path, model=layout_model, labels=labels)
-        except (InputError, LabelError) as e:
-            unreadable = True
-            typer.echo(f"error  {path}: {e}")
-            failed.append({"file": str(path), "reason": str(e)})
-            continue
-        except Exception as e:  # a bug must cost one file, not the run
-            unreadable = True
-            typer.echo(f"error  {path}: internal error ({type(e).__name__}: {e}); please report it with the file")
-            failed.append({"file": str(path), "reason": f"internal error ({type(e).__name__}: {e})"})
-            continue
-        stem = path.stem if path.stem not in taken else f"{path.stem}-{record['source']['sha256'][:8]}"
-        taken.add(stem)
-        target = write_json(record, out / f"{stem}.json")
-        written.append((path, target))
-        checks_failed |= bool(failed_rules(record))
-        typer.echo(f"{_outcome(record)}  {path} → {target}")
+    try:
+        for path in reports:
+            try:
+                data = _input(path)
+            except OSError as e:
+                unreadable = True
+                _say(f"error  {path}: cannot read file: {e.strerror or e}")
+                failed.append({"file": str(path), "reason": f"cannot read file: {e.strerror or e}"})
+                continue
+            outcome = pool.run(Job(data, str(path), labels=None if labels is None else str(labels)))
+            if outcome.kind != "ok":
+                unreadable = True
+                why = f"internal error ({outcome.reason})" if outcome.kind == "error" else str(outcome.reason)
+                _say(f"error  {path}: {why}" + ("; please report it with the file" if outcome.kind == "error" else ""))
+                failed.append({"file": str(path), "reason": why})
+                continue
+            record = outcome.record
+            assert isinstance(record, dict)
+            try:
+                target = write_json(record, out / f"{output_name(path.stem, record['source']['sha256'], taken)}.json")
+            except OSError as e:   # the output folder: the next file may still be written elsewhere
+                unreadable = True
+                _say(f"error  {path}: cannot write the record: {e}")
+                failed.append({"file": str(path), "reason": f"cannot write the record: {e}"})
+                continue
+            written.append((path, target))
+            checks_failed |= bool(failed_rules(record))
+            _say(f"{_outcome(record)}  {path} → {target}")
+    finally:
+        pool.close()
     if written or failed:
         from extractor.apps.findings import write_outputs
         book = write_outputs(out, written, failed=failed, batch=False)
-        typer.echo(f"findings: {book}, review pages: {out / 'review' / 'index.html'}")
+        _say(f"findings: {book}, review pages: {out / 'review' / 'index.html'}")
     if unreadable:
         raise typer.Exit(EXIT_UNREADABLE)
     if strict and checks_failed:
@@ -117,10 +186,15 @@ def serve(
                                        help="Requests admitted beyond those being extracted; more get 503.")] = 32,
     max_upload_mb: Annotated[float, typer.Option(min=0, envvar="NIANBAO_MAX_UPLOAD_MB",
                                                  help="Larger uploads get 413.")] = 20.0,
-    max_pages: Annotated[int, typer.Option(min=1, envvar="NIANBAO_MAX_PAGES",
-                                           help="PDFs with more pages get 413.")] = 200,
-    timeout: Annotated[float, typer.Option(min=0, envvar="NIANBAO_TIMEOUT",
-                                           help="Seconds one extraction may take (a scanned page needs about 4 s); then 504 and the worker is replaced.")] = 120.0,
+    upload_timeout: Annotated[float, typer.Option(min=0.1, envvar="NIANBAO_UPLOAD_TIMEOUT",
+                                                  help="Seconds an upload gets, plus one for every 64 KB received; "
+                                                       "a slower one gets 408.")] = 10.0,
+    max_pages: MaxPages = default.MAX_PAGES,
+    max_page_drawings: MaxPageDrawings = default.MAX_PAGE_DRAWINGS,
+    max_page_chars: MaxPageChars = default.MAX_PAGE_CHARS,
+    max_image_mp: MaxImageMp = default.MAX_IMAGE_MP,
+    timeout: Timeout = default.TIMEOUT,
+    max_memory_mb: MaxMemoryMb = default.MAX_MEMORY_MB,
     model: Annotated[Path | None, typer.Option(envvar="NIANBAO_MODEL",
                                                   help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:
@@ -129,9 +203,16 @@ def serve(
 
     from extractor.apps.service import Limits
     from extractor.apps.service import serve as run
+    from extractor.errors import ModelError
 
-    run(Limits(max_upload_mb=max_upload_mb, max_pages=max_pages, timeout=timeout,
-               workers=workers or os.cpu_count() or 1, queue=queue), host, port, model)
+    limits = Limits(max_upload_mb=max_upload_mb, workers=workers or os.cpu_count() or 1, queue=queue,
+                    upload_timeout=upload_timeout,
+                    report=_limits(max_pages, max_page_drawings, max_page_chars, max_image_mp, timeout,
+                                   max_memory_mb))
+    try:
+        run(limits, host, port, model)
+    except ModelError as e:
+        _fail(f"--model: {e}")
 
 
 @app.command()
@@ -144,9 +225,10 @@ def batch(
     workers: Annotated[int | None, typer.Option(min=1, show_default="one per CPU",
                                                    help="Reports read at once.")] = None,
     resume: Annotated[bool, typer.Option(help="Skip reports whose record exists for the same content "
-                                              "and model version.")] = False,
-    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds one report may take; then it is "
-                                                         "recorded as failed and its worker replaced.")] = 300.0,
+                                              "and model version, and those that failed for a reason "
+                                              "that cannot change (unreadable, over a limit).")] = False,
+    retry_failed: Annotated[bool, typer.Option(help="With --resume, read the reports that failed before "
+                                                    "again too.")] = False,
     executor: Annotated[str, typer.Option(help="local: processes on this machine; dask: a Dask "
                                                "distributed cluster.")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:port), whose "
@@ -154,6 +236,12 @@ def batch(
                                                           "read at once; default: a local cluster of "
                                                           "--workers processes on 127.0.0.1.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when any check fails.")] = False,
+    max_pages: MaxPages = default.MAX_PAGES,
+    max_page_drawings: MaxPageDrawings = default.MAX_PAGE_DRAWINGS,
+    max_page_chars: MaxPageChars = default.MAX_PAGE_CHARS,
+    max_image_mp: MaxImageMp = default.MAX_IMAGE_MP,
+    timeout: Timeout = default.TIMEOUT,
+    max_memory_mb: MaxMemoryMb = default.MAX_MEMORY_MB,
     model: Annotated[Path | None, typer.Option(envvar="NIANBAO_MODEL",
                                                   help="Layout model folder (default: the shipped model).")] = None,
 ) -> None:
@@ -161,8 +249,9 @@ def batch(
 
     Writes OUTDIR/cells.parquet|csv, OUTDIR/checks.parquet|csv (with series.carry_over across an
     issuer's consecutive years and batch.duplicate), OUTDIR/summary.json, OUTDIR/findings.xlsx and
-    OUTDIR/review/ (index.html, a review page per report, a marked page image per finding). A report that cannot be read, times out or
-    crashes its worker is recorded with the reason and the run goes on. Exit status as for extract.
+    OUTDIR/review/ (index.html, a review page per report, a marked page image per finding). A report
+    that cannot be read, is over a limit, times out or crashes its worker is recorded with the reason
+    and the run goes on. Exit status as for extract.
     """
     import os
 
@@ -172,18 +261,18 @@ def batch(
     if executor not in ("local", "dask"):
         raise typer.BadParameter("choose local or dask", param_hint="--executor")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    limits = _limits(max_pages, max_page_drawings, max_page_chars, max_image_mp, timeout, max_memory_mb)
     try:
-        summary = run_batch(inputs, out, workers=workers or cores, timeout=timeout, resume=resume,
-                            executor=executor, scheduler=scheduler, model=model)
+        summary = run_batch(inputs, out, workers=workers or cores, limits=limits, resume=resume,
+                            retry_failed=retry_failed, executor=executor, scheduler=scheduler, model=model)
     except ModelError as e:
-        raise typer.BadParameter(str(e), param_hint="--model") from None
+        _fail(f"--model: {e}")
     except OSError as e:   # an output folder that cannot be written
-        typer.echo(f"error  {e}", err=True)
-        raise typer.Exit(EXIT_UNREADABLE) from None
+        _fail(str(e))
     files = summary["files"]
-    typer.echo(f"{files['ok']} read ({files['resumed']} from an earlier run), "
-               f"{summary['reports_with_findings']} with findings, {files['failed']} failed, "
-               f"{files['duplicates']} duplicates → {out} (findings.xlsx, review/index.html)")
+    _say(f"{files['ok']} read ({files['resumed']} from an earlier run), "
+         f"{summary['reports_with_findings']} with findings, {files['failed']} failed, "
+         f"{files['duplicates']} duplicates → {out} (findings.xlsx, review/index.html)")
     if summary["failed"]:
         raise typer.Exit(EXIT_UNREADABLE)
     if strict and summary["failed_checks_by_rule"]:

@@ -30,6 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
+from extractor.sanitize import clean_text
 from extractor.spec import messages as zh
 from extractor.spec.templates import cell_id, template_cells
 
@@ -172,6 +173,9 @@ def _report_outputs(args) -> tuple[str, list[str | None], str | None]:
     record = json.loads(Path(record_path).read_text("utf-8"))
     findings = report_findings(record, extra)
     pngs: list[str | None] = []
+    # MuPDF would print its complaints about a damaged file to the terminal, raw bytes and all
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
     try:
         pdf = pymupdf.open(pdf_path)
     except Exception:   # the PDF moved or changed since it was read: the workbook still lists it
@@ -180,12 +184,15 @@ def _report_outputs(args) -> tuple[str, list[str | None], str | None]:
         folder = Path(review_dir) / name
         for stale in folder.glob("finding-*.png"):
             stale.unlink()
-        for f in findings:
-            drawn = draw_finding(pdf, record, f, folder / f"finding-{f['number']:02d}.png")
-            pngs.append(None if drawn is None else f"review/{name}/{drawn.name}")
-        for f, png in zip(findings, pngs):
-            f["image"] = None if png is None else png.removeprefix("review/")
-        review = write_review(pdf, record, findings, Path(review_dir) / f"{name}.html")
+        try:
+            for f in findings:
+                drawn = draw_finding(pdf, record, f, folder / f"finding-{f['number']:02d}.png")
+                pngs.append(None if drawn is None else f"review/{name}/{drawn.name}")
+            for f, png in zip(findings, pngs):
+                f["image"] = None if png is None else png.removeprefix("review/")
+            review = write_review(pdf, record, findings, Path(review_dir) / f"{name}.html")
+        except Exception:   # a page too large (or too damaged) to render: the workbook still lists the report
+            return name, [*pngs, *[None] * (len(findings) - len(pngs))], None
     return name, pngs, f"review/{review.name}"
 
 
@@ -339,17 +346,18 @@ def write_outputs(out: Path, reports: Sequence[tuple[Path | str, Path]], *, work
         pngs, review = done[job[2]]
         for f, png in zip(findings, pngs):
             f["image"] = None if png is None else png.removeprefix("review/")
-        rows.append({"file": str(pdf), "record": record, "findings": findings, "review": review,
-                     "record_path": os.path.relpath(path, out)})
-    rows += [{"file": f["file"], "record": None, "reason": f["reason"], "findings": []} for f in failed]
+        rows.append({"file": clean_text(str(pdf)), "record": record, "findings": findings, "review": review,
+                     "record_path": clean_text(os.path.relpath(path, out))})
+    rows += [{"file": clean_text(f["file"]), "record": None, "reason": f["reason"], "findings": []} for f in failed]
     rows.sort(key=lambda r: r["file"])
     write_index(review_dir / "index.html", rows)
     return write_workbook(out / "findings.xlsx", rows)
 
 
 def _names(reports: Sequence[tuple[Path | str, Path]]) -> dict[str, str]:
-    """Each report's folder name under review/: its record's name (unique in the run)."""
-    return {str(pdf): Path(path).stem for pdf, path in reports}
+    """Each report's folder name under review/: its record's name (unique in the run), made
+    encodable (a file name can hold bytes that are not UTF-8, which an HTML link cannot)."""
+    return {str(pdf): clean_text(Path(path).stem) for pdf, path in reports}
 
 
 def _batch_checks(records: dict[str, dict]) -> dict[str, list[dict]]:

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hashlib
 import json
 import logging
-import multiprocessing
-import os
-import signal
+import pickle
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,242 +31,141 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.requests import ClientDisconnect
 
 from extractor import __version__
+from extractor.apps import workers
+from extractor.limits import Limits as ReportLimits
 
 log = logging.getLogger("nianbao.serve")
 
 MB = 1024 * 1024
 RETRY_AFTER = "2"   # seconds; a text-layer report takes well under one, so a slot frees soon
+MIN_UPLOAD_RATE = 64 * 1024   # bytes a second an upload must keep up after its --upload-timeout
+EVICT_AFTER = 2.0   # seconds after which an upload slower than that may give its slot to a newcomer
 
 
 @dataclass(frozen=True)
 class Limits:
     """What ``nianbao serve`` was told (its options hold the defaults)."""
     max_upload_mb: float
-    max_pages: int
-    timeout: float      # seconds one extraction may take
     workers: int        # extraction processes
     queue: int          # admitted requests beyond those being extracted
+    report: ReportLimits = ReportLimits()   # what one report may cost, as in extract and batch
+    upload_timeout: float = 10.0   # seconds an upload gets, plus one for every MIN_UPLOAD_RATE bytes
 
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * MB)
 
+    @property
+    def max_pages(self) -> int | None:
+        return self.report.max_pages
 
-# --- the worker process -------------------------------------------------------------------------
-
-def _serve_jobs(conn, model_dir: str | None) -> None:
-    """A worker's life: load the model, say "ready", then answer one job at a time until the
-    server closes the pipe."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is for the server, which closes our pipe
-    from extractor.pipeline import extract
-    from extractor.stages.classify import load_model
-    try:
-        model = load_model(model_dir)
-    except Exception as e:
-        conn.send(("error", f"cannot load the layout model: {e}"))
-        return
-    extract(_warm_up_pdf(), model=model)   # lazy set-up (fonts, thread pools) is paid here, not by a caller
-    # The model and the libraries are ~200k long-lived objects. A full garbage collection walks
-    # them all, 150 ms CPU charged to the first report and again whenever one comes due.
-    gc.collect()
-    gc.freeze()
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            data, name, with_blocks, max_pages, *review = conn.recv()
-        except EOFError:
-            return
-        conn.send(_extract_job(extract, model, data, name, with_blocks, max_pages, bool(review and review[0])))
+    @property
+    def timeout(self) -> float | None:
+        return self.report.timeout
 
 
-def _extract_job(extract, model, data: bytes, name: str | None, with_blocks: bool, max_pages: int,
-                 review: bool = False):
-    """``(kind, payload)``: ok → the record as JSON bytes (serialised here, so the event loop
-    never spends a large record's CPU), or with ``review`` the report's review page (HTML bytes,
-    its pages rendered here too); unreadable → the reason, pages → the page count."""
-    from extractor.errors import InputError
-    pages = _page_count(data)
-    if pages is not None and pages > max_pages:
-        return "pages", pages
-    try:
-        record = extract(data, name, model=model, with_blocks=with_blocks)
-        if review:
-            from extractor.apps.review import review_bytes
-            return "ok", review_bytes(data, record)
-    except InputError as e:
-        return "unreadable", str(e)
-    except Exception as e:   # a bug must cost one request, not the worker
-        log.exception("extraction failed for %s", name)
-        return "error", f"{type(e).__name__}: {e}"
-    return "ok", json.dumps(record, ensure_ascii=False).encode()
-
-
-def _warm_up_pdf() -> bytes:
-    import pymupdf
-    with pymupdf.open() as doc:
-        doc.new_page().insert_text((72, 72), "政府信息公开工作年度报告", fontname="china-s")
-        return doc.tobytes()
-
-
-def _page_count(data: bytes) -> int | None:
-    """Checked before extraction so that a 5000-page upload is refused in milliseconds."""
-    import pymupdf
-    pymupdf.TOOLS.mupdf_display_errors(False)
-    try:
-        with pymupdf.open(stream=data, filetype="pdf") as doc:
-            return doc.page_count
-    except Exception:   # unreadable: extract() says why, in the words of ingest
-        return None
-
-
-# --- the pool -----------------------------------------------------------------------------------
+# --- admission and the pool ---------------------------------------------------------------------
 
 class Busy(Exception):
     pass
 
 
-class TimedOut(Exception):
-    pass
+class UploadTooSlow(Exception):
+    """An upload that fell behind its deadline, or gave its slot to a newcomer when it was slow."""
+
+    def __init__(self, evicted: bool):
+        self.evicted = evicted
 
 
-class WorkerDied(Exception):
-    pass
+class Upload:
+    """One admitted request while its body arrives: how fast it comes decides whether it may
+    keep its slot."""
 
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.received = 0
+        self.evicted = asyncio.Event()
+        self.counted = True   # holds an admission slot
 
-class _Worker:
-    def __init__(self, ctx, model_dir: str | None):
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve_jobs, args=(child, model_dir),
-                                   name="nianbao-extract", daemon=True)
-        self.process.start()
-        child.close()   # so that our recv() sees EOF when the worker dies
+    def deadline(self, timeout: float) -> float:
+        return self.started + timeout + self.received / MIN_UPLOAD_RATE
 
-    def wait_ready(self) -> None:
-        kind, detail = self.conn.recv()
-        if kind != "ready":
-            raise RuntimeError(detail)
-
-    def run(self, job: tuple):
-        self.conn.send(job)
-        return self.conn.recv()
-
-    def stop(self, grace: float = 0.0) -> None:
-        self.conn.close()   # a waiting worker sees EOF and exits
-        self.process.join(grace)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
+    def slow(self, now: float) -> bool:
+        elapsed = now - self.started
+        return elapsed >= EVICT_AFTER and self.received < MIN_UPLOAD_RATE * elapsed
 
 
 class ExtractionPool:
-    """``workers`` extraction processes behind a bounded admission count."""
+    """``workers`` extraction processes (``extractor.apps.workers.Pool``) behind a bounded
+    admission count. The event loop never waits on a worker: a job's wait for an idle worker and
+    for its answer run in a thread of their own, one per admitted request at most.
 
-    def __init__(self, limits: Limits, model_dir: str | Path | None = None):
+    A request holds a slot from its headers on, while its body arrives too, so that the uploads
+    held in memory are bounded. A slow upload cannot hold its slot for long: it must arrive
+    within ``upload_timeout`` seconds plus one for every 64 KB (then 408), and when every slot is
+    taken a newcomer takes the slot of the slowest upload that has been below that rate for
+    ``EVICT_AFTER`` seconds (which gets 408). So clients that trickle their uploads do not keep
+    the server from working for the others."""
+
+    def __init__(self, limits: Limits, model: bytes):
         self.limits = limits
-        self._model_dir = None if model_dir is None else str(model_dir)
-        # Workers fork from a forkserver that has imported the pipeline once, so replacing a killed
-        # worker costs a model load, not seconds of imports; the server itself, which runs
-        # threads, is never forked.
-        self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["extractor.pipeline", "skops.io"])
-        # blocking pipe reads run here: one per running job, one per worker starting up
-        self._threads = ThreadPoolExecutor(2 * limits.workers + 1, thread_name_prefix="nianbao-pipe")
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
-        self._workers: set[_Worker] = set()
-        self._starting: set[asyncio.Task] = set()
+        self._pool = workers.Pool(limits.workers, model, limits.report)
+        self._threads = ThreadPoolExecutor(limits.workers + limits.queue + 1, thread_name_prefix="nianbao-job")
         self._admitted = 0
-        self._running = 0
+        self._uploads: set[Upload] = set()
 
     async def start(self) -> None:
         """Start every worker and wait until each has its model loaded; raise if one cannot."""
-        workers = [self._new_worker() for _ in range(self.limits.workers)]
-        try:
-            await asyncio.gather(*(self._blocking(w.wait_ready) for w in workers))
-        except BaseException:
-            await self.close()
-            raise
-        for w in workers:
-            self._idle.put_nowait(w)
+        await asyncio.get_running_loop().run_in_executor(self._threads, self._pool.start)
 
     async def close(self) -> None:
-        for task in self._starting:
-            task.cancel()
-        await asyncio.gather(*(self._blocking(w.stop, 5.0) for w in list(self._workers)))
-        self._workers.clear()
+        self._pool.close()
         self._threads.shutdown(wait=False, cancel_futures=True)
 
     @contextlib.contextmanager
     def admission(self):
+        """A slot for one request, as an ``Upload`` whose body is still to come."""
         if self._admitted >= self.limits.workers + self.limits.queue:
-            raise Busy(f"server busy: {self._running} extractions running and "
-                       f"{self._admitted - self._running} requests waiting; retry later")
+            now = time.monotonic()
+            slow = [u for u in self._uploads if u.slow(now)]
+            if not slow:
+                running = self._pool.status()["running"]
+                raise Busy(f"server busy: {running} extractions running and "
+                           f"{self._admitted - running} requests waiting; retry later")
+            victim = min(slow, key=lambda u: u.received / (now - u.started))
+            self._release(victim)
+            victim.evicted.set()
+        upload = Upload()
         self._admitted += 1
+        self._uploads.add(upload)
         try:
-            yield
+            yield upload
         finally:
+            self._release(upload)
+
+    def uploaded(self, upload: Upload) -> None:
+        """The body has arrived: the request keeps its slot and can no longer lose it."""
+        self._uploads.discard(upload)
+
+    def _release(self, upload: Upload) -> None:
+        self._uploads.discard(upload)
+        if upload.counted:
+            upload.counted = False
             self._admitted -= 1
 
-    async def run(self, job: tuple):
+    async def run(self, job: workers.Job) -> workers.Outcome:
         """One job on the next free worker, within the time limit."""
-        worker = await self._idle.get()
-        self._running += 1
-        reply = self._blocking(worker.run, job)
+        cancelled = threading.Event()   # the caller went away: a job not yet started is dropped
         try:
-            done, _ = await asyncio.wait({reply}, timeout=self.limits.timeout)
-        except BaseException:   # cancelled mid-job: the worker's late answer would reach the next job
-            self._replace(worker, reply)
+            return await asyncio.get_running_loop().run_in_executor(self._threads, self._pool.run, job, cancelled)
+        except asyncio.CancelledError:
+            cancelled.set()
             raise
-        finally:
-            self._running -= 1
-        if not done:
-            self._replace(worker, reply)
-            raise TimedOut(f"extraction took longer than the {self.limits.timeout:g} s limit")
-        try:
-            answer = reply.result()
-        except (EOFError, OSError):
-            self._replace(worker, reply)
-            raise WorkerDied("the extraction process died (a crash inside the PDF library)") from None
-        self._idle.put_nowait(worker)
-        return answer
 
     def status(self) -> dict:
-        return {"workers": len(self._workers), "idle": self._idle.qsize(), "running": self._running,
-                "queued": self._admitted - self._running,   # reading its upload or waiting for a worker
+        pool = self._pool.status()
+        return {**pool, "queued": self._admitted - pool["running"],   # reading its upload or waiting for a worker
                 "capacity": self.limits.workers + self.limits.queue}
-
-    def _new_worker(self) -> _Worker:
-        worker = _Worker(self._ctx, self._model_dir)
-        self._workers.add(worker)
-        return worker
-
-    def _replace(self, worker: _Worker, reply: asyncio.Future) -> None:
-        """Kill ``worker`` and start another in its place. Its pipe is closed only once the thread
-        reading it has seen the EOF, so that no read lands on a reused file descriptor."""
-        self._workers.discard(worker)
-        worker.process.kill()
-
-        def reap(reply: asyncio.Future) -> None:
-            if not reply.cancelled():
-                reply.exception()   # the EOF the kill caused; retrieved so that asyncio does not log it
-            self._threads.submit(worker.stop)
-        reply.add_done_callback(reap)
-        task = asyncio.get_running_loop().create_task(self._start_replacement())
-        self._starting.add(task)
-        task.add_done_callback(self._starting.discard)
-
-    async def _start_replacement(self) -> None:
-        worker = self._new_worker()
-        try:
-            await self._blocking(worker.wait_ready)
-        except Exception:
-            log.exception("a replacement extraction worker failed to start; capacity is reduced")
-            self._workers.discard(worker)
-            worker.stop()
-            return
-        self._idle.put_nowait(worker)
-
-    def _blocking(self, fn, *args):
-        return asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
 
 
 # --- the app ------------------------------------------------------------------------------------
@@ -279,10 +177,9 @@ class UploadTooLarge(Exception):
 def model_card(model_dir: str | Path | None = None) -> dict:
     """What GET /v1/model answers: which model file serves (by hash, so that a caller can tell two
     deployments apart), its card, and any metadata written beside it."""
-    from extractor.stages.classify import FEATURE_VERSION, FEATURES, MODEL_DIR, MODEL_FILE
+    from extractor.stages.classify import FEATURE_VERSION, FEATURES, model_file
     from extractor.types import LABELS
-    path = Path(model_dir) if model_dir is not None else MODEL_DIR
-    path = path / MODEL_FILE if path.is_dir() else path
+    path = model_file(model_dir)
     folder = path.parent
     card = folder / "MODEL_CARD.md"
     answer = {"file": path.name,
@@ -304,7 +201,8 @@ _EXTRACT_DOC = {
     "responses": {
         "200": {"description": "The report's nianbao/2 record (SCHEMA.md)",
                 "content": {"application/json": {"schema": {"type": "object"}}}},
-        "413": {"description": "Upload or page count over the limit; the message states the limit"},
+        "408": {"description": "The upload was too slow (--upload-timeout)"},
+        "413": {"description": "Upload, page count or another limit of the report exceeded; the message states the limit"},
         "415": {"description": "Neither a multipart upload nor a PDF body"},
         "422": {"description": "Not a readable PDF (not a PDF, empty, truncated, encrypted), with the reason"},
         "503": {"description": "Server at capacity; retry after Retry-After seconds"},
@@ -315,7 +213,10 @@ _RAW_TYPES = {"application/pdf", "application/octet-stream"}
 
 
 def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
-    pool = ExtractionPool(limits, model_dir)
+    """The app; loads (and checks) the layout model once, for every worker: raises ``ModelError``
+    for a model that cannot be used."""
+    from extractor.stages.classify import load_model
+    pool = ExtractionPool(limits, pickle.dumps(load_model(model_dir), protocol=pickle.HIGHEST_PROTOCOL))
     card = model_card(model_dir)
 
     @contextlib.asynccontextmanager
@@ -328,7 +229,7 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
         title="nianbao", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
         description="政府信息公开工作年度报告 PDF → validated nianbao/2 record. "
                     f"Limits: uploads up to {limits.max_upload_mb:g} MB and {limits.max_pages} pages, "
-                    f"{limits.timeout:g} s per extraction.")
+                    f"{limits.timeout} s per extraction.")
     _offline_docs(app)
 
     @app.get("/", response_class=HTMLResponse, summary="An upload form: a report PDF → its review page")
@@ -359,28 +260,47 @@ def create_app(limits: Limits, model_dir: str | Path | None = None) -> FastAPI:
         if declared is not None and declared.isdigit() and int(declared) > limits.max_upload_bytes:
             raise UploadTooLarge   # before reading: a client that sent Expect: 100-continue uploads nothing
         try:
-            with pool.admission():
-                data, name = await _read_pdf(request, limits.max_upload_bytes)
-                kind, payload = await pool.run((data, name, blocks, limits.max_pages, review))
+            with pool.admission() as upload:
+                data, name = await _read_pdf(request, limits, upload)
+                pool.uploaded(upload)
+                outcome = await pool.run(workers.Job(data, name, with_blocks=blocks, as_json=not review, review=review))
         except ClientDisconnect:   # gone mid-upload; 499 ("client closed request") is for the access log
             return Response(status_code=499)
         except Busy as e:
             raise HTTPException(503, str(e), headers={"Retry-After": RETRY_AFTER}) from e
-        except TimedOut as e:
-            raise HTTPException(504, str(e)) from e
-        except WorkerDied as e:
-            raise HTTPException(500, str(e)) from e
+        except UploadTooSlow as e:
+            detail = ("upload too slow while the server was full: its slot went to a request that was ready"
+                      if e.evicted else
+                      f"upload too slow: a body gets {limits.upload_timeout:g} s, and one more for every "
+                      f"{MIN_UPLOAD_RATE // 1024} KB received (--upload-timeout, NIANBAO_UPLOAD_TIMEOUT)")
+            return JSONResponse({"detail": detail}, status_code=408, headers={"Connection": "close"})
+        kind, payload = outcome.kind, outcome.record
         if kind == "ok":
             return Response(payload, media_type="text/html; charset=utf-8" if review else "application/json")
-        if kind == "pages":
-            raise HTTPException(413, f"the PDF has {payload} pages; this server reads at most "
-                                     f"{limits.max_pages} (--max-pages, NIANBAO_MAX_PAGES)")
+        if kind == "limit":
+            if outcome.detail.get("limit") == "max_pages":
+                raise HTTPException(413, f"the PDF has {outcome.detail['found']} pages; this server reads at most "
+                                         f"{limits.max_pages} (--max-pages, NIANBAO_MAX_PAGES)")
+            raise HTTPException(413, (outcome.reason or "").replace("; nianbao reads at most", "; this server reads at most"))
         if kind == "unreadable":
-            raise HTTPException(422, payload)
-        raise HTTPException(500, f"internal error ({payload}); please report it with the file")
+            raise HTTPException(422, outcome.reason)
+        if kind == "timeout":
+            raise HTTPException(504, f"extraction took longer than the {limits.timeout:g} s limit")
+        if kind == "died":
+            raise HTTPException(500, "the extraction process died (a crash inside the PDF library)")
+        if kind == "cancelled":
+            return Response(status_code=499)
+        if kind == "setup":
+            raise HTTPException(500, f"this server cannot read the report: {outcome.reason}")
+        log.error("extraction failed for %s: %s", name, outcome.reason)
+        raise HTTPException(500, f"internal error ({outcome.reason}); please report it with the file")
 
     @app.exception_handler(UploadTooLarge)
     async def too_large(request: Request, exc: UploadTooLarge) -> JSONResponse:
+        # Read the rest of the body first (within bounds), or a client still sending it would see
+        # the connection reset instead of this answer.
+        if request.headers.get("expect", "").lower() != "100-continue":
+            await _drain(request.receive, limits)
         return JSONResponse({"detail": f"upload larger than the {limits.max_upload_mb:g} MB limit "
                                        "(--max-upload-mb, NIANBAO_MAX_UPLOAD_MB)"},
                             status_code=413, headers={"Connection": "close"})
@@ -427,36 +347,67 @@ def _offline_docs(app: FastAPI) -> None:
                                    swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
 
-async def _read_pdf(request: Request, limit: int) -> tuple[bytes, str | None]:
+async def _read_pdf(request: Request, limits: Limits, upload: Upload) -> tuple[bytes, str | None]:
     """The uploaded PDF and its file name: a multipart field ``file`` or the raw body."""
-    request = Request(request.scope, _capped(request.receive, limit))
+    request = Request(request.scope, _capped(request.receive, limits, upload))
     media_type = request.headers.get("content-type", "application/pdf").split(";")[0].strip().lower()
     if media_type == "multipart/form-data":
         async with request.form(max_files=1, max_fields=1) as form:
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
+            field = form.get("file")
+            if field is None or isinstance(field, str):
                 raise HTTPException(422, "the multipart upload needs the PDF as a file in the field 'file'")
-            return await upload.read(), Path(upload.filename or "").name or None
+            return await field.read(), Path(field.filename or "").name or None
     if media_type not in _RAW_TYPES:
         raise HTTPException(415, f"send the PDF as multipart/form-data (field 'file') or as an "
                                  f"application/pdf body, not {media_type}")
     return b"".join([chunk async for chunk in request.stream()]), None
 
 
-def _capped(receive, limit: int):
-    """``receive`` that raises ``UploadTooLarge`` once the body passes ``limit`` bytes, so a
-    chunked upload without Content-Length is refused as it streams, not after."""
-    seen = 0
+def _capped(receive, limits: Limits, upload: Upload):
+    """``receive`` that raises ``UploadTooLarge`` once the body passes the upload limit, so a
+    chunked upload without Content-Length is refused as it streams, not after; and
+    ``UploadTooSlow`` when the body falls behind its deadline or the upload loses its slot."""
+    limit = limits.max_upload_bytes
 
     async def capped_receive():
-        nonlocal seen
-        message = await receive()
+        remaining = upload.deadline(limits.upload_timeout) - time.monotonic()
+        message_task = asyncio.ensure_future(receive())
+        evicted_task = asyncio.ensure_future(upload.evicted.wait())
+        try:
+            done, _ = await asyncio.wait({message_task, evicted_task}, timeout=max(remaining, 0.0),
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            evicted_task.cancel()
+        if message_task not in done:
+            message_task.cancel()
+            raise UploadTooSlow(evicted=upload.evicted.is_set())
+        message = message_task.result()
         if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
+            upload.received += len(message.get("body", b""))
+            if upload.received > limit:
                 raise UploadTooLarge
         return message
     return capped_receive
+
+
+DRAIN_LIMIT = 64 * MB   # a body declared larger than this (or the upload limit × 4) is not read to answer it
+
+
+async def _drain(receive, limits: Limits) -> None:
+    """Read and drop what is left of a request's body, up to ``DRAIN_LIMIT`` bytes and as long as
+    it keeps the upload rate."""
+    upload, cap = Upload(), max(DRAIN_LIMIT, 4 * limits.max_upload_bytes)
+    while upload.received <= cap:
+        remaining = upload.deadline(limits.upload_timeout) - time.monotonic()
+        try:
+            message = await asyncio.wait_for(receive(), max(remaining, 0.0))
+        except TimeoutError:
+            return
+        if message["type"] != "http.request":
+            return
+        upload.received += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def serve(limits: Limits, host: str = "127.0.0.1", port: int = 8000,

@@ -33,6 +33,8 @@ import pymupdf
 
 from extractor.errors import InputError
 from extractor.geometry.segments import segments_to_lines
+from extractor.limits import Limits, exceeded, is_out_of_memory, out_of_memory
+from extractor.sanitize import clean_message, clean_text
 from extractor.types import BBox, Block, Document, Page, Ruling
 
 # Ligatures and whitespace as printed; no MuPDF-generated spaces (spacing is decided here, from
@@ -54,25 +56,34 @@ SCAN_TEXT = 40            # a page mostly covered by images with fewer chars tha
 PICTURE_COVER = 0.02      # images with no text over them covering this share of a page are read by OCR
 
 
-def ingest(source: str | Path | bytes, name: str | None = None) -> Document:
+def ingest(source: str | Path | bytes, name: str | None = None, limits: Limits | None = None) -> Document:
     """Read a PDF (a path or its bytes) into pages of blocks and rulings.
 
     A page without a usable text layer is left empty with ``needs_ocr`` saying why, and pictures
     that no text lies over are listed in ``pictures``: reading them is the OCR stage's business.
-    Raises ``InputError`` for anything that is not a readable PDF.
+    Raises ``InputError`` for anything that is not a readable PDF, ``LimitExceeded`` for a file
+    beyond ``limits`` (default: ``Limits()``).
     """
+    limits = limits if limits is not None else Limits()
     data, file = _load(source, name)
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
-    pages, problems = [], []
+    pages, problems, damaged = [], [], []
     with _open(data) as doc:
-        if doc.is_repaired:
+        count = doc.page_count
+        if limits.max_pages is not None and count > limits.max_pages:
+            raise exceeded(limits, "max_pages", f"the PDF has {count} pages", count)
+        repaired = doc.is_repaired
+        if repaired:
             problems.append("file is damaged; MuPDF repaired it")
-        for number in range(doc.page_count):
-            page, problem = _read_page(doc, number)
+        for number in range(count):
+            page, problem = _read_page(doc, number, limits)
+            if any(p.startswith(f"page {number + 1}: {DAMAGE}") for p in problem):
+                damaged.append(number)
             pages.append(page)
             problems += problem
-    return Document(file, hashlib.sha256(data).hexdigest(), data, pages, problems)
+    return Document(file, hashlib.sha256(data).hexdigest(), data, pages, problems,
+                    repaired=repaired, damaged=damaged)
 
 
 def _load(source: str | Path | bytes, name: str | None) -> tuple[bytes, str | None]:
@@ -98,34 +109,68 @@ def _open(data: bytes) -> pymupdf.Document:
         raise InputError(f"truncated or corrupt PDF: {_first_line(error)}") from None
     if doc.needs_pass:   # an empty user password has already been tried and failed
         raise InputError("encrypted (password required)")
-    if doc.page_count == 0:
+    try:   # counting the pages walks the page tree, which may be broken or absurd
+        count = doc.page_count
+    except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as error:
+        raise InputError(f"truncated or corrupt PDF: the page tree cannot be read: {_first_line(error)}") from None
+    if count <= 0:
         raise InputError("truncated or corrupt PDF: no pages" if doc.is_repaired else "no pages")
     pymupdf.TOOLS.mupdf_warnings()
     return doc
 
 
+def _zeroed(page: pymupdf.Page) -> bool:
+    """Whether the page's content holds a run of NUL bytes outside an inline image: PDF syntax
+    reads them as spaces, so a zeroed stretch of content (lost text) raises no error in MuPDF,
+    and no producer writes them."""
+    contents = page.read_contents()
+    return b"\0\0\0\0" in contents and b"ID" not in contents
+
+
+DAMAGE = "content damaged: "   # how a page whose content is damaged is reported
+_FONT_WARNING = re.compile(r"\bfont\b|\bcmap\b|glyph", re.IGNORECASE)
+
+
+def _damage(warnings: str) -> str | None:
+    """MuPDF's complaints about a page's content (syntax errors, broken streams, objects it could
+    not load), without those about fonts (a font substituted or an encoding guessed: the text
+    layer's quality is judged from the text itself)."""
+    lines = [line for line in warnings.splitlines()
+             if line.strip() and not _FONT_WARNING.search(line) and "page may not be correct" not in line]
+    return "\n".join(lines) or None
+
+
 def _first_line(message: object) -> str:
-    return next((line for line in str(message).splitlines() if line.strip()), "unreadable").strip()
+    """The first line of what MuPDF said, safe to print (it may quote the file's raw bytes)."""
+    line = next((line for line in str(message).splitlines() if line.strip()), "unreadable").strip()
+    return clean_message(re.sub(r"^code=\d+: ", "", line))   # PyMuPDF's error code says nothing to a person
 
 
-def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
+def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page, list[str]]:
     """The page's text layer (or, with none usable, an empty page marked for OCR) and what was
     wrong with it; the pictures on it that no text lies over (a table pasted as a screenshot)."""
     try:
         page = doc.load_page(number)
+        check_page(page, number, limits)   # before anything of the page is held in memory
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
         drawings = page.get_cdrawings()
         has_images = bool(page.get_images())
+        zeroed = _zeroed(page)
     except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as error:
+        if is_out_of_memory(error):
+            raise out_of_memory(limits) from None
         raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(error)}") from None
     warnings = pymupdf.TOOLS.mupdf_warnings()
     problems = []
+    if zeroed and not warnings:
+        problems.append(f"page {number + 1}: {DAMAGE}a run of zero bytes in its content stream")
     if warnings:
         # In a repaired file a complaint while reading a page means lost content (MuPDF then
         # returns an empty or partial page without raising); elsewhere it is worth a note.
         if doc.is_repaired:
             raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(warnings)}")
-        problems.append(f"page {number + 1}: MuPDF: {_first_line(warnings)}")
+        damage = _damage(warnings)
+        problems.append(f"page {number + 1}: {DAMAGE if damage else ''}MuPDF: {_first_line(damage or warnings)}")
 
     chars, vertical = page_chars(raw)
     width, height = page.rect.width, page.rect.height
@@ -143,6 +188,70 @@ def _read_page(doc: pymupdf.Document, number: int) -> tuple[Page, list[str]]:
     blocks = [block for line in _lines(chars) for block in _blocks(line, verticals, number)]
     blocks += [block for run in vertical for block in _vertical_blocks(run, horizontals, number)]
     return Page(number, width, height, blocks, rulings, pictures=pictures), problems
+
+
+class _Tally(pymupdf.mupdf.FzDevice2):
+    """A device that counts what a page draws and, once a limit is passed, stops MuPDF's
+    interpreter through its cookie: a page of a million drawing operations costs the limit's worth
+    of callbacks (about 1.5 µs each), never the million Python objects ``get_cdrawings`` would make."""
+
+    def __init__(self, cookie: pymupdf.mupdf.FzCookie, limits: Limits):
+        super().__init__()
+        self.cookie = cookie
+        self.max_drawings = limits.max_page_drawings
+        self.max_chars = limits.max_page_chars
+        self.max_pixels = None if limits.max_image_mp is None else limits.max_image_mp * 1e6
+        self.drawings = self.chars = 0
+        self.over: tuple[str, str, float] | None = None   # (limit, what was found, how much)
+        # Paths filled or stroked (what get_cdrawings returns), not clips: MuPDF clips every form
+        # XObject to its box itself, and a nest of forms that draws nothing is left to --timeout.
+        for name in ("fill_path", "stroke_path", "fill_shade",
+                     "fill_text", "stroke_text", "clip_text", "clip_stroke_text", "ignore_text",
+                     "fill_image", "fill_image_mask", "clip_image_mask"):
+            getattr(self, f"use_virtual_{name}")()
+
+    def _stop(self, limit: str, found: str, value: float) -> None:
+        if self.over is None:
+            self.over = (limit, found, value)
+        self.cookie.set_abort()
+
+    def _drawing(self, *_) -> None:
+        self.drawings += 1
+        if self.max_drawings is not None and self.drawings > self.max_drawings:
+            self._stop("max_page_drawings", f"more than {self.max_drawings} drawing operations", self.drawings)
+
+    fill_path = stroke_path = fill_shade = _drawing
+
+    def _text(self, _ctx, text, *_) -> None:
+        span = text.head
+        while span:
+            self.chars += span.len
+            span = span.next
+        if self.max_chars is not None and self.chars > self.max_chars:
+            self._stop("max_page_chars", f"more than {self.max_chars} characters", self.chars)
+
+    fill_text = stroke_text = clip_text = clip_stroke_text = ignore_text = _text
+
+    def _image(self, _ctx, image, *_) -> None:
+        pixels = image.w * image.h
+        if self.max_pixels is not None and pixels > self.max_pixels:
+            self._stop("max_image_mp", f"a {image.w} × {image.h} px image ({pixels / 1e6:.0f} megapixels)",
+                       pixels / 1e6)
+
+    fill_image = fill_image_mask = clip_image_mask = _image
+
+
+def check_page(page: pymupdf.Page, number: int, limits: Limits) -> None:
+    """Raise ``LimitExceeded`` when the page draws more than ``limits`` allow: too many drawing
+    operations or characters, or an image of too many pixels (counted before it is decoded)."""
+    if limits.max_page_drawings is None and limits.max_page_chars is None and limits.max_image_mp is None:
+        return
+    cookie = pymupdf.mupdf.FzCookie()
+    tally = _Tally(cookie, limits)
+    pymupdf.mupdf.fz_run_page(page.this, tally, pymupdf.mupdf.FzMatrix(), cookie)
+    if tally.over is not None:
+        limit, found, value = tally.over
+        raise exceeded(limits, limit, f"page {number + 1} has {found}", value)
 
 
 def _missing_text_reason(page: pymupdf.Page, chars: list[Char], drawings: list[dict],
@@ -192,7 +301,7 @@ def font_name(name: str) -> str:
     """The font's name, with a GBK-encoded name (宋体 stored as bytes CB CE CC E5, which PyMuPDF
     reads as Latin-1 "ËÎÌå") decoded."""
     if name.isascii() or max(name) > "\xff":
-        return name
+        return clean_text(name)
     try:
         return name.encode("latin-1").decode("gbk")
     except UnicodeDecodeError:
@@ -223,6 +332,8 @@ def _line_chars(line: dict) -> list[Char]:
         for ch in span["chars"]:
             x0, y0, x1, y1 = ch["bbox"]
             c = UNIFIED.get(ch["c"], ch["c"])
+            if "\ud800" <= c <= "\udfff":   # a ToUnicode map pointing at a surrogate: not a character
+                c = "\ufffd"
             chars.append(Char(c, x0, y0, x1, y1, (x0 + x1) / 2, ch["origin"][1], size, font, bold))
     return chars
 

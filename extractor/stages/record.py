@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from extractor.sanitize import clean_tree
 from extractor.types import CellReading, Check, ReportInfo, Section
 
 SCHEMA = "nianbao/2"
@@ -29,7 +30,8 @@ def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, 
         # a box can be drawn on the page as the reader saw it (the review page does)
         source["upright"] = [{"page": viewer_page(n), "rotation": r, "skew": s}
                              for n, (r, s) in sorted(upright.items())]
-    return {
+    # every string made encodable: text and messages from the PDF library can hold lone surrogates
+    return clean_tree({
         "schema": SCHEMA,
         "source": source,
         "report": asdict(info),
@@ -43,7 +45,7 @@ def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, 
         # Each said once, in the order noticed (the same cell read twice on three empty rows of a
         # scan said it three times).
         "problems": list(dict.fromkeys(problems)),
-    }
+    })
 
 
 def viewer_page(index: int | None) -> int | None:
@@ -66,6 +68,15 @@ def _cell(c: CellReading) -> dict:
     return d
 
 
+def output_name(stem: str, sha256: str, owners: dict[str, str | None]) -> str:
+    """The name a report's record is written under: its file's stem or, when a report of other
+    content (or a file that is not a readable record) already has that name, the stem with the
+    start of its sha256 added. ``owners`` (name → sha256 or None) is updated."""
+    name = stem if owners.get(stem, sha256) == sha256 else f"{stem}-{sha256[:8]}"
+    owners[name] = sha256
+    return name
+
+
 def failed_rules(record: dict) -> list[str]:
     return [c["rule"] for c in record["checks"] if c["status"] == "fail"]
 
@@ -76,7 +87,7 @@ def write_json(data: dict, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=1)
+            json.dump(clean_tree(data), f, ensure_ascii=False, indent=1)   # file names may hold undecodable bytes
         os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600; a record is for others to read
         os.replace(tmp, path)
     except BaseException:

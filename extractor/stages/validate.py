@@ -29,9 +29,13 @@ from extractor.types import CellReading, Check, ReportInfo, Section
 
 
 def validate(report: ReportInfo, tables: dict, cells: list[CellReading],
-             sections: list[Section]) -> list[Check]:
+             sections: list[Section], *, repaired: bool | None = None,
+             damaged: list[int] | None = None) -> list[Check]:
+    """Every rule of SCHEMA.md. ``source.intact`` is among them when the reader says what the
+    file's state was (``repaired``, ``damaged`` pages); the pipeline always does."""
     found = {c.id for c in cells}
     where = _Where(cells, report.format)
+    intact = [] if repaired is None and damaged is None else [source_intact(bool(repaired), damaged or [], cells)]
     return [
         *(_sum_check(rule, equations(tables, found), tables, found, where)
           for rule, equations in SUMS.items()),
@@ -43,6 +47,7 @@ def validate(report: ReportInfo, tables: dict, cells: list[CellReading],
         sections_complete(sections),
         report_identified(report),
         cells_confident(cells, where),
+        *intact,
     ]
 
 
@@ -474,6 +479,47 @@ def cells_confident(cells: list[CellReading], where: _Where | None = None) -> Ch
                      + ", ".join(f"{c.id} = 「{c.text}」 ({c.confidence:.2f})" for c in unsure[:20]))
     return Check(rule, "pass", f"{len(cells)} 个单元格的识别可信度均不低于 {REVIEW.confident}", [], [],
                  f"all {len(cells)} cells read with confidence ≥ {REVIEW.confident}")
+
+
+# --- the file itself -------------------------------------------------------------------------------
+
+def _pages_en(numbers: list[int]) -> str:
+    shown = [str(n) for n in numbers[:20]]
+    more = f" and {len(numbers) - 20} more" if len(numbers) > 20 else ""
+    return ("page " if len(numbers) == 1 else "pages ") + ", ".join(shown) + more
+
+
+def source_intact(repaired: bool, damaged: list[int], cells: list[CellReading]) -> Check:
+    """A file MuPDF had to repair, or whose pages' content is damaged (MuPDF complained while
+    reading it, or it holds zeroed bytes), may show other values than were printed (a damaged
+    byte can turn 846 into 84): that fails, with a finding per page naming every cell read there
+    (every page, for a repaired file), so that no cell of it passes silently. ``damaged`` holds
+    0-based page indexes, as the stages do."""
+    rule = "source.intact"
+    by_page: dict[int, list[str]] = {}
+    for c in cells:
+        if c.page is not None:
+            by_page.setdefault(c.page + 1, []).append(c.id)
+    if repaired:
+        pages = sorted(by_page)
+        findings = [{"message": f"PDF 文件经 MuPDF 修复，第 {p} 页读到的数值可能与原件不同，请对照原件核对",
+                     "cells": by_page[p], "pages": [p]} for p in pages]
+        return Check(rule, "fail", "PDF 文件已损坏，经 MuPDF 修复（交叉引用表损坏）：各页读到的数值都可能与原件不同，"
+                     f"请对照原件核对{'；' + zh.pages_text(pages) if pages else ''}",
+                     [c.id for c in cells], findings,
+                     "MuPDF had to repair the file (its cross-reference table is broken): any page may differ "
+                     f"from the original; cells were read on {_pages_en(pages) if pages else 'no page'}")
+    if damaged:
+        pages = sorted(n + 1 for n in set(damaged))
+        said = [f"第 {p} 页内容损坏（MuPDF 读取时报错，或有字节被清零），该页读到的数值可能与原件不同，请核对"
+                for p in pages]
+        findings = [{"message": m, "cells": by_page.get(p, []), "pages": [p]} for m, p in zip(said, pages)]
+        return Check(rule, "fail", "；".join(said),
+                     [cid for p in pages for cid in by_page.get(p, [])], findings,
+                     f"the content of {_pages_en(pages)} is damaged (MuPDF reported errors, or bytes were "
+                     "zeroed): what is read there may differ from what was printed")
+    return Check(rule, "pass", "MuPDF 读取文件及各页内容均未报错", [], [],
+                 "MuPDF read the file and every page without an error")
 
 
 # --- across reports (batch) -----------------------------------------------------------------------

@@ -29,6 +29,13 @@ FEATURE_VERSION = 1
 MODEL_DIR = Path(extractor.__file__).resolve().parent / "models" / "layout"   # a link to the top-level models/, so that a wheel carries the model
 MODEL_FILE = "model.skops"
 
+
+def model_file(path: str | Path | None = None) -> Path:
+    """The layout model file that ``path`` designates: a model folder (its ``model.skops``), a
+    model file, or, for None, the shipped model. The one place this is worked out."""
+    path = Path(path) if path is not None else MODEL_DIR
+    return path / MODEL_FILE if path.is_dir() else path
+
 FEATURES = (
     # geometry, relative to the page and to the document's text column
     "x0", "x1", "y0", "y1", "width", "height",
@@ -133,43 +140,63 @@ def _nearest(dist: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def _ruling_features(page: Page, box: np.ndarray, body: float, out: np.ndarray) -> None:
     r = np.array([(g.x0, g.y0, g.x1, g.y1) for g in page.rulings], dtype=float).reshape(-1, 4)
     horizontal = (r[:, 2] - r[:, 0]) >= (r[:, 3] - r[:, 1])
-    x0, y0, x1, y1 = box.T
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     tol = 0.3 * body
     v, h = r[~horizontal], r[horizontal]
     vx = (v[:, 0] + v[:, 2]) / 2
-    spans_y = (v[None, :, 1] <= cy[:, None]) & (v[None, :, 3] >= cy[:, None])
-    left, _ = _nearest(x0[:, None] - vx[None, :], spans_y & (vx[None, :] <= x0[:, None] + tol))
-    right, _ = _nearest(vx[None, :] - x1[:, None], spans_y & (vx[None, :] >= x1[:, None] - tol))
     hy = (h[:, 1] + h[:, 3]) / 2
-    spans_x = (h[None, :, 0] <= cx[:, None]) & (h[None, :, 2] >= cx[:, None])
-    above, _ = _nearest(y0[:, None] - hy[None, :], spans_x & (hy[None, :] <= y0[:, None] + tol))
-    below, _ = _nearest(hy[None, :] - y1[:, None], spans_x & (hy[None, :] >= y1[:, None] - tol))
-    distances = np.clip(np.abs(np.stack([left, right, above, below], axis=1)) / body, 0, FAR)
+    m = 3 * body   # rulings crossing the block's neighbourhood
+    n = len(box)
+    distances = np.empty((n, 4))
+    near = np.empty(n, dtype=np.int64)
+    for c in _row_chunks(n, len(r)):   # blocks c against every ruling
+        x0, y0, x1, y1 = box[c].T
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        spans_y = (v[None, :, 1] <= cy[:, None]) & (v[None, :, 3] >= cy[:, None])
+        left, _ = _nearest(x0[:, None] - vx[None, :], spans_y & (vx[None, :] <= x0[:, None] + tol))
+        right, _ = _nearest(vx[None, :] - x1[:, None], spans_y & (vx[None, :] >= x1[:, None] - tol))
+        spans_x = (h[None, :, 0] <= cx[:, None]) & (h[None, :, 2] >= cx[:, None])
+        above, _ = _nearest(y0[:, None] - hy[None, :], spans_x & (hy[None, :] <= y0[:, None] + tol))
+        below, _ = _nearest(hy[None, :] - y1[:, None], spans_x & (hy[None, :] >= y1[:, None] - tol))
+        distances[c] = np.clip(np.abs(np.stack([left, right, above, below], axis=1)) / body, 0, FAR)
+        near[c] = ((r[None, :, 0] <= x1[:, None] + m) & (r[None, :, 2] >= x0[:, None] - m)
+                   & (r[None, :, 1] <= y1[:, None] + m) & (r[None, :, 3] >= y0[:, None] - m)).sum(axis=1)
     first = FEATURES.index("rule_left")
     out[:, first:first + 4] = distances
     out[:, FEATURES.index("ruled_sides")] = (distances < 2.5).sum(axis=1)
-    m = 3 * body   # rulings crossing the block's neighbourhood
-    near = ((r[None, :, 0] <= x1[:, None] + m) & (r[None, :, 2] >= x0[:, None] - m)
-            & (r[None, :, 1] <= y1[:, None] + m) & (r[None, :, 3] >= y0[:, None] - m))
-    out[:, FEATURES.index("rulings_near")] = near.sum(axis=1)
+    out[:, FEATURES.index("rulings_near")] = near
+
+
+PAIRS_PER_CHUNK = 1 << 21   # block pairs compared at once: 16 MB per float matrix, whatever the page holds
+
+
+def _row_chunks(n: int, m: int) -> list[slice]:
+    """Rows of an n × m comparison, in slices of at most ``PAIRS_PER_CHUNK`` pairs: the time is
+    n × m (bounded by the page limits), the memory never more than a chunk's."""
+    rows = max(1, PAIRS_PER_CHUNK // max(m, 1))
+    return [slice(i, min(i + rows, n)) for i in range(0, n, rows)]
 
 
 def _neighbour_features(box: np.ndarray, size: np.ndarray, body: float, out: np.ndarray) -> None:
     x0, y0, x1, y1 = box.T
+    n = len(box)
     h = np.maximum(y1 - y0, 1e-3)
-    overlap_y = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :])
-    same_line = overlap_y > 0.5 * np.minimum(h[:, None], h[None, :])
-    overlap_x = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
-    stacked = (overlap_x > 0) & ~same_line
-    on_line = same_line.sum(axis=1)
-
-    up = y0[:, None] - y1[None, :]          # [i, j]: how far j's bottom is above i's top
-    gap_above, above = _nearest(up, stacked & (up > -0.5 * h[:, None]))
-    gap_below, below = _nearest(up.T, stacked & (up.T > -0.5 * h[:, None]))
-    right = x0[None, :] - x1[:, None]       # [i, j]: how far j starts right of i's end
-    gap_right, _ = _nearest(right, same_line & (right > -0.5 * body))
-    gap_left, _ = _nearest(right.T, same_line & (right.T > -0.5 * body))
+    on_line = np.zeros(n, dtype=np.int64)
+    gap_above, gap_below, gap_left, gap_right = (np.empty(n) for _ in range(4))
+    above, below = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    for c in _row_chunks(n, n):   # rows c against every block j
+        overlap_y = np.minimum(y1[c, None], y1[None, :]) - np.maximum(y0[c, None], y0[None, :])
+        same_line = overlap_y > 0.5 * np.minimum(h[c, None], h[None, :])
+        overlap_x = np.minimum(x1[c, None], x1[None, :]) - np.maximum(x0[c, None], x0[None, :])
+        stacked = (overlap_x > 0) & ~same_line
+        on_line[c] = same_line.sum(axis=1)
+        up = y0[c, None] - y1[None, :]       # [i, j]: how far j's bottom is above i's top
+        gap_above[c], above[c] = _nearest(up, stacked & (up > -0.5 * h[c, None]))
+        down = y0[None, :] - y1[c, None]     # [i, j]: how far j's top is below i's bottom
+        gap_below[c], below[c] = _nearest(down, stacked & (down > -0.5 * h[c, None]))
+        right = x0[None, :] - x1[c, None]    # [i, j]: how far j starts right of i's end
+        gap_right[c], _ = _nearest(right, same_line & (right > -0.5 * body))
+        left = x0[c, None] - x1[None, :]     # [i, j]: how far j ends left of i's start
+        gap_left[c], _ = _nearest(left, same_line & (left > -0.5 * body))
 
     f = FEATURES.index
     for name, gap in (("gap_above", gap_above), ("gap_below", gap_below),
@@ -281,8 +308,14 @@ TRUSTED_TYPES = sorted({
 })
 
 
+MAX_MODEL_BYTES = 64 * 1024 * 1024   # all of a model file's members, inflated (the shipped one: 1.4 MB)
+
+
 def _named_types(path: Path) -> set[str]:
-    """Every type a skops file names, read from its JSON schema without constructing anything."""
+    """Every type a skops file names, read from its JSON schema without constructing anything.
+    A file whose members would inflate beyond ``MAX_MODEL_BYTES`` (a zip bomb) is refused from the
+    sizes its directory declares, before anything is inflated (and zipfile never returns more
+    than a member declares)."""
     import json
     import zipfile
 
@@ -298,6 +331,10 @@ def _named_types(path: Path) -> set[str]:
 
     named: set[str] = set()
     with zipfile.ZipFile(path) as z:
+        inflated = sum(info.file_size for info in z.infolist())
+        if inflated > MAX_MODEL_BYTES:
+            raise ModelError(f"{path} would inflate to {inflated / 2**20:.0f} MiB; a layout model is "
+                             f"at most {MAX_MODEL_BYTES // 2**20} MiB")
         walk(json.loads(z.read("schema.json")))
     return named
 
@@ -319,9 +356,7 @@ def load_model(path: str | Path | None = None):
     """The classifier stored at ``path`` (a model directory or file; default: the shipped one)."""
     import skops.io as sio
 
-    path = Path(path) if path is not None else MODEL_DIR
-    if path.is_dir():
-        path = path / MODEL_FILE
+    path = model_file(path)
     if not path.is_file():
         raise ModelError(f"no layout model at {path}")
     try:

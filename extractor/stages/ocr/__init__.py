@@ -10,19 +10,24 @@ text-layer reports.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from types import ModuleType
 
 import pymupdf
 
-from extractor.errors import SetupError
+from extractor.errors import InputError, SetupError
+from extractor.limits import Limits, exceeded, is_out_of_memory, out_of_memory
+from extractor.sanitize import clean_message
 from extractor.types import Document, Page
 
 
-def ocr(doc: Document) -> Document:
+def ocr(doc: Document, limits: Limits | None = None) -> Document:
     """The document with every page that needs it read by OCR (``text_layer`` "ocr", or "mixed"
     for a text page whose pictures were read). Raises ``SetupError`` for a page without a usable
-    text layer when OCR is not installed; unread pictures are only reported."""
+    text layer when OCR is not installed, ``LimitExceeded`` for a page whose image would be larger
+    than ``limits`` allow (default ``Limits()``); unread pictures are only reported."""
+    limits = limits if limits is not None else Limits()
     todo = [page for page in doc.pages if page.needs_ocr or page.pictures]
     if not todo:
         return doc
@@ -31,7 +36,7 @@ def ocr(doc: Document) -> Document:
         for page in todo:
             n = page.number
             if page.needs_ocr:
-                pages[n] = _reader("a page has no usable text layer").ocr_page(pdf.load_page(n), n)
+                pages[n] = _read(_reader("a page has no usable text layer"), pdf, n, limits)
                 problems.append(f"page {n + 1}: {page.needs_ocr}, read by OCR")
                 continue
             pictures = f"page {n + 1}: {len(page.pictures)} picture(s) with no text layer over them"
@@ -40,9 +45,33 @@ def ocr(doc: Document) -> Document:
             except SetupError as error:     # the text layer is still worth reading
                 problems += [f"{pictures}, needs OCR", str(error)]
                 continue
-            pages[n] = with_pictures(page, reader.ocr_page(pdf.load_page(n), n))
+            try:
+                read = _read(reader, pdf, n, limits)
+            except InputError as error:     # too large to render: the text layer is still worth reading
+                problems += [f"{pictures}, needs OCR", str(error)]
+                continue
+            pages[n] = with_pictures(page, read)
             problems.append(f"{pictures}, read by OCR")
     return replace(doc, pages=pages, problems=problems)
+
+
+def _read(reader: ModuleType, pdf: pymupdf.Document, n: int, limits: Limits) -> Page:
+    """Page ``n`` read from its image, once that image is known to be within ``limits``."""
+    page = pdf.load_page(n)
+    zoom = reader.DPI / 72
+    width, height = round(page.rect.width * zoom), round(page.rect.height * zoom)
+    if limits.max_image_mp is not None and width * height > limits.max_image_mp * 1e6:
+        raise exceeded(limits, "max_image_mp",
+                       f"page {n + 1} is {page.rect.width:.0f} × {page.rect.height:.0f} pt, an image of "
+                       f"{width} × {height} px ({width * height / 1e6:.0f} megapixels) to read by OCR at "
+                       f"{reader.DPI} dpi", width * height / 1e6)
+    try:
+        return reader.ocr_page(page, n)
+    except pymupdf.mupdf.FzErrorBase as error:   # e.g. "Overly large image", a broken image stream
+        if is_out_of_memory(error):
+            raise out_of_memory(limits) from None
+        message = clean_message(re.sub(r"^code=\d+: ", "", next((ln for ln in str(error).splitlines() if ln.strip()), "").strip()))
+        raise InputError(f"page {n + 1} cannot be rendered to read by OCR: {message}") from None
 
 
 def with_pictures(page: Page, read: Page) -> Page:
@@ -58,6 +87,8 @@ def _reader(need: str) -> ModuleType:
     try:
         from extractor.stages.ocr import reader
     except ImportError as error:
+        if "failed to map segment" in str(error) or "annot allocate memory" in str(error):
+            raise MemoryError(str(error)) from None   # installed, but beyond the worker's memory limit
         raise SetupError(f"{need} and OCR is not installed ({error.name} is missing): "
                          "pip install 'nianbao[ocr]'") from None
     return reader

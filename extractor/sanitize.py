@@ -1,0 +1,38 @@
+"""Text that is safe to write: into a record (UTF-8 JSON), a CSV, a terminal.
+
+PyMuPDF hands over whatever the file holds: a warning quoting a damaged content stream carries
+its raw bytes as lone surrogates (``unknown keyword: '574\\udcae60'``), a ToUnicode map can map a
+glyph to a surrogate code point, and a file name from the disk can hold undecodable bytes. None of
+these can be encoded as UTF-8, so each becomes U+FFFD; control characters, which could move a
+terminal's cursor or recolour it, become U+FFFD in messages too.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every surrogate code point replaced by U+FFFD: encodable as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def clean_message(text: str) -> str:
+    """A one-line message for a person: surrogates and control characters (newlines included,
+    tabs aside) replaced by U+FFFD."""
+    text = text.replace("\r\n", " ").replace("\n", " ")
+    return _CONTROL.sub("\ufffd", text) if _CONTROL.search(text) else text
+
+
+def clean_tree(value):
+    """Every string in a JSON-like value (dicts, lists, tuples), keys included, made encodable."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_tree(k): clean_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_tree(v) for v in value]
+    return value
