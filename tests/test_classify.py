@@ -13,6 +13,7 @@ import skops.io as sio
 from conftest import FIXTURES
 from extractor.errors import ModelError
 from extractor.labelfiles import UNMATCHED, match_truth, read_truth_blocks
+from extractor.pipeline import read
 from extractor.stages import classify as cl
 from extractor.stages.classify import classify, load_model, save_model
 from extractor.stages.ingest import ingest
@@ -109,7 +110,7 @@ def test_confidence_is_the_probability_of_the_label(reads):
 
 
 def test_loader_refuses_a_model_of_another_feature_version(tmp_path, monkeypatch):
-    model = load_model()
+    model = cl.load_estimator()
     monkeypatch.setattr(cl, "FEATURE_VERSION", cl.FEATURE_VERSION + 1)
     save_model(model, tmp_path)
     monkeypatch.undo()
@@ -129,4 +130,25 @@ def test_loader_refuses_untrusted_types(tmp_path):
 def test_loader_refuses_a_file_that_is_not_a_model(tmp_path):
     (tmp_path / cl.MODEL_FILE).write_bytes(b"%PDF-1.7 not a model")
     with pytest.raises(ModelError, match="not a readable layout model"):
+        load_model(tmp_path)
+
+
+def test_the_shipped_trees_label_as_the_estimator_does():
+    """Extraction loads the trees as arrays (model.npz, NumPy alone); they give the estimator's
+    probabilities exactly, so no record depends on which one labelled it."""
+    ensemble, estimator = load_model(), cl.load_estimator()
+    assert type(ensemble).__name__ == "TreeEnsemble" and list(ensemble.classes_) == list(estimator.classes_)
+    for name in ("f19-wps-hei", "seed-002-lianzhou-2023"):
+        X = cl.featurize(read(FIXTURES / f"{name}.pdf").pages)
+        assert np.array_equal(ensemble.predict_proba(X), estimator.predict_proba(X))
+
+
+def test_trees_whose_nodes_point_outside_are_refused(tmp_path):
+    from dataclasses import replace
+
+    ensemble = load_model()
+    broken = replace(ensemble, left=ensemble.left.copy())
+    broken.left[int(np.flatnonzero(~ensemble.leaf)[0])] = len(ensemble.left) + 7
+    broken.save(tmp_path / cl.COMPILED_FILE)
+    with pytest.raises(ModelError, match="model.npz is not a readable layout model: its node indices are out of range"):
         load_model(tmp_path)

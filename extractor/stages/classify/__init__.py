@@ -14,6 +14,7 @@ different ``FEATURE_VERSION`` is refused.
 from __future__ import annotations
 
 import re
+import zipfile
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -21,13 +22,15 @@ import numpy as np
 
 import extractor
 from extractor.errors import ModelError
+from extractor.stages.classify.trees import TreeEnsemble
 from extractor.types import LABELS, Block, Label, LabelledBlock, Page
 
 # Bump whenever a feature is added, removed, reordered or computed differently.
 FEATURE_VERSION = 1
 
 MODEL_DIR = Path(extractor.__file__).resolve().parent / "models" / "layout"   # a link to the top-level models/, so that a wheel carries the model
-MODEL_FILE = "model.skops"
+MODEL_FILE = "model.skops"       # the estimator, for training tools and as the model's identity
+COMPILED_FILE = "model.npz"      # its trees as arrays: what extraction loads (trees.py)
 
 
 def model_file(path: str | Path | None = None) -> Path:
@@ -340,6 +343,7 @@ def _named_types(path: Path) -> set[str]:
 
 
 def save_model(model, directory: str | Path) -> Path:
+    """``model.skops`` (the estimator) and ``model.npz`` (its trees, which extraction loads)."""
     import zipfile
 
     import skops.io as sio
@@ -349,11 +353,35 @@ def save_model(model, directory: str | Path) -> Path:
     sio.dump({"feature_version": FEATURE_VERSION, "features": list(FEATURES),
               "labels": list(LABELS), "estimator": model}, path,
              compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    TreeEnsemble.from_estimator(model, FEATURES, FEATURE_VERSION).save(path.with_name(COMPILED_FILE))
     return path
 
 
-def load_model(path: str | Path | None = None):
-    """The classifier stored at ``path`` (a model directory or file; default: the shipped one)."""
+def load_model(path: str | Path | None = None) -> TreeEnsemble:
+    """The layout model at ``path`` (a model folder or file; default: the shipped one), ready to
+    label blocks: a folder's ``model.npz`` when it has one (NumPy alone, milliseconds), else the
+    trees of its estimator (``load_estimator``: scikit-learn and skops, about two seconds)."""
+    file = model_file(path)
+    compiled = file.with_name(COMPILED_FILE) if path is None or Path(path).is_dir() else file
+    if compiled.suffix != ".npz" or not compiled.is_file():
+        return TreeEnsemble.from_estimator(load_estimator(file), FEATURES, FEATURE_VERSION)
+    try:
+        model = TreeEnsemble.load(compiled)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        raise ModelError(f"{compiled} is not a readable layout model: {e}") from None
+    if model.feature_version != FEATURE_VERSION:
+        raise ModelError(
+            f"{compiled} was trained on layout features version {model.feature_version}; this code computes "
+            f"version {FEATURE_VERSION}. Retrain it (python -m training.train_layout) or use a "
+            f"matching nianbao version.")
+    if model.features != FEATURES or sorted(model.classes_) != sorted(LABELS):
+        raise ModelError(f"{compiled} lists other features or labels than this code; retrain it")
+    return model
+
+
+def load_estimator(path: str | Path | None = None):
+    """The scikit-learn estimator stored at ``path`` (its ``model.skops``), checked: only trusted
+    types are constructed, and it must be a fitted ``LayoutModel`` over these features and labels."""
     import skops.io as sio
 
     path = model_file(path)
