@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -252,16 +253,20 @@ class Worker:
             self.wait_ready()
         except WorkerFailed as e:
             return Outcome("died", reason=str(e))
+        started = time.monotonic()
         try:
             self.requests.send(job)
             if not self.replies.poll(timeout):
                 self.kill()
-                return Outcome("timeout", reason=f"timed out after {timeout:g} s (the worker was stopped); "
-                                                 f"{allowed(self.limits, 'timeout')}",
-                               detail={"limit": "timeout", "found": timeout})
-            return self.replies.recv()
+                outcome = Outcome("timeout", reason=f"timed out after {timeout:g} s (the worker was stopped); "
+                                                    f"{allowed(self.limits, 'timeout')}",
+                                  detail={"limit": "timeout", "found": timeout})
+            else:
+                outcome = self.replies.recv()
         except (EOFError, OSError):
-            return Outcome("died", reason=self._death())
+            outcome = Outcome("died", reason=self._death())
+        outcome.detail["seconds"] = time.monotonic() - started   # from the job sent to its answer or the kill
+        return outcome
 
     def _death(self) -> str:
         code = self.proc.wait()
