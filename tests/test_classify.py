@@ -77,7 +77,9 @@ def test_applications_table_is_all_table_cells(reads, name):
     table = [i for i, t in enumerate(r.truth) if t["label"] == "table_cell"
              and start < (t["page"], (t["bbox"][1] + t["bbox"][3]) / 2) < end]
     printed_values = [c for c in r.record["cells"] if c["table"] == "applications" and c["text"].strip()]
-    assert len(table) > len(printed_values) > 20     # the values and, besides them, the labels
+    assert len(table) > len(printed_values)          # the values and, besides them, the labels
+    # a table printed blank (all zero) has only its labels; any other prints more than 20 values
+    assert len(table) > 20 and (len(printed_values) > 20 or "blank_zero_table_applications" in r.record["traits"])
     predicted = r.predicted_for(table)
     assert len(predicted) >= len(table)
     assert set(predicted) == {"table_cell"}
@@ -97,8 +99,9 @@ def test_section_headings_are_headings(reads, name):
 def test_page_footers_are_other(reads, name):
     r = reads[name]
     footer = r.record["style"]["footer"]
-    footers = [i for i, t in enumerate(r.truth)
-               if t["label"] == "other" and t["text"] == footer.format(n=t["page"] + 1)]
+    # spaces compared away: a layout engine prints — 3 — as three glyphs, and its truth holds them
+    footers = [i for i, t in enumerate(r.truth) if t["label"] == "other"
+               and "".join(t["text"].split()) == "".join(footer.format(n=t["page"] + 1).split())]
     assert len(footers) == len(r.doc.pages)
     assert r.predicted_for(footers) == ["other"] * len(footers)
 

@@ -122,13 +122,42 @@ def word_runs(doc, truth):
     return _show_ops(page) < len(_chars(page)) / 4
 
 
+SERIF_FACES = re.compile(r"SimSun|UMing|Serif")              # 宋体 as printed: SimSun, AR PL UMing, Noto Serif CJK
+SANS_FACES = re.compile(r"SimHei|ZenHei|Sans")               # 黑体: SimHei, WenQuanYi Zen Hei, Noto Sans CJK
+
+
+def _face(doc, font: str) -> str:
+    """A span's font name without its subset tag; a Type 3 font (Chromium prints Noto faces so,
+    with no name of their own) is named by its font descriptor's FontName."""
+    m = re.fullmatch(r"Type3 \((\d+) 0 R\)", font)
+    if not m:
+        return font.split("+")[-1]
+    kind, desc = doc.xref_get_key(int(m[1]), "FontDescriptor")
+    return doc.xref_get_key(int(desc.split()[0]), "FontName")[1].lstrip("/").split("+")[-1] if kind == "xref" else ""
+
+
+def _body_face(doc) -> str:
+    """The face most of the report's Han characters are printed in (headings are a few lines)."""
+    counts: dict[str, int] = {}
+    for page in doc:
+        for block in page.get_text("rawdict")["blocks"]:
+            for line in block.get("lines", ()):
+                for span in line["spans"]:
+                    han = sum("\u4e00" <= ch["c"] <= "\u9fff" for ch in span["chars"])
+                    if han:
+                        face = _face(doc, span["font"])
+                        counts[face] = counts.get(face, 0) + han
+    return max(counts, key=counts.get, default="")
+
+
 def serif(doc, truth):
-    return any(f[3].split("+")[-1] in ("SimSun", "AR PL UMing CN Light") for f in doc[0].get_fonts())
+    face = _body_face(doc)
+    return bool(SERIF_FACES.search(face)) and not SANS_FACES.search(face)
 
 
 def sans(doc, truth):
-    return any(f[3] == "SimHei" for f in doc[0].get_fonts()) and not any(
-        f[3].split("+")[-1] in ("SimSun", "AR PL UMing CN Light") for f in doc[0].get_fonts())
+    face = _body_face(doc)
+    return bool(SANS_FACES.search(face)) and not SERIF_FACES.search(face)
 
 
 def embedded_font(doc, truth):
@@ -161,16 +190,28 @@ def wrapped_row_label(doc, truth):
 
 
 def three_level_header(doc, truth):
-    for page in doc:
-        chars = _chars(page)
-        top = [c[0][2] for c in _chain(chars, "行政复议") if len(c) == 4]
-        mid = [c[0][2] for c in _chain(chars, "未经复议直接起诉") if len(c) == 8]
-        low = [c[-1][2] for c in _chain(chars, "复议后起诉") if len(c) == 5]
-        if top and mid and low and min(top) < min(mid):
-            # the third level: 总计 heading each of the three groups, then the row of numbers
+    """行政复议 over 未经复议直接起诉 over 复议后起诉, 总计 heading each of the three groups, then
+    the row of numbers. A table broken after its first header row has its lower levels at the top
+    of the next page; a review table printed blank shows its row as ruled cells with no number
+    (two horizontal rules under the header: the header's foot and the row's)."""
+    blank = "blank_zero_table_review_litigation" in truth["traits"]
+    for n, page in enumerate(doc):
+        top = [c[0][2] for c in _chain(_chars(page), "行政复议") if len(c) == 4]
+        if not top:
+            continue
+        for lower in (doc[m] for m in (n, n + 1) if m < len(doc)):
+            chars = _chars(lower)
+            mid = [c[0][2] for c in _chain(chars, "未经复议直接起诉") if len(c) == 8]
+            low = [c[-1][2] for c in _chain(chars, "复议后起诉") if len(c) == 5]
+            if not (mid and low) or (lower.number == n and min(top) >= min(mid)):
+                continue
             totals = [c for c in chars if c[0] == "总" and c[2] > min(mid)]
-            numbers = [w for w in page.get_text("words") if w[1] > max(low) and re.fullmatch(r"[+-]?\d+|/", w[4])]
-            return len(totals) >= 3 and bool(numbers)
+            if blank:
+                row = {round(r.y0) for r in _rulings(lower) if r.height < 2 and r.y0 > max(low)}
+                shown = len(row) >= 2
+            else:
+                shown = any(w[1] > max(low) and re.fullmatch(r"[+-]?\d+|/", w[4]) for w in lower.get_text("words"))
+            return len(totals) >= 3 and shown
     return False
 
 

@@ -254,9 +254,9 @@ SEED_STYLES = {
 
 # A few reports per layout engine, chosen so that each engine shows in both formats the traits
 # typeset.py's fixtures show (bar stream_order_shuffled, which only a hand-made content stream has)
-# and the failure classes the engines add. Not committed yet: ``--fixtures`` includes those of
-# FIXTURE_ENGINES (none so far) or of ``--fixture-engines``.
-FIXTURE_ENGINES: tuple[str, ...] = ()
+# and the failure classes the engines add. Committed: ``--fixtures`` includes those of
+# FIXTURE_ENGINES (both engines, so it needs them installed) or of ``--fixture-engines``.
+FIXTURE_ENGINES: tuple[str, ...] = ENGINES
 ENGINE_FIXTURES = {
     "libreoffice": (
         Fixture("e19-lo-review-split", 401, "LibreOffice: review table broken after its first header row; "
