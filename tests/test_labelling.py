@@ -171,3 +171,21 @@ def test_a_labelled_scan_is_trained_on_what_ocr_reads():
     # arithmetic, which can tip a doubtful piece's reading)
     assert len(report.y) > 350 and report.unmatched <= 5
     assert sorted(set(report.y.tolist())) == sorted(LABELS)       # all four labels among them
+
+
+def test_model_card_says_how_to_generate_its_data_again():
+    """One generator command per run of seeds, with the layout engine and --scanned it needs."""
+    from extractor.learning.training import Report, _provenance
+    from training.layout import ENGINES
+
+    def report(name, seed):
+        return Report(name, None, None, 1, 0, "", seed)
+
+    reports = ([report(f"r2020-{s:05d}-wps", s) for s in (1000, 1001, 1003)]
+               + [report(f"r2020-{s:05d}-word-scan", s) for s in (3000, 3001)]
+               + [report(f"r2021-{s:05d}-{engine}", s) for engine, first in zip(ENGINES, (20000, 21000))
+                  for s in (first, first + 1)])
+    assert _provenance(reports) == "Generated with " + "; ".join(
+        f"`python -m training.generate -o DIR --count {n} --seed {s}{extra}`" for n, s, extra in [
+            (2, 1000, ""), (1, 1003, ""), (2, 21000, " --engine chromium"), (2, 20000, " --engine libreoffice"),
+            (2, 3000, " --scanned")]) + " (its `-scan.pdf` reports)."

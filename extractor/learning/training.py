@@ -148,22 +148,33 @@ def _data_table(reports: list[Report]) -> str:
     return "\n".join(lines + ["", "</details>"])
 
 
+# the generator's layout engines (training.layout.ENGINES), as its report names end
+LAYOUT_ENGINES = ("libreoffice", "chromium")
+
+
 def _provenance(reports: list[Report]) -> str:
     """How to generate the training set again: one generator command per run of seeds."""
     if any(r.seed is None or r.seed < 0 for r in reports):     # -1: a real report re-typeset
         seeds = sorted(r.seed for r in reports if r.seed is not None and r.seed >= 0)
         return (f"Generator seeds: {', '.join(map(str, seeds)) or 'none'}; the other reports are real "
                 "ones re-typeset or labelled by hand.")
-    runs: list[list] = []      # [first seed, count, scanned]
-    for r in sorted(reports, key=lambda r: (r.name.endswith("-scan"), r.seed)):
+
+    def kind(r: Report) -> tuple[bool, str]:    # scanned, and the layout engine its name ends with
         scanned = r.name.endswith("-scan")
-        if runs and runs[-1][2] == scanned and runs[-1][0] + runs[-1][1] == r.seed:
+        engine = r.name.removesuffix("-scan").rsplit("-", 1)[-1]
+        return scanned, engine if engine in LAYOUT_ENGINES else "typeset"
+
+    runs: list[list] = []      # [first seed, count, scanned, engine]
+    for r in sorted(reports, key=lambda r: (kind(r)[0], kind(r)[1] != "typeset", kind(r)[1], r.seed)):
+        scanned, engine = kind(r)
+        if runs and runs[-1][2:] == [scanned, engine] and runs[-1][0] + runs[-1][1] == r.seed:
             runs[-1][1] += 1
         else:
-            runs.append([r.seed, 1, scanned])
+            runs.append([r.seed, 1, scanned, engine])
     return "Generated with " + "; ".join(
-        f"`python -m training.generate -o DIR --count {n} --seed {first}{' --scanned' if scanned else ''}`"
-        + (" (its `-scan.pdf` reports)" if scanned else "") for first, n, scanned in runs) + "."
+        f"`python -m training.generate -o DIR --count {n} --seed {first}"
+        f"{f' --engine {engine}' if engine != 'typeset' else ''}{' --scanned' if scanned else ''}`"
+        + (" (its `-scan.pdf` reports)" if scanned else "") for first, n, scanned, engine in runs) + "."
 
 
 def model_card(model, train_reports: list[Report], held_out: list[Report], cv: Scores,
