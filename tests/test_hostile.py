@@ -61,12 +61,17 @@ def test_a_surrogate_in_a_mupdf_warning_is_made_safe():
     intact = next(c for c in record["checks"] if c["rule"] == "source.intact")
     assert intact["status"] == "fail"
     assert intact["detail"] == ("the content of page 2 is damaged (MuPDF reported errors, or bytes were "
-                                "zeroed): what is read there may differ from what was printed")
-    on_page = [c["table"] + "/" + c["row"] + ("/" + c["column"] if c["column"] else "")
-               for c in record["cells"] if c["page"] == 2]
-    assert intact["cells"] == on_page
-    assert intact["findings"] == [{"message": "第 2 页内容损坏（MuPDF 读取时报错，或有字节被清零），该页读到的数值"
-                                              "可能与原件不同，请核对", "cells": on_page, "pages": [2]}]
+                                "zeroed): what is read there, and on the other pages of the damaged file, may "
+                                "differ from what was printed")
+    ids = {c["page"]: [] for c in record["cells"]}
+    for c in record["cells"]:
+        ids[c["page"]].append(c["table"] + "/" + c["row"] + ("/" + c["column"] if c["column"] else ""))
+    assert intact["cells"] == [cid for page in ids.values() for cid in page]
+    assert intact["findings"] == [
+        {"message": "第 2 页内容损坏（MuPDF 读取时报错，或有字节被清零），该页读到的数值可能与原件不同，请核对",
+         "cells": ids[2], "pages": [2]},
+        {"message": "文件其他部分已损坏，其余各页读到的数值也可能与原件不同，请核对",
+         "cells": ids[3] + ids[4], "pages": [3, 4]}]
 
 
 def test_a_glyph_mapped_to_a_surrogate_reads_as_unreadable():

@@ -492,8 +492,9 @@ def _pages_en(numbers: list[int]) -> str:
 def source_intact(repaired: bool, damaged: list[int], cells: list[CellReading]) -> Check:
     """A file MuPDF had to repair, or whose pages' content is damaged (MuPDF complained while
     reading it, or it holds zeroed bytes), may show other values than were printed (a damaged
-    byte can turn 846 into 84): that fails, with a finding per page naming every cell read there
-    (every page, for a repaired file), so that no cell of it passes silently. ``damaged`` holds
+    byte can turn 846 into 84): that fails, with a finding per damaged page naming every cell read
+    there, and one for the cells of the other pages (damage elsewhere can change a value without an
+    error), so that no cell of it passes silently. ``damaged`` holds
     0-based page indexes, as the stages do."""
     rule = "source.intact"
     by_page: dict[int, list[str]] = {}
@@ -514,10 +515,16 @@ def source_intact(repaired: bool, damaged: list[int], cells: list[CellReading]) 
         said = [f"第 {p} 页内容损坏（MuPDF 读取时报错，或有字节被清零），该页读到的数值可能与原件不同，请核对"
                 for p in pages]
         findings = [{"message": m, "cells": by_page.get(p, []), "pages": [p]} for m, p in zip(said, pages)]
-        return Check(rule, "fail", "；".join(said),
-                     [cid for p in pages for cid in by_page.get(p, [])], findings,
+        # Damage seldom stays where it shows: a flipped byte elsewhere can lose a number without an
+        # error (0 Tc read as 0/Tc), so the other pages' cells are named too.
+        others = sorted(p for p in by_page if p not in pages)
+        if others:
+            findings.append({"message": "文件其他部分已损坏，其余各页读到的数值也可能与原件不同，请核对",
+                             "cells": [cid for p in others for cid in by_page[p]], "pages": others})
+        return Check(rule, "fail", "；".join(said), [c.id for c in cells], findings,
                      f"the content of {_pages_en(pages)} is damaged (MuPDF reported errors, or bytes were "
-                     "zeroed): what is read there may differ from what was printed")
+                     "zeroed): what is read there, and on the other pages of the damaged file, may differ "
+                     "from what was printed")
     return Check(rule, "pass", "MuPDF 读取文件及各页内容均未报错", [], [],
                  "MuPDF read the file and every page without an error")
 
