@@ -32,6 +32,9 @@ RULING_MIN_PT = 25.0      # a horizontal ruling is at least this long: longer th
 VERTICAL_MIN_PT = 14.0    # … a vertical one this long (one table row), longer than a table glyph's stroke
 RULING_MAX_PT = 3.0       # … and at most this thick
 JOIN_PT = 4.0             # pieces of a ruling this close are one line
+BILEVEL = 0.002           # a page with fewer grey pixels than this share is black and white …
+DASH_MIN_PT = 8.0         # … its horizontal rulings found in dashes this long …
+DASH_JOIN_PT = 8.0        # … joined across gaps this wide
 FLANK_NEAR_PT = 1.5       # a vertical's own ink reaches this far from its middle; ink beyond it …
 FLANK_PT = 2.5            # … and this much further on both sides …
 FLANKED = 0.1             # … in this share of its rows, and on one side in this share …
@@ -41,6 +44,7 @@ FLANK_MAX_PT = 60.0       # … if it is no longer than this (a row; a longer on
 MIN_LINE_PT = 3.0         # runs of inked rows lower than this are strokes or marks, not lines
 GLYPH_PART = 0.8          # a run of ink lower than this (in text heights) is a part of a character …
 GLYPH_SQUARE = 1.25       # … joined to the next if together no taller than this many times as wide
+NARROW_EM = 3.0           # … in ink no wider than this many times its height (a narrow cell's)
 STACKED = 1.6             # a run of ink this many times as high as wide is characters stacked
 GAP_EM = 0.8              # as ingest.BLOCK_GAP_EM: a gap this wide (in text heights) starts a block
 SPECK_PT2 = 0.4           # ink components smaller than this (pt²) are noise
@@ -174,19 +178,27 @@ class Lines:
     mask: np.ndarray                               # their ink, slightly grown
 
 
-def ruling_lines(flat: np.ndarray, dpi: int, red: np.ndarray | None = None) -> Lines:
+def ruling_lines(flat: np.ndarray, dpi: int, red: np.ndarray | None = None, dashed: bool = False) -> Lines:
     """Horizontal and vertical strokes longer than any glyph's: opening with a long thin kernel
     keeps only them. Pieces of one line broken by noise or a seal are joined afterwards, never
     by closing the ink first, which would fuse a row of characters' strokes into a line. A
     vertical beside print (not a seal's light red) is a character's stroke (``_unflanked``)."""
     _, ink = cv2.threshold(flat, RULING_INK, 1, cv2.THRESH_BINARY_INV)
+    # a black-and-white page (a fax) has no grey to carry a thin line from row to row: a ruling
+    # a little aslant comes in dashes, each a stair of the line; they are found shorter and
+    # joined across wider gaps, and the line must still be as long as a ruling (``dashed``: the
+    # page as it came was ``binarised``; turned level, its edges are grey)
+    across = DASH_MIN_PT if dashed else RULING_MIN_PT
     masks, found = [], []
-    for kernel in ((round(RULING_MIN_PT * pt(dpi)), 1), (1, round(VERTICAL_MIN_PT * pt(dpi)))):
+    for kernel in ((round(across * pt(dpi)), 1), (1, round(VERTICAL_MIN_PT * pt(dpi)))):
         opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
         masks.append(opened)
         found.append(_segments(opened, horizontal=kernel[0] > 1, max_thick=RULING_MAX_PT * pt(dpi)))
     tol = JOIN_PT * pt(dpi)
-    horizontal, vertical = (pieces_to_lines(segments, tol) for segments in found)
+    horizontal = pieces_to_lines(found[0], DASH_JOIN_PT * pt(dpi) if dashed else tol)
+    vertical = pieces_to_lines(found[1], tol)
+    if dashed:
+        horizontal = [h for h in horizontal if h[2] - h[1] >= RULING_MIN_PT * pt(dpi)]
     printed = ink_of(flat) & (1 - cv2.dilate(masks[0], np.ones((5, 1), np.uint8)))
     if red is not None:
         printed[(red > SEAL_REDNESS) & (flat > SEAL_PIXEL_LIGHT)] = 0
@@ -219,6 +231,12 @@ def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tu
         else:
             segments.append((x + w / 2, float(y), float(y + h)))
     return segments
+
+
+def binarised(flat: np.ndarray) -> bool:
+    """Whether a page is black and white only (a fax, a bilevel scan): almost no pixel is grey."""
+    grey = np.count_nonzero((flat > 40) & (flat < 215))
+    return grey < BILEVEL * flat.size
 
 
 def _unflanked(vertical, horizontal, ink: np.ndarray, dpi: int) -> list[tuple[float, float, float]]:
@@ -364,23 +382,27 @@ def _unstacked(ink: np.ndarray, band: list[int], em: float) -> list[list[int]]:
     should end: Han characters are square."""
     y0, y1 = band
     width = _glyph_width(ink[y0:y1])
-    if width == 0 or y1 - y0 <= 1.5 * em or y1 - y0 < STACKED * width:
+    # a character is at least a digit's height wide (a thin tall mark is a stroke or a bar)
+    if width < 0.6 * em or y1 - y0 <= 1.5 * em or y1 - y0 < STACKED * width:
         return [band]
     n = round((y1 - y0) / width)
     profile = ink[y0:y1].sum(axis=1)
     step = (y1 - y0) / n
     cuts = [y0]
     for k in range(1, n):
-        lo, hi = round(k * step - 0.3 * step), round(k * step + 0.3 * step)
+        lo, hi = round(k * step - 0.3 * step), max(round(k * step + 0.3 * step), round(k * step - 0.3 * step) + 1)
         cuts.append(y0 + lo + int(np.argmin(profile[lo:hi])))
     cuts.append(y1)
     return [[a, b] for a, b in zip(cuts, cuts[1:])]
 
 
 def _glyph_width(rows: np.ndarray) -> int:
-    """The widest run of inked columns in these rows: a character's width (or a few touching)."""
+    """The widest run of inked columns in these rows: a character's width (or a few touching),
+    0 where the ink spans more than a narrow cell's few characters (a line of running text)."""
     runs = _runs(rows.sum(axis=0))
-    return max((b - a for a, b in runs), default=0)
+    if not runs or runs[-1][1] - runs[0][0] > NARROW_EM * rows.shape[0]:
+        return 0
+    return max(b - a for a, b in runs)
 
 
 def band_segments(ink: np.ndarray, band: list[int], split: bool) -> list[PxBox]:

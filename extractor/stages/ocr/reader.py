@@ -227,12 +227,15 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
     flat = raster.flatten(raster.drop_red(rgb))
     red = raster.redness(rgb)
     guess, across = raster.text_axis(raster.ink_of(flat), dpi)
+    dashed = raster.binarised(flat)
     # a page whose glyphs do not say clearly which way its lines run is read both ways
     clear = abs(across - 0.5) >= AXIS_CLEAR
+    # where they say it clearly, the other axis must read legibly to be taken: a page that reads
+    # poorly either way (a photographed page's bent rulings) is no likelier to lie on its side
     best = None
     for turns in (guess, 1 - guess):
-        view = _upright(flat, red, turns, dpi, number)
-        if best is None or view.legibility > best.legibility:
+        view = _upright(flat, red, turns, dpi, number, dashed)
+        if best is None or (view.legibility > best.legibility and (not clear or view.legibility >= LEGIBLE)):
             best = view
         if clear and view.legibility >= LEGIBLE:
             break
@@ -250,13 +253,13 @@ class _View:
     sample: dict[int, Reading]     # the lines read to tell it, by their index in the layout's pieces
 
 
-def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int) -> _View:
+def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int, dashed: bool = False) -> _View:
     """The page (and its redness) turned by ``turns`` quarter turns counter-clockwise, levelled,
     and turned over if it reads better so: the line classifier says which way up to try first."""
     flat, red = raster.turn(flat, turns, 0.0), raster.turn(red, turns, 0.0, fill=0)
     skew = raster.skew_of(raster.ink_of(flat))
     flat, red = raster.turn(flat, 0, skew), raster.turn(red, 0, skew, fill=0)
-    layout = _layout(flat, red, dpi, number)
+    layout = _layout(flat, red, dpi, number, dashed)
     pieces = layout.pieces
     sample = sorted(range(len(pieces)), key=lambda i: pieces[i].box[0] - pieces[i].box[2])[:SAMPLE_LINES]
     if not sample:
@@ -320,9 +323,9 @@ class _Layout:
     pieces: list[_Piece]
 
 
-def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int) -> _Layout:
+def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bool = False) -> _Layout:
     ink = raster.ink_of(flat)
-    lines = raster.ruling_lines(flat, dpi, red)
+    lines = raster.ruling_lines(flat, dpi, red, dashed)
     s = raster.pt(dpi)
     rulings = ([Ruling(a / s, y / s, b / s, y / s) for y, a, b in lines.horizontal]
                + [Ruling(x / s, a / s, x / s, b / s) for x, a, b in lines.vertical])
