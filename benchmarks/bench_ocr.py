@@ -5,6 +5,7 @@
 Generates reports afresh (both formats, seeds the fixtures do not use), scans every page with
 random degradations (training/scan.py: 150–300 dpi, turned 0/90/180/270°, skewed ±5°, noise, blur,
 uneven lighting, JPEG, a red seal over the numbers), until ``--pages`` pages, and prints:
+(each report is also photographed or faxed, ``--kinds``, and those figures printed per kind)
 - cell accuracy: template cells whose value is right, of all template cells (and the same for the
   text-layer PDF the scan was made from, so that OCR's own share of the errors shows);
 - wrong cells left unflagged: wrong, yet no failing check names them (target: none);
@@ -35,7 +36,7 @@ from extractor.pipeline import extract  # noqa: E402
 from extractor.stages.classify import load_model  # noqa: E402
 from extractor.stages.ocr import reader as ocr  # noqa: E402
 from training.generate import report_for, truth_of  # noqa: E402
-from training.scan import scan_report  # noqa: E402
+from training.scan import KINDS, scan_report  # noqa: E402
 from training.typeset import typeset  # noqa: E402
 
 
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=400_000, help="first report seed")
     parser.add_argument("--model", type=Path, help="layout model directory (default: the shipped one)")
     parser.add_argument("--no-rapidocr", action="store_true", help="skip RapidOCR's full-page run")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help="besides the plain scans, each report also photographed or faxed (alternately), "
+                             "figures per kind (default: %(default)s; 'scan' alone as before)")
     args = parser.parse_args(argv)
 
     model = load_model(args.model)
@@ -74,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     cells = text_wrong = alarms = 0
     wrong, silent, ours, theirs = [], [], [], []
     pages, seed = 0, args.seed
+    kinds: dict[str, dict] = {}
     while pages < args.pages:
         content, style = report_for(seed, "2019" if seed % 2 else "2021")
         ts = typeset(content, style)
@@ -92,6 +97,18 @@ def main(argv: list[str] | None = None) -> None:
         text_wrong += len(score(extract(ts.pdf, model=model), truth).wrong)
         if engine is not None:
             theirs += rapidocr_seconds(engine, pdf)
+        # the same report photographed or faxed (alternately): a figure of its own per kind
+        others = [k for k in args.kinds.split(",") if k != "scan"]
+        if others:
+            kind = others[seed % len(others)]
+            other, _ = scan_report(ts.pdf, truth, seed, kind=kind)
+            result = score(extract(other, name=content.name, model=model), truth)
+            tally = kinds.setdefault(kind, {"pages": 0, "cells": 0, "wrong": 0, "silent": []})
+            tally["pages"] += n
+            tally["cells"] += result.cells
+            tally["wrong"] += len(result.wrong)
+            tally["silent"] += [f"{content.name} ({kind}): {c}" for c in result.unflagged]
+            print(f"{content.name} {kind}: {len(result.wrong)} wrong ({len(result.unflagged)} unflagged)", file=sys.stderr)
         pages += n
         seed += 1
         print(f"{content.name}: {n} pages, {len(bad)} wrong ({len(unflagged)} unflagged), "
@@ -106,6 +123,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  unflagged: {c}")
     print(f"right cells flagged for a person to check: {alarms} ({alarms / cells:.2%} of cells; "
           "not counting those an injected inconsistency names)")
+    for kind, tally in kinds.items():
+        print(f"{kind} (the same reports): {tally['pages']} pages, cell accuracy "
+              f"{1 - tally['wrong'] / max(tally['cells'], 1):.2%} of {tally['cells']} cells, "
+              f"wrong cells left unflagged: {len(tally['silent'])}")
+        for c in tally["silent"][:10]:
+            print(f"  unflagged: {c}")
     for who, runs in (("nianbao (everything)", ours), ("RapidOCR full page", theirs)):
         if runs:
             cpu, wall = [statistics.median(r[k] for r in runs) for k in (0, 1)]

@@ -180,3 +180,93 @@ def test_a_table_pasted_as_a_picture_is_read_by_ocr():
     assert record["sections"][2]["title"] == "收到和处理政府信息公开申请情况"
     # none of the sums fail; only what the report fails of itself (fee notices, 第六部分 无: prose.fees)
     assert [c["rule"] for c in record["checks"] if c["status"] == "fail"] == content.expected_fail
+
+
+def test_a_table_page_says_which_way_its_lines_run(table_page):
+    """On a table page most marks are lone digits whose nearest neighbour is in the next row;
+    only characters set closer than their size tell the axis, and they tell it clearly."""
+    from extractor.stages.ocr import raster
+
+    doc, number, _, issuer = table_page
+    for rotation, axis in ((0, 0), (90, 1)):
+        style = ScanStyle(dpi=DPI, rotation=rotation, skew=0.0, noise=3.0, blur=0.4, lighting=0.2, jpeg=70)
+        image = scan_image(doc[number], style, issuer, random.Random(1))
+        guess, across = raster.text_axis(raster.ink_of(raster.flatten(raster.drop_red(image))), DPI)
+        assert guess == axis
+        assert abs(across - 0.5) >= ocr.AXIS_CLEAR
+
+
+def _grid_texts(page) -> list[list[str]]:
+    from extractor.geometry.grid import page_grids
+    from extractor.types import LabelledBlock
+
+    blocks = [LabelledBlock(b, "table_cell", 1.0) for b in page.blocks]
+    out = []
+    for g in page_grids(page, blocks):
+        for cells in g.rows():
+            seen = []
+            for c in cells:
+                if c not in seen:
+                    seen.append(c)
+            out.append([c.text for c in seen])
+    return out
+
+
+def test_stacked_headers_and_their_dividers_are_read():
+    """The review table's leaves set one character per line in narrow columns (结/果/维/持), rows
+    as tight as LibreOffice sets them: each character is a line of its own (the ink is not grown
+    across the leading before the lines are cut; the parts of 总 stay one character), and a
+    divider that the header text touches stays a divider. Blurred at 150 dpi, as a cheap scanner
+    leaves them."""
+    from dataclasses import replace
+
+    content, style = report_for(400000, "2021")
+    ts = typeset(content, replace(style, tight_rows=True))
+    truth = truth_of(content, style, ts)
+    assert "stacked_header" in truth["traits"]
+    number = next(c["page"] for c in truth["cells"] if c["table"] == "review_litigation")
+    page = _scan((pymupdf.open(stream=ts.pdf, filetype="pdf"), number, [], content.issuer),
+                 dpi=150, blur=0.9, jpeg=50).page
+    rows = _grid_texts(page)
+    leaves = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    assert leaves * 3 in rows
+
+
+@pytest.mark.parametrize("kind, seed", [("photo", 400002), ("fax", 400002)])
+def test_photographed_and_faxed_reports_are_right_or_flagged(kind, seed):
+    """A page photographed (a keystone, the binding's shadow, uneven light) or faxed (black and
+    white at half the vertical resolution: a slightly aslant ruling comes in dashes) is read the
+    right way up, and every cell it gets wrong is named by a failing check."""
+    from training.scan import scan_report
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from scoring import score
+
+    content, style = report_for(seed, "2021")
+    ts = typeset(content, style)
+    truth = truth_of(content, style, ts)
+    pdf, scanned = scan_report(ts.pdf, truth, seed, kind=kind)
+    assert scanned["scan"]["kind"] == kind
+    record = extract(pdf)
+    assert record["report"]["format"] == "2021"
+    result = score(record, truth)
+    assert result.unflagged == []
+    assert len(result.wrong) <= {"photo": 2, "fax": 10}[kind]
+
+
+def test_strokes_joined_to_the_rulings_of_a_tight_row_are_not_dividers():
+    """A header row as high as its 12 pt text (LibreOffice's tables): blur and JPEG join the
+    upright strokes of 行 and 议 to the rulings above and below, and the opening finds them as
+    long as the row's dividers. Their own characters' ink beside them tells them apart, so the
+    header is read whole, not 行 | 政复 | 议."""
+    from dataclasses import replace
+
+    content, style = report_for(400001, "2019")
+    ts = typeset(content, replace(style, tight_rows=True, table_size=12.0))
+    truth = truth_of(content, style, ts)
+    number = next(c["page"] for c in truth["cells"] if c["table"] == "review_litigation")
+    page = _scan((pymupdf.open(stream=ts.pdf, filetype="pdf"), number, [], content.issuer),
+                 blur=0.9, jpeg=40).page
+    rows = _grid_texts(page)
+    assert ["行政复议", "行政诉讼"] in rows
+    assert rows[rows.index(["行政复议", "行政诉讼"]) + 1][:5] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 from extractor.types import CellReading, ReportInfo, Section
@@ -69,7 +69,8 @@ def truth_of(content: ReportContent, style: Style | EngineStyle, ts: Typeset) ->
         "expected_fail": content.expected_fail,
         "injected": content.injected,
         "traits": sorted(set(content.traits) | set(ts.traits)),
-        "style": asdict(style),
+        "style": {f.name: getattr(style, f.name) for f in fields(style)
+                  if f.default is MISSING or getattr(style, f.name) != f.default},
         "seed": content.seed,
         "notes": content.truth_notes,
     }

@@ -10,6 +10,9 @@ placed over some of its numbers, as a seal lands over the signature and the last
 The truth is the source report's truth (cell boxes are those of the upright, unskewed page) with
 ``scan``: the transforms applied to each page, so a test knows what the extractor has to undo.
 
+``kind="photo"`` photographs the pages instead (a keystone, the binding's shadow, uneven light)
+and ``kind="fax"`` faxes them (binarised, half the vertical resolution).
+
 Also the lesser image trouble of a text-layer report: one table pasted as a picture
 (``paste_as_picture``).
 """
@@ -40,6 +43,35 @@ class ScanStyle:
     lighting: float        # how much darker the darkest corner is than the brightest, 0–1
     jpeg: int              # JPEG quality
     seal: tuple[float, float, float] | None = None   # centre x, y and radius in points, upright page
+    # a page photographed rather than scanned: the camera not square to the sheet (each corner
+    # moved by up to this share of the page's size, a keystone), and the binding's shadow
+    # darkening one long edge (how much darker at the edge, 0–1); both 0 on a scanner
+    perspective: float = 0.0
+    shadow: float = 0.0
+    # a page sent by fax: printed, sent in standard mode (half the vertical resolution) and
+    # received as black and white, this grey level the threshold; 0 = not a fax
+    fax: int = 0
+
+
+KINDS = ("scan", "photo", "fax")
+
+
+def kind_style(kind: str, rng: random.Random, **overrides) -> dict:
+    """ScanStyle overrides that make a photographed or faxed page (``kind``) of the plain scan:
+    a photo keeps a camera's JPEG and uneven light and adds the keystone and the binding's
+    shadow; a fax is binarised at half the vertical resolution, without noise, blur or a tone."""
+    if kind == "scan":
+        return dict(overrides)
+    if kind == "photo":
+        style = {"perspective": round(rng.uniform(0.004, 0.012), 4), "shadow": round(rng.uniform(0.25, 0.5), 2),
+                 "lighting": round(rng.uniform(0.2, 0.45), 2), "dpi": rng.choice((150, 200, 200)),
+                 "rotation": rng.choice((0, 0, 0, 90, 270)), "skew": round(rng.uniform(-4.0, 4.0), 2)}
+    elif kind == "fax":
+        style = {"fax": rng.randint(150, 190), "dpi": 200, "noise": 0.0, "blur": 0.0, "lighting": 0.0,
+                 "rotation": rng.choice((0, 0, 0, 180)), "skew": round(rng.uniform(-1.5, 1.5), 2)}
+    else:
+        raise ValueError(f"no such kind of scan: {kind!r} (one of {', '.join(KINDS)})")
+    return {**style, **overrides}
 
 
 def scan_style(rng: random.Random, **overrides) -> ScanStyle:
@@ -55,24 +87,27 @@ def scan_style(rng: random.Random, **overrides) -> ScanStyle:
     return ScanStyle(**{**asdict(style), **overrides})
 
 
-def scan_report(pdf: bytes, truth: dict, seed: int, **overrides) -> tuple[bytes, dict]:
+def scan_report(pdf: bytes, truth: dict, seed: int, kind: str = "scan", **overrides) -> tuple[bytes, dict]:
     """The scanned PDF of a report and its truth with the transforms of every page under ``scan``.
 
-    ``overrides`` fix ScanStyle fields on every page (e.g. ``rotation=90``, ``dpi=200``)."""
+    ``kind`` "photo" or "fax" photographs or faxes each page instead (``kind_style``; drawn from
+    a stream of their own, so a plain scan of a seed stays what it was). ``overrides`` fix
+    ScanStyle fields on every page (e.g. ``rotation=90``, ``dpi=200``)."""
     rng = random.Random(seed)
+    kind_rng = random.Random(f"{kind}-{seed}")
     doc = pymupdf.open(stream=pdf, filetype="pdf")
     seal_page = _seal_page(truth, doc.page_count)
     out = pymupdf.open()
     styles = []
     for number, page in enumerate(doc):
-        style = scan_style(rng, **overrides)
+        style = scan_style(rng, **kind_style(kind, kind_rng, **overrides))
         if number == seal_page:
             style = ScanStyle(**{**asdict(style), "seal": _seal_place(truth, number, rng)})
         image = scan_image(page, style, truth["report"]["issuer"] or "", rng)
         _add_image_page(out, image, style)
         styles.append(asdict(style))
     data = out.tobytes(garbage=3, deflate=True)
-    return data, {**truth, "scan": {"seed": seed, "pages": styles}}
+    return data, {**truth, "scan": {"seed": seed, "kind": kind, "pages": styles}}
 
 
 def paste_as_picture(pdf: bytes, truth: dict, table: str, dpi: int = 150) -> tuple[bytes, list[int]]:
@@ -129,7 +164,20 @@ def scan_image(page: pymupdf.Page, style: ScanStyle, issuer: str, rng: random.Ra
         corner = rng.choice(((0, 0), (0, 1), (1, 0), (1, 1)))
         d = (np.abs(xx / w - corner[0]) + np.abs(yy / h - corner[1])) / 2
         image *= (1 - style.lighting * d)[..., None]
+    if style.shadow:
+        # the binding's shadow: darkest at one long edge, gone a sixth of the page in
+        edge = rng.choice((0, 1))
+        x = np.arange(w, dtype=np.float32) / w
+        depth = np.exp(-(x if edge == 0 else 1 - x) / 0.06)
+        image *= (1 - style.shadow * depth)[None, :, None]
     image = (image * 255).clip(0, 255).astype(np.uint8)
+    if style.perspective:
+        # the camera not square to the sheet: each corner moved in or out along both axes
+        d = style.perspective * max(w, h)
+        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        dst = src + np.float32([[rng.uniform(-d, d), rng.uniform(-d, d)] for _ in range(4)])
+        image = cv2.warpPerspective(image, cv2.getPerspectiveTransform(src, dst), (w, h),
+                                    flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
     if style.skew:
         m = cv2.getRotationMatrix2D((w / 2, h / 2), style.skew, 1.0)
         image = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
@@ -138,6 +186,11 @@ def scan_image(page: pymupdf.Page, style: ScanStyle, issuer: str, rng: random.Ra
     if style.noise:
         noise = np.random.default_rng(rng.getrandbits(32)).normal(0, style.noise, image.shape[:2])
         image = (image + noise[..., None]).clip(0, 255).astype(np.uint8)
+    if style.fax:
+        # standard mode: every other line sent, each received line printed twice; black or white
+        grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[::2]
+        grey = np.repeat(grey, 2, axis=0)[:h]
+        image = np.repeat(np.where(grey < style.fax, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
     # np.rot90 turns counter-clockwise; the sheet was turned clockwise
     return np.ascontiguousarray(np.rot90(image, -style.rotation // 90))
 
@@ -146,10 +199,13 @@ def _add_image_page(out: pymupdf.Document, image: np.ndarray, style: ScanStyle) 
     import cv2
 
     h, w = image.shape[:2]
-    ok, jpeg = cv2.imencode(".jpg", image[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, style.jpeg])
+    if style.fax:     # a fax comes as a lossless black-and-white image (CCITT in a real one)
+        ok, data = cv2.imencode(".png", image[:, :, 0])
+    else:
+        ok, data = cv2.imencode(".jpg", image[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, style.jpeg])
     assert ok
     page = out.new_page(width=w * 72 / style.dpi, height=h * 72 / style.dpi)
-    page.insert_image(page.rect, stream=jpeg.tobytes())
+    page.insert_image(page.rect, stream=data.tobytes())
 
 
 # --- the seal ---------------------------------------------------------------------------------------

@@ -85,6 +85,10 @@ class Style:
     caption_centered: bool                         # 第二十条第（一）项 centred or left in its row
     disclosure_blocks: bool                        # one small table per 第二十条 item, caption above
     running_header: bool                           # the issuer's name at the head of every page
+    # rows as high as their text, as LibreOffice sets a DOCX table (no cell padding above or
+    # below, single leading): characters touch the rulings and stacked ones nearly each other.
+    # Not drawn by style_for (set it as an override); recorded in the truth only when set
+    tight_rows: bool = False
 
     @property
     def serif(self) -> bool:
@@ -364,7 +368,7 @@ class _Table:
 def _place_table(w: _Writer, table: _Table, font: _Font, size: float, out_cells: dict,
                  break_before: str | None = None) -> None:
     st = w.style
-    pad, vpad, lh = st.cell_pad, 2.5, size * 1.3
+    pad, vpad, lh = (st.cell_pad, 0.3, size * 1.08) if st.tight_rows else (st.cell_pad, 2.5, size * 1.3)
     n_rows = len(table.row_ids)
     xs = [(PAGE_W - sum(table.widths)) / 2]            # centred, wider than the text when need be
     for cw in table.widths:
@@ -374,7 +378,7 @@ def _place_table(w: _Writer, table: _Table, font: _Font, size: float, out_cells:
     for c in table.cells:
         inner = sum(table.widths[c.col:c.col + c.colspan]) - 2 * pad
         lines[id(c)] = _wrap(c.text, inner, font, size) if c.text else []
-    heights = [max(size * 1.3 + 2 * vpad, 15.6)] * n_rows
+    heights = [max(lh + 2 * vpad, 0.0 if st.tight_rows else 15.6)] * n_rows
     for c in sorted(table.cells, key=lambda c: c.rowspan):
         need = len(lines[id(c)]) * lh + 2 * vpad
         have = sum(heights[c.row:c.row + c.rowspan])

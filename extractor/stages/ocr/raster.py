@@ -7,6 +7,7 @@ Everything here is geometry on numpy arrays (OpenCV for the heavy lifting); what
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -25,11 +26,26 @@ RULING_INK = 200          # rulings are looked for in fainter ink: a thin line u
 PROFILE_SCALE = 0.25      # skew and orientation are measured on a quarter-size image
 GLYPH_LIMIT_PT = 30.0     # marks larger than this are not characters …
 GLYPH_MIN_PT = 2.0        # … nor smaller than this (dots, commas, specks)
+AXIS_GLYPH = 0.8          # the axis is told by marks this share of a Han character's size or larger …
+AXIS_GAP = 0.6            # … and set this close (in their size) to their nearest neighbour
 RULING_MIN_PT = 25.0      # a horizontal ruling is at least this long: longer than any glyph stroke …
 VERTICAL_MIN_PT = 14.0    # … a vertical one this long (one table row), longer than a table glyph's stroke
 RULING_MAX_PT = 3.0       # … and at most this thick
 JOIN_PT = 4.0             # pieces of a ruling this close are one line
+BILEVEL = 0.002           # a page with fewer grey pixels than this share is black and white …
+DASH_MIN_PT = 8.0         # … its horizontal rulings found in dashes this long …
+DASH_JOIN_PT = 8.0        # … joined across gaps this wide
+FLANK_NEAR_PT = 1.5       # a vertical's own ink reaches this far from its middle; ink beyond it …
+FLANK_PT = 2.5            # … and this much further on both sides …
+FLANKED = 0.2             # … in this share of its rows, and on one side in this share …
+FLANKED_ONE = 0.4         # … (its character beside it; a cell's text touching a divider seldom is) …
+FLANKED_BOTH = 0.3        # … or on both sides in this share, is a character's stroke, not a divider …
+FLANK_MAX_PT = 60.0       # … if it is no longer than this (a row; a longer one is a divider)
 MIN_LINE_PT = 3.0         # runs of inked rows lower than this are strokes or marks, not lines
+GLYPH_PART = 0.8          # a run of ink lower than this (in text heights) is a part of a character …
+GLYPH_SQUARE = 1.25       # … joined to the next if together no taller than this many times as wide
+NARROW_EM = 3.0           # … in ink no wider than this many times its height (a narrow cell's)
+STACKED = 1.6             # a run of ink this many times as high as wide is characters stacked
 GAP_EM = 0.8              # as ingest.BLOCK_GAP_EM: a gap this wide (in text heights) starts a block
 SPECK_PT2 = 0.4           # ink components smaller than this (pt²) are noise
 
@@ -98,14 +114,18 @@ def _best_angle(ys: np.ndarray, xs: np.ndarray) -> tuple[float, float]:
     return float(fine[k]), float(fine_scores[k])
 
 
-def text_axis(ink: np.ndarray, dpi: int) -> int:
-    """Whether the text lines run across (0) or down (1) the page.
+def text_axis(ink: np.ndarray, dpi: int) -> tuple[int, float]:
+    """Whether the text lines run across (0) or down (1) the page, and the share of the votes for
+    across (near 0.5: the page does not say clearly).
 
     A character's nearest neighbour is mostly the next one along its line (or its other half:
     side-by-side radicals outnumber stacked ones), seldom one a line gap above or below. Only
-    marks of a glyph's size and shape count, not a table's grid, a seal, dots or commas; the row
-    profile, sharp either way on a page of tables, was wrong on a quarter of scanned pages. Up and
-    down (0° against 180°) look alike here; the line classifier tells."""
+    marks of a character's size and shape count, not a table's grid, a seal, dots, commas or the
+    digits (small beside Han characters), and only neighbours set closer than a character's size:
+    on a table page a lone "0" in a cell has its nearest neighbour in the next row, which says
+    nothing of the lines. The row profile, sharp either way on a page of tables, was wrong on a
+    quarter of scanned pages. Up and down (0° against 180°) look alike here; the line classifier
+    tells."""
     from scipy.spatial import cKDTree
 
     _, _, stats = components(ink)
@@ -113,14 +133,22 @@ def text_axis(ink: np.ndarray, dpi: int) -> int:
     size = np.maximum(w, h)
     glyph = (size < GLYPH_LIMIT_PT * pt(dpi)) & (size >= GLYPH_MIN_PT * pt(dpi)) & (size < 3 * np.minimum(w, h) + 3)
     if glyph.sum() < 3:
-        return 0
-    glyph &= size >= 0.6 * np.median(size[glyph])
+        return 0, 0.5
+    glyph &= size >= AXIS_GLYPH * np.quantile(size[glyph], 0.75)
     centres = np.c_[stats[1:, cv2.CC_STAT_LEFT] + w / 2, stats[1:, cv2.CC_STAT_TOP] + h / 2][glyph]
+    w, h = w[glyph], h[glyph]
     if len(centres) < 3:
-        return 0
+        return 0, 0.5
     _, nearest = cKDTree(centres).query(centres, k=2)
-    step = np.abs(centres[nearest[:, 1]] - centres)
-    return 0 if np.count_nonzero(step[:, 0] > step[:, 1]) >= len(step) / 2 else 1
+    j = nearest[:, 1]
+    step = np.abs(centres[j] - centres)
+    across = step[:, 0] > step[:, 1]
+    gap = np.where(across, step[:, 0] - (w + w[j]) / 2, step[:, 1] - (h + h[j]) / 2)
+    close = gap < AXIS_GAP * np.maximum(w, h)
+    if close.sum() < 3:
+        return 0, 0.5
+    share = float(across[close].mean())
+    return (0 if share >= 0.5 else 1), share
 
 
 def skew_of(ink: np.ndarray) -> float:
@@ -150,18 +178,31 @@ class Lines:
     mask: np.ndarray                               # their ink, slightly grown
 
 
-def ruling_lines(flat: np.ndarray, dpi: int) -> Lines:
+def ruling_lines(flat: np.ndarray, dpi: int, red: np.ndarray | None = None, dashed: bool = False) -> Lines:
     """Horizontal and vertical strokes longer than any glyph's: opening with a long thin kernel
     keeps only them. Pieces of one line broken by noise or a seal are joined afterwards, never
-    by closing the ink first, which would fuse a row of characters' strokes into a line."""
+    by closing the ink first, which would fuse a row of characters' strokes into a line. A
+    vertical beside print (not a seal's light red) is a character's stroke (``_unflanked``)."""
     _, ink = cv2.threshold(flat, RULING_INK, 1, cv2.THRESH_BINARY_INV)
+    # a black-and-white page (a fax) has no grey to carry a thin line from row to row: a ruling
+    # a little aslant comes in dashes, each a stair of the line; they are found shorter and
+    # joined across wider gaps, and the line must still be as long as a ruling (``dashed``: the
+    # page as it came was ``binarised``; turned level, its edges are grey)
+    across = DASH_MIN_PT if dashed else RULING_MIN_PT
     masks, found = [], []
-    for kernel in ((round(RULING_MIN_PT * pt(dpi)), 1), (1, round(VERTICAL_MIN_PT * pt(dpi)))):
+    for kernel in ((round(across * pt(dpi)), 1), (1, round(VERTICAL_MIN_PT * pt(dpi)))):
         opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
         masks.append(opened)
         found.append(_segments(opened, horizontal=kernel[0] > 1, max_thick=RULING_MAX_PT * pt(dpi)))
     tol = JOIN_PT * pt(dpi)
-    horizontal, vertical = (pieces_to_lines(segments, tol) for segments in found)
+    horizontal = pieces_to_lines(found[0], DASH_JOIN_PT * pt(dpi) if dashed else tol)
+    vertical = pieces_to_lines(found[1], tol)
+    if dashed:
+        horizontal = [h for h in horizontal if h[2] - h[1] >= RULING_MIN_PT * pt(dpi)]
+    printed = ink_of(flat) & (1 - cv2.dilate(masks[0], np.ones((5, 1), np.uint8)))
+    if red is not None:
+        printed[(red > SEAL_REDNESS) & (flat > SEAL_PIXEL_LIGHT)] = 0
+    vertical = _unflanked(vertical, horizontal, printed, dpi)
     vertical = _meeting(vertical, horizontal, tol)
     horizontal = _meeting(horizontal, vertical, tol)
     # the ink to erase: what the openings kept, near a ruling that survived (a heading's long
@@ -190,6 +231,77 @@ def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tu
         else:
             segments.append((x + w / 2, float(y), float(y + h)))
     return segments
+
+
+def binarised(flat: np.ndarray) -> bool:
+    """Whether a page is black and white only (a fax, a bilevel scan): almost no pixel is grey."""
+    grey = np.count_nonzero((flat > 40) & (flat < 215))
+    return grey < BILEVEL * flat.size
+
+
+def _unflanked(vertical, horizontal, ink: np.ndarray, dpi: int) -> list[tuple[float, float, float]]:
+    """The verticals that are dividers, not glyph strokes: in a table row set as tight as its
+    text (a LibreOffice header), blur and JPEG join a character's upright stroke to the rulings
+    above and below it, and it is as long as the row; one in line with a divider is joined to
+    it. A divider has paper on both sides but where a cell's text touches it; a stroke has its
+    own character's ink beside it: on one side in most of its rows, on both in many. Each row's
+    stretch of a vertical (between the horizontals crossing it) is judged alone, and only the
+    stretches that are dividers are kept. A stretch standing alone (a divider of one row that
+    none above or below continues) is a stroke already if one side is inked; one open at an
+    end (reaching into a row without closing it) if it is shorter than a row or one side is. ``ink`` is without the horizontal rulings."""
+    s = pt(dpi)
+    tol = JOIN_PT * s
+    kept = []
+    for x, a, b in vertical:
+        crossing = sorted({y for y, c, d in horizontal if c - tol <= x <= d + tol and a - tol <= y <= b + tol})
+        cuts = sorted({a, b} | {y for y in crossing if a < y < b})
+        stretches = []
+        for c, d in zip(cuts, cuts[1:]):
+            flanks = _flanks(x, c, d, ink, s)
+            closed = all(any(abs(y - e) <= tol for y in crossing) for e in (c, d))
+            if flanks is None:
+                stretches.append([c, d, None, 0.0])
+            else:
+                both, one = flanks
+                stroke = both >= FLANKED_BOTH or (both >= FLANKED and one >= FLANKED_ONE)
+                # open, it is shorter than a row: a character's stroke reaching a divider
+                opened = not closed and (d - c < VERTICAL_MIN_PT * s or one >= FLANKED_ONE)
+                stretches.append([c, d, not stroke and not opened, one])
+        # the ends beyond the outermost rulings, a ruling's width or two, go with their neighbour
+        for i, stretch in enumerate(stretches):
+            if stretch[2] is None:
+                near = [stretches[j][2] for j in (i - 1, i + 1) if 0 <= j < len(stretches)]
+                stretch[2] = bool(near) and any(near)
+        runs, run = [], []
+        for stretch in stretches + [[0, 0, False, 0.0]]:
+            if stretch[2]:
+                run.append(stretch)
+            elif run:
+                runs.append(run)
+                run = []
+        for run in runs:
+            measured = [r for r in run if r[1] - r[0] > 2 * RULING_MAX_PT * s]
+            if len(measured) == 1 and measured[0][3] >= FLANKED_ONE:
+                continue
+            kept.append((x, run[0][0], run[-1][1]))
+    return kept
+
+
+def _flanks(x: float, a: float, b: float, ink: np.ndarray, s: float) -> tuple[float, float] | None:
+    """For the stretch of a vertical from ``a`` to ``b`` (pixels): the share of its rows with ink
+    beside it on both sides, and the larger share on one side; None if it is too short to tell
+    (a divider's end beyond the last ruling)."""
+    near, reach, trim = round(FLANK_NEAR_PT * s), round(FLANK_PT * s), RULING_MAX_PT * s
+    y0, y1 = int(a + trim), int(math.ceil(b - trim))
+    if y1 - y0 < 2:
+        return None
+    if b - a > FLANK_MAX_PT * s:
+        return 0.0, 0.0
+    w = ink.shape[1]
+    xi = int(round(x))
+    left = ink[y0:y1, max(xi - near - reach, 0):max(xi - near, 0)].any(axis=1)
+    right = ink[y0:y1, min(xi + near + 1, w):min(xi + near + 1 + reach, w)].any(axis=1)
+    return float(np.count_nonzero(left & right)) / (y1 - y0), float(max(left.mean(), right.mean()))
 
 
 def _meeting(lines, across, tol: float) -> list[tuple[float, float, float]]:
@@ -247,15 +359,50 @@ def _runs(profile: np.ndarray) -> list[list[int]]:
 
 def text_bands(ink: np.ndarray, em: float) -> list[list[int]]:
     """Rows of text in a region: runs of inked rows, with the pieces of one line (三's strokes, the
-    dot over 六) joined when together they are no taller than a line."""
+    dot over 六) joined when together they are no taller than a line, or when one of them is
+    lower than a line (a part of a character: 总's 心 under its 口) and together they are about
+    as high as wide: a Han character is taller than the digits that set ``em`` in most cells,
+    and characters stacked one per line in a narrow cell must stay apart."""
     bands = _runs(ink.sum(axis=1))
     merged: list[list[int]] = []
     for band in bands:
-        if merged and band[1] - merged[-1][0] <= 1.25 * em and band[0] - merged[-1][1] <= 0.4 * em:
+        if merged and band[0] - merged[-1][1] <= 0.4 * em and (
+                band[1] - merged[-1][0] <= 1.25 * em
+                or (min(band[1] - band[0], merged[-1][1] - merged[-1][0]) < GLYPH_PART * em
+                    and band[1] - merged[-1][0] <= GLYPH_SQUARE * _glyph_width(ink[merged[-1][0]:band[1]]))):
             merged[-1][1] = band[1]
         else:
             merged.append(band)
-    return merged
+    return [part for band in merged for part in _unstacked(ink, band, em)]
+
+
+def _unstacked(ink: np.ndarray, band: list[int], em: float) -> list[list[int]]:
+    """A run of rows one character wide and several high (characters stacked one per line, so
+    close that blur joined them) cut into characters, each at the thinnest row near where it
+    should end: Han characters are square."""
+    y0, y1 = band
+    width = _glyph_width(ink[y0:y1])
+    # a character is at least a digit's height wide (a thin tall mark is a stroke or a bar)
+    if width < 0.6 * em or y1 - y0 <= 1.5 * em or y1 - y0 < STACKED * width:
+        return [band]
+    n = round((y1 - y0) / width)
+    profile = ink[y0:y1].sum(axis=1)
+    step = (y1 - y0) / n
+    cuts = [y0]
+    for k in range(1, n):
+        lo, hi = round(k * step - 0.3 * step), max(round(k * step + 0.3 * step), round(k * step - 0.3 * step) + 1)
+        cuts.append(y0 + lo + int(np.argmin(profile[lo:hi])))
+    cuts.append(y1)
+    return [[a, b] for a, b in zip(cuts, cuts[1:])]
+
+
+def _glyph_width(rows: np.ndarray) -> int:
+    """The widest run of inked columns in these rows: a character's width (or a few touching),
+    0 where the ink spans more than a narrow cell's few characters (a line of running text)."""
+    runs = _runs(rows.sum(axis=0))
+    if not runs or runs[-1][1] - runs[0][0] > NARROW_EM * rows.shape[0]:
+        return 0
+    return max(b - a for a, b in runs)
 
 
 def band_segments(ink: np.ndarray, band: list[int], split: bool) -> list[PxBox]:

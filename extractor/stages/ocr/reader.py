@@ -50,7 +50,9 @@ BATCH_COLUMNS = 2000         # the recogniser slows down per column in larger ba
 STITCH_RATIO = 2.5           # pieces narrower than this many heights are read stitched into a line …
 STITCH = 24                  # … this many at a time: a lone "0" in white space reads as "o" or nothing
 SAMPLE_LINES = 6             # lines read to tell which way up a page is
-LEGIBLE = 0.7                # a page reading this well is the right way up
+LEGIBLE = 0.7                # a page reading this well is the right way up …
+FLIP_SURE = 0.5              # … when the line classifier's vote for its way up is at least this sure …
+AXIS_CLEAR = 0.15            # … and its glyphs' neighbours said its axis by at least this margin over a half
 RETRY = 0.9                  # a short piece read less surely than this is read again alone
 STRAY = 0.35                 # in a cell with text, marks lower than this (in line heights) are strays
 UNREAD = "?"                 # a cell's ink that reads as nothing: never a silent blank
@@ -219,16 +221,24 @@ def ocr_page(page: pymupdf.Page, number: int) -> Page:
 def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
     """An RGB page image at ``dpi`` → the upright page's blocks and rulings, in points.
 
-    The row profile guesses whether the lines run across or down; if the page does not read well
-    that way up, the other way is tried and the more legible one kept."""
+    The glyphs' nearest neighbours guess whether the lines run across or down; if they do not
+    say it clearly, or the page does not read well that way up, the other way is tried and the
+    more legible one kept."""
     flat = raster.flatten(raster.drop_red(rgb))
     red = raster.redness(rgb)
-    guess = raster.text_axis(raster.ink_of(flat), dpi)
-    best = _upright(flat, red, guess, dpi, number)
-    if best.legibility < LEGIBLE:
-        other = _upright(flat, red, 1 - guess, dpi, number)
-        if other.legibility > best.legibility:
-            best = other
+    guess, across = raster.text_axis(raster.ink_of(flat), dpi)
+    dashed = raster.binarised(flat)
+    # a page whose glyphs do not say clearly which way its lines run is read both ways
+    clear = abs(across - 0.5) >= AXIS_CLEAR
+    # where they say it clearly, the other axis must read legibly to be taken: a page that reads
+    # poorly either way (a photographed page's bent rulings) is no likelier to lie on its side
+    best = None
+    for turns in (guess, 1 - guess):
+        view = _upright(flat, red, turns, dpi, number, dashed)
+        if best is None or (view.legibility > best.legibility and (not clear or view.legibility >= LEGIBLE)):
+            best = view
+        if clear and view.legibility >= LEGIBLE:
+            break
     layout = best.layout
     page = Page(number, layout.width, layout.height, _blocks(layout, best.sample, dpi, number), layout.rulings, "ocr")
     return Scan(page, best.rotation, best.skew)
@@ -243,18 +253,35 @@ class _View:
     sample: dict[int, Reading]     # the lines read to tell it, by their index in the layout's pieces
 
 
-def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int) -> _View:
+def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int, dashed: bool = False) -> _View:
     """The page (and its redness) turned by ``turns`` quarter turns counter-clockwise, levelled,
-    and turned over if the line classifier finds it upside down."""
+    and turned over if it reads better so: the line classifier says which way up to try first."""
     flat, red = raster.turn(flat, turns, 0.0), raster.turn(red, turns, 0.0, fill=0)
     skew = raster.skew_of(raster.ink_of(flat))
     flat, red = raster.turn(flat, 0, skew), raster.turn(red, 0, skew, fill=0)
-    layout = _layout(flat, red, dpi, number)
+    layout = _layout(flat, red, dpi, number, dashed)
     pieces = layout.pieces
     sample = sorted(range(len(pieces)), key=lambda i: pieces[i].box[0] - pieces[i].box[2])[:SAMPLE_LINES]
-    if sample and recogniser().upside_down([_crop(layout, pieces[i]) for i in sample]) > 0:
-        turns += 2
-        layout = _turned_over(layout)
+    if not sample:
+        return _View(layout, (turns % 4) * 90, round(-skew, 2), 0.0, {})
+    vote = recogniser().upside_down([_crop(layout, pieces[i]) for i in sample])
+    # the classifier sees a long line squeezed into 192 columns and can be unsure of a page of
+    # prose: the way up it prefers is read first, the other too unless it was sure and the
+    # page reads well that way; the more legible one is kept
+    ways = [(turns + 2, lambda: _turned_over(layout)), (turns, lambda: layout)]
+    if vote <= 0:
+        ways.reverse()
+    best = None
+    for way_turns, way in ways:
+        view = _legibility(way(), way_turns, skew, sample)
+        if best is None or view.legibility > best.legibility:
+            best = view
+        if abs(vote) >= FLIP_SURE and view.legibility >= LEGIBLE:
+            break
+    return best
+
+
+def _legibility(layout: _Layout, turns: int, skew: float, sample: list[int]) -> _View:
     # the sample is read whole, as the page's reading will keep it; the characters on the first
     # six line heights of each line tell how legible it is: characters read, weighted by
     # confidence, per line, for a page on its side reads as scattered single characters
@@ -296,9 +323,9 @@ class _Layout:
     pieces: list[_Piece]
 
 
-def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int) -> _Layout:
+def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bool = False) -> _Layout:
     ink = raster.ink_of(flat)
-    lines = raster.ruling_lines(flat, dpi)
+    lines = raster.ruling_lines(flat, dpi, red, dashed)
     s = raster.pt(dpi)
     rulings = ([Ruling(a / s, y / s, b / s, y / s) for y, a, b in lines.horizontal]
                + [Ruling(x / s, a / s, x / s, b / s) for x, a, b in lines.vertical])
@@ -310,8 +337,11 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int) -> _Layout
     # touching print): print under a seal stays dark
     text[(red > raster.SEAL_REDNESS) & (flat > raster.SEAL_PIXEL_LIGHT)] = 0
     # pieces are found on ink grown by a pixel: faint thin strokes of small print break up, and
-    # a digit in pieces would be read in pieces
+    # a digit in pieces would be read in pieces. A cell's lines are found on the ink as printed:
+    # grown, the pixel of leading between characters stacked one per line in a narrow cell
+    # closes up and two characters read as one
     grow = np.ones((3, 3), np.uint8)
+    printed = text
     text, seal = cv2.dilate(text, grow), cv2.dilate(seal, grow)
     clean = np.where(lines.mask > 0, 255, flat).astype(np.uint8)
 
@@ -323,13 +353,13 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int) -> _Layout
     pieces = []
     cell_em = raster.typical_height(text, cells, dpi)
     for x0, y0, x1, y1 in cells:
-        region = text[y0:y1, x0:x1]
+        region, as_printed = text[y0:y1, x0:x1], printed[y0:y1, x0:x1]
         if not region.any():
             # a cell whose only marks looked like seal is read all the same: a blank it is not
             # sure of must not pass as a sure blank
-            region = seal[y0:y1, x0:x1]
+            region = as_printed = seal[y0:y1, x0:x1]
         cell_lines = [[(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in raster.band_segments(region, band, split=True)]
-                      for band in raster.text_bands(region, cell_em)]
+                      for band in raster.text_bands(as_printed, cell_em)]
         # a cell's line is read whole; it is cut at gaps only to find the strays in it
         kept = set(_without_strays([box for line in cell_lines for box in line], cell_em))
         for line in cell_lines:
