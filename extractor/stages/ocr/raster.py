@@ -236,7 +236,7 @@ def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tu
 def binarised(flat: np.ndarray) -> bool:
     """Whether a page is black and white only (a fax, a bilevel scan): almost no pixel is grey."""
     grey = np.count_nonzero((flat > 40) & (flat < 215))
-    return grey < BILEVEL * flat.size
+    return bool(grey < BILEVEL * flat.size)
 
 
 def _unflanked(vertical, horizontal, ink: np.ndarray, dpi: int) -> list[tuple[float, float, float]]:

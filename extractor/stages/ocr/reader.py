@@ -232,13 +232,14 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
     clear = abs(across - 0.5) >= AXIS_CLEAR
     # where they say it clearly, the other axis must read legibly to be taken: a page that reads
     # poorly either way (a photographed page's bent rulings) is no likelier to lie on its side
-    best = None
+    best: _View | None = None
     for turns in (guess, 1 - guess):
         view = _upright(flat, red, turns, dpi, number, dashed)
         if best is None or (view.legibility > best.legibility and (not clear or view.legibility >= LEGIBLE)):
             best = view
         if clear and view.legibility >= LEGIBLE:
             break
+    assert best is not None     # the loop ran: there are two axes
     layout = best.layout
     page = Page(number, layout.width, layout.height, _blocks(layout, best.sample, dpi, number), layout.rulings, "ocr")
     return Scan(page, best.rotation, best.skew)
@@ -271,13 +272,14 @@ def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: in
     ways = [(turns + 2, lambda: _turned_over(layout)), (turns, lambda: layout)]
     if vote <= 0:
         ways.reverse()
-    best = None
+    best: _View | None = None
     for way_turns, way in ways:
         view = _legibility(way(), way_turns, skew, sample)
         if best is None or view.legibility > best.legibility:
             best = view
         if abs(vote) >= FLIP_SURE and view.legibility >= LEGIBLE:
             break
+    assert best is not None     # the loop ran: there are two ways up
     return best
 
 
