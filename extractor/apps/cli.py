@@ -86,6 +86,8 @@ def _limits(max_pages: int, max_page_drawings: int, max_page_chars: int, max_ima
     return Limits(max_pages=max_pages, max_page_drawings=max_page_drawings,
                   max_page_chars=max_page_chars, max_image_mp=max_image_mp, timeout=timeout,
                   max_memory_mb=max_memory_mb)
+ModelFolder = Annotated[Path | None, typer.Option(envvar="NIANBAO_MODEL",
+                                                  help="Layout model folder (default: the shipped model).")]
 
 
 def _input(path: Path) -> bytes:
@@ -195,8 +197,7 @@ def serve(
     max_image_mp: MaxImageMp = default.MAX_IMAGE_MP,
     timeout: Timeout = default.TIMEOUT,
     max_memory_mb: MaxMemoryMb = default.MAX_MEMORY_MB,
-    model: Annotated[Path | None, typer.Option(envvar="NIANBAO_MODEL",
-                                                  help="Layout model folder (default: the shipped model).")] = None,
+    model: ModelFolder = None,
 ) -> None:
     """Serve the extractor over HTTP: POST /v1/extract, GET /healthz, GET /v1/model, docs at /docs."""
     import os
@@ -242,8 +243,7 @@ def batch(
     max_image_mp: MaxImageMp = default.MAX_IMAGE_MP,
     timeout: Timeout = default.TIMEOUT,
     max_memory_mb: MaxMemoryMb = default.MAX_MEMORY_MB,
-    model: Annotated[Path | None, typer.Option(envvar="NIANBAO_MODEL",
-                                                  help="Layout model folder (default: the shipped model).")] = None,
+    model: ModelFolder = None,
 ) -> None:
     """Read many reports in parallel into OUTDIR/records/*.json and an analysts' dataset.
 
