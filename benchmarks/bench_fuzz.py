@@ -49,6 +49,11 @@ def main() -> None:
     args = parser.parse_args()
 
     limits = Limits(timeout=args.timeout)
+    # Made before the pool starts: PyMuPDF holds the GIL while it writes a file of a million
+    # operations, which would delay the threads that wait on the workers (and their kills).
+    made = time.perf_counter()
+    cases = list(hostile.cases(args.count, args.seed))
+    made = time.perf_counter() - made
     pool = Pool(args.workers, pickle.dumps(load_model(), protocol=pickle.HIGHEST_PROTOCOL), limits)
     pool.start()
     ends: dict[str, Counter] = defaultdict(Counter)
@@ -85,7 +90,7 @@ def main() -> None:
                     sample[case.kind].append(case)
 
         with ThreadPoolExecutor(args.workers) as threads:
-            list(threads.map(read, hostile.cases(args.count, args.seed)))
+            list(threads.map(read, cases))
     finally:
         pool.close()
     elapsed = time.perf_counter() - started
@@ -93,8 +98,8 @@ def main() -> None:
 
     header = (f"{'kind':<20} {'n':>4} " + " ".join(f"{e:>6}" for e in ENDS)
               + f" {'late':>4} {'max s':>5} {'peak MB':>7} {'silent':>11} {'cli exit':>8} {'tb':>3} {'intern':>6}")
-    print(f"{args.count} files, seed {args.seed}, {args.workers} workers, --timeout {args.timeout:g} s, "
-          f"{elapsed:.0f} s")
+    print(f"{args.count} files (made in {made:.0f} s), seed {args.seed}, {args.workers} workers, "
+          f"--timeout {args.timeout:g} s, read in {elapsed:.0f} s")
     print(header)
     print("-" * len(header))
     total: Counter = Counter()
