@@ -1,8 +1,10 @@
 """Accuracy and speed of ``nianbao extract`` on reports generated afresh, against what a user would try.
 
-    python benchmarks/bench_extract.py [--count 200] [--seed 100000]
+    python benchmarks/bench_extract.py [--count 200] [--seed 100000] [--engines typeset libreoffice chromium]
 
-Generates ``--count`` reports (both formats, seeds the fixtures do not use), extracts each and prints:
+Generates ``--count`` reports per layout engine (both formats, seeds the fixtures do not use; the
+engines ``typeset.py``, LibreOffice from a Word document, headless Chromium from a web page),
+extracts each and prints, per engine:
 - the share of reports with every template cell right, and the wrong cells no failing check names
   (silent errors — the target is none);
 - whether every injected inconsistency was reported and clean reports had no failing rule;
@@ -28,8 +30,7 @@ from scoring import score  # noqa: E402
 
 from extractor.pipeline import extract  # noqa: E402
 from extractor.stages.classify import load_model  # noqa: E402
-from training.generate import report_for, truth_of  # noqa: E402
-from training.typeset import typeset  # noqa: E402
+from training.generate import lay_out, report_for, truth_of  # noqa: E402
 
 NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
@@ -85,21 +86,26 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--seed", type=int, default=100_000)
     ap.add_argument("--no-baselines", action="store_true", help="skip PyMuPDF and pymupdf4llm")
+    ap.add_argument("--engines", nargs="+", default=["typeset"], choices=("typeset", "libreoffice", "chromium"))
     args = ap.parse_args()
     model = load_model()
     try:
         import pymupdf4llm
     except ImportError:
         pymupdf4llm = None
+    for engine in args.engines:
+        bench(engine, args, model, pymupdf4llm)
 
+
+def bench(engine: str, args, model, pymupdf4llm) -> None:
     all_right = silent = injected_missed = clean_failed = pages_total = 0
     ms_ours, ms_bare, ms_llm = [], [], []
     rows_total = rows_ours = rows_bare = rows_llm = 0
     wrong_examples = []
     for i in range(args.count):
         seed = args.seed + i
-        content, style = report_for(seed, "2019" if i % 2 else "2021")
-        ts = typeset(content, style)
+        content, style = report_for(seed, "2019" if i % 2 else "2021", engine=engine)
+        ts = lay_out(content, style)
         truth = truth_of(content, style, ts)
 
         t = time.process_time()
@@ -135,11 +141,11 @@ def main() -> None:
                 ms_llm.append((time.process_time() - t) * 1000 / pages)
                 rows_llm += rows_right_in_text(md, rows)
             doc.close()
-        print(f"\r{i + 1}/{args.count}", end="", file=sys.stderr, flush=True)
+        print(f"\r{engine} {i + 1}/{args.count}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
 
     n = args.count
-    print(f"reports: {n} ({pages_total} pages), seeds {args.seed}–{args.seed + n - 1}, both formats")
+    print(f"\n== {engine}: {n} reports ({pages_total} pages), seeds {args.seed}–{args.seed + n - 1}, both formats")
     print(f"every cell right:       {all_right}/{n} = {100 * all_right / n:.1f}%  (target ≥ 99.5%)")
     print(f"silent wrong cells:     {silent}  (wrong and named by no failing check; target 0)")
     print(f"injected inconsistency not reported: {injected_missed}")
