@@ -296,37 +296,24 @@ def test_garbage_text_layer_is_reported_not_passed_on(tmp_path, good, bad, edit,
     assert [p.needs_ocr for p in doc.pages] == [None, f"text layer is garbage ({reason})"]
 
 
-def test_radical_lookalikes_read_as_ordinary_han(tmp_path):
-    """WPS and Word files often map glyphs to Kangxi radicals (⼯ U+2F2F for 工) or simplified
-    radicals (⻔ U+2ED4 for 门): they look right but match nothing."""
-    lookalikes = {"工": "⼯", "方": "⽅", "面": "⾯", "门": "⻔"}
-
+@pytest.mark.parametrize("text, lookalikes, printed", [
+    # WPS and Word files often map glyphs to Kangxi radicals (⼯ U+2F2F for 工) or simplified
+    # radicals (⻔ U+2ED4 for 门): they look right but match nothing
+    ("工作方面门户", {"工": "⼯", "方": "⽅", "面": "⾯", "门": "⻔"}, "⼯作⽅⾯⻔户"),
+    # ⼈ U+2F08 and ⾏ U+2F8F fold by NFKC; ⺠ U+2EA0 (民) and ⻄ U+2EC4 (西) have no decomposition
+    ("西安市人民政府行政复议", {"人": "⼈", "民": "⺠", "行": "⾏", "西": "⻄"}, "⻄安市⼈⺠政府⾏政复议"),
+], ids=["kangxi-radicals", "radicals-shaped-as-characters"])
+def test_radical_lookalikes_read_as_ordinary_han(tmp_path, text, lookalikes, printed):
     def draw(page):
         page.insert_font(fontname="F0", fontbuffer=pymupdf.Font("cjk").buffer)
-        page.insert_text((72, 100), "工作方面门户", fontname="F0", fontsize=12)
+        page.insert_text((72, 100), text, fontname="F0", fontsize=12)
 
     path = make_pdf(tmp_path / "t.pdf", draw)
     glyphs = {chr(c[0]): c[1] for span in pymupdf.open(path)[0].get_texttrace() for c in span["chars"]}
     edit = tounicode("bfchar", [f"<{gid:04x}> <{ord(lookalikes.get(c, c)):04x}>" for c, gid in glyphs.items()])
     broken = rewrite_fonts(path, edit, embedded=True)
-    assert pymupdf.open(broken)[0].get_text().strip() == "⼯作⽅⾯⻔户"
-    assert texts(ingest(broken)) == ["工作方面门户"]
-
-
-def test_radicals_shaped_as_whole_characters_read_as_them(tmp_path):
-    """⼈ U+2F08 and ⾏ U+2F8F fold by NFKC; ⺠ U+2EA0 (民) and ⻄ U+2EC4 (西) have no decomposition."""
-    lookalikes = {"人": "⼈", "民": "⺠", "行": "⾏", "西": "⻄"}
-
-    def draw(page):
-        page.insert_font(fontname="F0", fontbuffer=pymupdf.Font("cjk").buffer)
-        page.insert_text((72, 100), "西安市人民政府行政复议", fontname="F0", fontsize=12)
-
-    path = make_pdf(tmp_path / "t.pdf", draw)
-    glyphs = {chr(c[0]): c[1] for span in pymupdf.open(path)[0].get_texttrace() for c in span["chars"]}
-    edit = tounicode("bfchar", [f"<{gid:04x}> <{ord(lookalikes.get(c, c)):04x}>" for c, gid in glyphs.items()])
-    broken = rewrite_fonts(path, edit, embedded=True)
-    assert pymupdf.open(broken)[0].get_text().strip() == "⻄安市⼈⺠政府⾏政复议"
-    assert texts(ingest(broken)) == ["西安市人民政府行政复议"]
+    assert pymupdf.open(broken)[0].get_text().strip() == printed
+    assert texts(ingest(broken)) == [text]
 
 
 def test_a_few_unreadable_characters_are_noted_and_kept(tmp_path):
