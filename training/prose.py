@@ -72,17 +72,19 @@ def body_for(issuer: str | None) -> Body:
 
 # --- the report -----------------------------------------------------------------------------------
 
-def write(content, rng: random.Random, body: Body, stated: int | None) -> None:
+def write(content, rng: random.Random, body: Body, stated: int | None, identified: bool = False) -> None:
     """Fill ``content``'s title, intro, sections and signature; ``stated`` is the number of
-    applications the prose states (None: it states none)."""
+    applications the prose states (None: it states none). ``identified``: the title names the
+    issuer and the report is signed and dated (the same draws are made, so that a seed's other
+    choices stay as they were)."""
     from .content import Paragraph, SectionContent
 
     year = content.year
-    named = body.issuer is not None and rng.random() < 0.85
+    named = body.issuer is not None and (rng.random() < 0.85 or identified)
     content.title = f"{body.issuer}{year}年政府信息公开工作年度报告" if named else f"{year}年政府信息公开工作年度报告"
     if not named:
         content.traits.append("title_without_issuer")
-    if rng.random() < 0.85:
+    if rng.random() < 0.85 or identified:
         month = rng.choice((1, 1, 1, 2, 3))
         day = rng.randint(1, 28)
         content.date = f"{year + 1}-{month:02d}-{day:02d}"
