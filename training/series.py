@@ -145,7 +145,7 @@ def _evolve(content: ReportContent, before: ReportContent, rng: random.Random, f
         group = key.split(".")[0]
         rl[key] = sum(rl[f"{group}.{c}"] for c in ("upheld", "corrected", "other", "pending"))
 
-    for (table, row, column), text in list(content.cell_text.items()):
+    for table, row, column in list(content.cell_text):
         if (table, row, column) == ("active_disclosure", "fees", "amount_wan"):
             continue
         value = content.tables[table][row] if column is None else content.tables[table][row][column]

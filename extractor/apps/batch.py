@@ -7,9 +7,11 @@ A run has three steps:
 2. *extract*: each report is read in a worker process that the run owns and can kill, so that a
    report that hangs or crashes costs that report only; each record is written as soon as it
    arrives, atomically, to ``OUTDIR/records/NAME.json``;
-3. *dataset*: ``cells`` and ``checks`` tables and ``summary.json`` over every report of the run
-   (see ``extractor.apps.dataset``), then what a person reads: ``findings.xlsx``, a marked page
-   image per finding and a review page per report with ``index.html`` (``extractor.apps.findings``).
+3. *dataset*: the checks across reports (each body's consecutive years compared, ``extractor.series``;
+   duplicates; with ``--expect``, the units with no report), ``cells``, ``checks`` and ``series``
+   tables and ``summary.json`` over every report of the run (see ``extractor.apps.dataset``), then
+   what a person reads: ``findings.xlsx``, a marked page image per finding, a review page per
+   report and a 比对 page per pair of years, with ``index.html`` (``extractor.apps.findings``).
 
 Resume. A batch record's ``source`` block carries ``producer``: the nianbao version and the
 sha256 of the layout model file that produced it. ``--resume`` skips a report when
@@ -344,12 +346,13 @@ def _log_failure(out: Path, job: Job, outcome: workers.Outcome, reason: str, mad
 
 def run_batch(inputs: list[str], out: Path, *, workers: int, limits: Limits | None = None,
               resume: bool = False, retry_failed: bool = False, executor: str = "local",
-              scheduler: str | None = None, model: Path | None = None) -> dict:
-    """Extract every report ``inputs`` name into ``out``; see the module docstring. Returns what
-    it writes to ``out/summary.json``."""
+              scheduler: str | None = None, model: Path | None = None, expect: list[str] | None = None) -> dict:
+    """Extract every report ``inputs`` name into ``out``; see the module docstring. ``expect``: the
+    units a superior office expects a report from (``--expect``). Returns what it writes to
+    ``out/summary.json``."""
     from tqdm import tqdm
 
-    from extractor.apps.dataset import write_dataset
+    from extractor.apps.dataset import batch_series, write_dataset
     from extractor.stages.classify import load_model
 
     limits = limits if limits is not None else Limits()
@@ -399,7 +402,9 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, limits: Limits | No
 
     reports = sorted(ok + work.done, key=lambda j: str(j.file))
     resumed = {j.name for j in work.done}
-    summary = write_dataset(out, [(clean_text(str(j.file)), records / f"{j.name}.json") for j in reports])
+    named = [(clean_text(str(j.file)), records / f"{j.name}.json") for j in reports]
+    series = batch_series(named, expect)
+    summary = write_dataset(out, named, series)
     failed.sort(key=lambda f: f["file"])
     summary = {
         "producer": made_by,
@@ -413,7 +418,8 @@ def run_batch(inputs: list[str], out: Path, *, workers: int, limits: Limits | No
     }
     write_json(summary, out / "summary.json")
     from extractor.apps.findings import write_outputs
-    write_outputs(out, [(j.file, records / f"{j.name}.json") for j in reports], workers=workers, failed=failed)
+    write_outputs(out, [(j.file, records / f"{j.name}.json") for j in reports], workers=workers, failed=failed,
+                  series=series)
     return summary
 
 

@@ -170,11 +170,124 @@ def extract(
         pool.close()
     if written or failed:
         from extractor.apps.findings import write_outputs
-        book = write_outputs(out, written, failed=failed, batch=False)
+        book = write_outputs(out, written, failed=failed)
         _say(f"findings: {book}, review pages: {out / 'review' / 'index.html'}")
     if unreadable:
         raise typer.Exit(EXIT_UNREADABLE)
     if strict and checks_failed:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _compare_input(path: Path, out: Path, pool, taken: dict) -> tuple[dict, Path]:
+    """(record, record file) of a report given as a nianbao/2 record or as a PDF (read and written
+    to OUTDIR/NAME.json); a file that is neither ends the command with one line."""
+    import json
+
+    from extractor.stages.record import output_name, write_json
+    try:
+        data = _input(path)
+    except OSError as e:
+        _fail(f"{path}: cannot read file: {e.strerror or e}")
+    if path.suffix.lower() == ".json":
+        try:
+            record = json.loads(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as e:
+            _fail(f"{path}: not a JSON record ({e})")
+        if not isinstance(record, dict) or record.get("schema") != "nianbao/2":
+            _fail(f"{path}: not a nianbao/2 record (write one with `nianbao extract`)")
+        return record, path
+    from extractor.apps.workers import Job
+    outcome = pool.run(Job(data, str(path)))
+    if outcome.kind != "ok":
+        _fail(f"{path}: {outcome.reason}")
+    record = outcome.record
+    return record, write_json(record, out / f"{output_name(path.stem, record['source']['sha256'], taken)}.json")
+
+
+@app.command()
+def compare(
+    old: Annotated[Path, typer.Argument(help="Last year's report: a PDF, or its nianbao/2 record (.json).",
+                                        show_default=False)],
+    new: Annotated[Path, typer.Argument(help="This year's report of the same body: a PDF or a record.",
+                                        show_default=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the records, findings.xlsx and "
+                                                          "review/ (the 比对 page).")] = Path("out"),
+    corpus: Annotated[list[Path] | None, typer.Option(help="Folders of nianbao/2 records (a batch's records/) "
+                                                            "to learn the sentences every report uses from, "
+                                                            "besides the reports shipped with nianbao.")] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 when a check across the years fails or warns.")] = False,
+    timeout: Timeout = default.TIMEOUT,
+    model: ModelFolder = None,
+) -> None:
+    """Compare a body's report with its report of the year before.
+
+    Prints the figures that changed by much, each section's share of sentences copied from last
+    year, and the checks across years (series.carry_over, series.in_force, series.change,
+    series.copied_prose); writes OUTDIR/review/compare-NAME.html (both years side by side) and
+    OUTDIR/findings.xlsx with the sheet 比对.
+    """
+    import json
+    import pickle
+
+    from extractor.apps.findings import write_outputs
+    from extractor.apps.workers import Pool, WorkerFailed
+    from extractor.sanitize import clean_text
+    from extractor.series.compare import BatchSeries, compare, not_compared
+    from extractor.series.copying import shipped_corpus, standard_sentences
+    from extractor.series.figures import change_text
+    from extractor.series.issuers import Filed, issuer_key, names_taken_as_one
+    from extractor.spec import messages as zh
+
+    out.mkdir(parents=True, exist_ok=True)
+    pool = None
+    if any(p.suffix.lower() != ".json" for p in (old, new)):
+        pool = Pool(1, pickle.dumps(_load_model(model), protocol=pickle.HIGHEST_PROTOCOL), Limits(timeout=timeout))
+        try:
+            pool.start()
+        except WorkerFailed as e:
+            _fail(str(e))
+    taken: dict[str, str | None] = {}
+    try:
+        (a, a_path), (b, b_path) = (_compare_input(p, out, pool, taken) for p in (old, new))
+    finally:
+        if pool is not None:
+            pool.close()
+    texts = [(r["report"]["issuer"], [s["text"] or "" for s in r["sections"]]) for r in (a, b)]
+    for folder in corpus or []:
+        for path in sorted(folder.rglob("*.json")):
+            try:
+                r = json.loads(path.read_text("utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+            if isinstance(r, dict) and r.get("schema") == "nianbao/2":
+                texts.append((r["report"]["issuer"], [s["text"] or "" for s in r["sections"]]))
+    files = [clean_text(str(old)), clean_text(str(new))]
+    c = compare(files[0], a, files[1], b, standard_sentences([*texts, *shipped_corpus()]))
+    years = c.years
+    if a["report"]["issuer"] and b["report"]["issuer"] and issuer_key(a["report"]["issuer"]) != issuer_key(b["report"]["issuer"]):
+        _say(f"注意：两份报告的发布机关不同（{a['report']['issuer']}、{b['report']['issuer']}）")
+    if years[0] is not None and years[1] is not None and years[1] != years[0] + 1:
+        _say(f"注意：两份报告的年度不相接（{years[0]}、{years[1]}）")
+    merged = names_taken_as_one([Filed(f, r["report"]["issuer"], r["report"]["year"]) for f, r in zip(files, (a, b))])
+    same = f"（{'、'.join(merged[0])} 视为同一机关）" if merged else ""
+    _say(f"{c.issuer or '发布机关未找到'} {years[0]} → {years[1]} 年度{same}")
+    large = [f for f in c.figures if f.large]
+    changed = [f for f in c.figures if f.change]
+    _say(f"数据：{len(c.figures)} 项，{len(changed)} 项有变化，{len(large)} 项大幅变化")
+    for f in large:
+        _say(f"  大幅变化  {f.indicator.label} {change_text(f)}")
+    _say("正文重复率：" + "；".join(
+        f"第{s.number}部分 {s.share:.0%}（{len(s.copied)}/{s.considered} 句）" + ("，照抄" if s.finding else "")
+        for s in c.sections if s.share is not None))
+    for check in c.checks:
+        said = f"{len(large)} 项，见上" if check.rule == "series.change" and large else check.message
+        _say(f"  {zh.STATUS.get(check.status, check.status)}  {zh.rule_name(check.rule)}：{said}")
+    series = BatchSeries({files[0]: not_compared("比对中的上一年度报告", "the year before of the comparison"),
+                          files[1]: c.checks}, [c], merged)
+    book = write_outputs(out, [(old if old.suffix.lower() != ".json" else a_path, a_path),
+                               (new if new.suffix.lower() != ".json" else b_path, b_path)], series=series)
+    _say(f"→ {out / 'review'}/compare-*.html, {book}（比对）")
+    if strict and any(check.status in ("fail", "warn") for check in c.checks):
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
@@ -237,6 +350,10 @@ def batch(
                                                           "read at once; default: a local cluster of "
                                                           "--workers processes on 127.0.0.1.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when any check fails.")] = False,
+    expect: Annotated[Path | None, typer.Option(help="The units a superior office expects a report from: one "
+                                                     "name a line, as they sign (a CSV's first column); the "
+                                                     "output lists who has no report for a year and who "
+                                                     "published one not on the list.")] = None,
     max_pages: MaxPages = default.MAX_PAGES,
     max_page_drawings: MaxPageDrawings = default.MAX_PAGE_DRAWINGS,
     max_page_chars: MaxPageChars = default.MAX_PAGE_CHARS,
@@ -247,9 +364,11 @@ def batch(
 ) -> None:
     """Read many reports in parallel into OUTDIR/records/*.json and an analysts' dataset.
 
-    Writes OUTDIR/cells.parquet|csv, OUTDIR/checks.parquet|csv (with series.carry_over across an
-    issuer's consecutive years and batch.duplicate), OUTDIR/summary.json, OUTDIR/findings.xlsx and
-    OUTDIR/review/ (index.html, a review page per report, a marked page image per finding). A report
+    Writes OUTDIR/cells.parquet|csv, OUTDIR/checks.parquet|csv (with the checks across an issuer's
+    consecutive years, series.*, and batch.duplicate), OUTDIR/series.parquet|csv (a row per issuer,
+    year and indicator), OUTDIR/summary.json, OUTDIR/findings.xlsx (with the sheets 比对 and, with
+    --expect, 报送情况) and OUTDIR/review/ (index.html, a review page per report, a 比对 page per
+    pair of years, a marked page image per finding). A report
     that cannot be read, is over a limit, times out or crashes its worker is recorded with the reason
     and the run goes on. Exit status as for extract.
     """
@@ -262,9 +381,17 @@ def batch(
         raise typer.BadParameter("choose local or dask", param_hint="--executor")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     limits = _limits(max_pages, max_page_drawings, max_page_chars, max_image_mp, timeout, max_memory_mb)
+    units = None
+    if expect is not None:
+        from extractor.series.issuers import read_expected
+        try:
+            units = read_expected(expect.read_text("utf-8-sig"))
+        except (OSError, UnicodeDecodeError) as e:
+            _fail(f"--expect {expect}: cannot read it ({e})")
     try:
         summary = run_batch(inputs, out, workers=workers or cores, limits=limits, resume=resume,
-                            retry_failed=retry_failed, executor=executor, scheduler=scheduler, model=model)
+                            retry_failed=retry_failed, executor=executor, scheduler=scheduler, model=model,
+                            expect=units)
     except ModelError as e:
         _fail(f"--model: {e}")
     except OSError as e:   # an output folder that cannot be written
@@ -273,6 +400,14 @@ def batch(
     _say(f"{files['ok']} read ({files['resumed']} from an earlier run), "
          f"{summary['reports_with_findings']} with findings, {files['failed']} failed, "
          f"{files['duplicates']} duplicates → {out} (findings.xlsx, review/index.html)")
+    for names in summary["names_taken_as_one"]:
+        _say(f"taken as one issuer: {'、'.join(names)}")
+    if "expected" in summary:
+        for year, names in summary["expected"]["missing"].items():
+            _say(f"{year}: {len(names)} expected units without a report" + (f": {'、'.join(names)}" if names else ""))
+        unlisted = summary["expected"]["unlisted"]
+        _say(f"{len(unlisted)} issuers not on the expected list" +
+             (f": {'、'.join(u['issuer'] for u in unlisted)}" if unlisted else ""))
     if summary["failed"]:
         raise typer.Exit(EXIT_UNREADABLE)
     if strict and summary["failed_checks_by_rule"]:

@@ -25,19 +25,28 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from extractor.series.compare import BatchSeries, series_checks
+from extractor.series.copying import shipped_corpus, standard_sentences
+from extractor.series.figures import indicators, value_of
+from extractor.series.issuers import (
+    Filed,
+    by_issuer_year,
+    expected_units,
+    issuer_key,
+    issuer_level,
+    names_taken_as_one,
+)
 from extractor.spec import messages as zh
-from extractor.spec.templates import APPLICATION_COLUMNS, cell_id
-from extractor.stages.validate import carry_over, duplicate
+from extractor.spec.templates import cell_id
+from extractor.stages.validate import duplicate
 from extractor.types import Check
 
 ROWS_PER_BATCH = 20_000
@@ -51,110 +60,48 @@ CELLS = pa.schema([("file", _text), ("issuer", _text), ("year", pa.int32()), ("f
                    ("x0", pa.float64()), ("y0", pa.float64()), ("x1", pa.float64()), ("y1", pa.float64())])
 CHECKS = pa.schema([("file", _text), ("rule", _text), ("status", _text), ("message", _text),
                     ("detail", _text)])
-
-
-def issuer_key(issuer: str) -> str:
-    """The body an issuer name designates: 连州市人民政府办公室 and 连州市政府办公室 are one body.
-
-    Full-width letters, digits and brackets become half-width (NFKC), whitespace goes, and so
-    does 人民 (人民政府 is the formal name of 政府).
-    """
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", issuer)).replace("人民", "")
-
-
-@dataclass(slots=True)
-class _Report:
-    """What the series and the summary need of one record, without its cells."""
-    file: str
-    issuer: str | None
-    year: int | None
-    format: str | None
-    carried_over: dict | None      # the row, or None when not all of its cells were found
-    carried_forward: dict | None
-    failed: list[str]
-
-
-def _row_if_found(record: dict, row: str) -> dict | None:
-    found = {(c["table"], c["row"], c["column"]) for c in record["cells"]}
-    if all(("applications", row, col) in found for col in APPLICATION_COLUMNS):
-        return record["tables"]["applications"][row]
-    return None
+SERIES = pa.schema([("issuer", _text), ("issuer_key", _text), ("level", _text), ("year", pa.int32()),
+                    ("file", _text), ("format", _text), ("indicator", _text), ("table_label", _text),
+                    ("label", _text), ("value", pa.float64()), ("previous", pa.float64()),
+                    ("change", pa.float64()), ("ratio", pa.float64()), ("large", pa.bool_())])
+FINDING = ("fail", "warn")   # the statuses a person has to look at
 
 
 def _read(path: Path) -> dict:
     return json.loads(path.read_text("utf-8"))
 
 
-def _summarise(file: str, record: dict) -> _Report:
-    info = record["report"]
-    return _Report(file, info["issuer"], info["year"], info["format"],
-                   _row_if_found(record, "carried_over"), _row_if_found(record, "carried_forward"),
-                   [c["rule"] for c in record["checks"] if c["status"] == "fail"])
+def _filed(file: str, record: dict) -> Filed:
+    return Filed(file, record["report"]["issuer"], record["report"]["year"])
 
 
-def series_checks(reports: list[_Report]) -> dict[str, Check]:
-    """``series.carry_over`` for every report: against the same issuer's report of the year before
-    when the batch has exactly one, ``not_applicable`` (saying why) otherwise."""
-    by_year = _by_issuer_year(reports)
-    rule = "series.carry_over"
-    checks = {}
-    for r in reports:
+def _sections(record: dict) -> tuple[str | None, list[str]]:
+    return record["report"]["issuer"], [s["text"] or "" for s in record["sections"]]
+
+
+def batch_series(records: list[tuple[str, Path]], expected: list[str] | None = None) -> BatchSeries:
+    """``BatchSeries`` of ``records`` (pairs of the report's file as the user named it and its record).
+
+    Records are read once for the issuers, years and sentences, and again two at a time for each
+    pair compared, so that memory does not hold every record at once."""
+    filed, corpus = [], []
+    for file, path in records:
+        record = _read(path)
+        filed.append(_filed(file, record))
+        corpus.append(_sections(record))
+    paths = dict(records)
+    standard = standard_sentences([*corpus, *shipped_corpus()])
+    checks, comparisons = series_checks(filed, lambda f: _read(paths[f]), standard)
+    groups = by_issuer_year(filed)
+    for r in filed:
         if not r.issuer or r.year is None:
-            checks[r.file] = Check(rule, "not_applicable", "报告的发布机关或年度未能读出", [], [],
-                                   "the report's issuer or year is unknown")
+            checks[r.file].append(Check("batch.duplicate", "not_applicable", "报告的发布机关或年度未能读出", [], [],
+                                        "the report's issuer or year is unknown"))
             continue
-        before = by_year.get((issuer_key(r.issuer), r.year - 1), [])
-        if not before:
-            check = Check(rule, "not_applicable", f"本批中没有{r.issuer} {r.year - 1} 年度的报告", [], [],
-                          f"no report of {r.issuer} for {r.year - 1} in this batch")
-        elif len(before) > 1:
-            files = ", ".join(p.file for p in before)
-            check = Check(rule, "not_applicable", f"本批中{r.issuer} {r.year - 1} 年度有 {len(before)} 份报告："
-                          + "、".join(p.file for p in before), [], [],
-                          f"{len(before)} reports of {r.issuer} for {r.year - 1}: {files}")
-        elif before[0].carried_forward is None:
-            check = Check(rule, "not_applicable",
-                          f"{before[0].file}（{r.year - 1} 年度）的“结转下年度继续办理”未找到", [], [],
-                          f"the carried_forward row of {before[0].file} ({r.year - 1}) was not found")
-        elif r.carried_over is None:
-            check = Check(rule, "not_applicable", "本报告的“上年结转”未找到", [], [],
-                          "this report's carried_over row was not found")
-        else:
-            check = carry_over({"applications": {"carried_forward": before[0].carried_forward}},
-                               {"applications": {"carried_over": r.carried_over}},
-                               before=f"上一年度报告 {before[0].file} ")
-            check.detail += f" (the year before: {before[0].file})"
-        checks[r.file] = check
-    return checks
-
-
-def duplicate_checks(reports: list[_Report]) -> dict[str, Check]:
-    """``batch.duplicate`` for every report: fails when the batch holds another report of the same
-    issuer (as ``issuer_key`` reads it) and year; files of the same content were dropped before."""
-    by_year = _by_issuer_year(reports)
-    checks = {}
-    for r in reports:
-        if not r.issuer or r.year is None:
-            checks[r.file] = Check("batch.duplicate", "not_applicable", "报告的发布机关或年度未能读出", [], [],
-                                   "the report's issuer or year is unknown")
-            continue
-        others = [o.file for o in by_year[issuer_key(r.issuer), r.year] if o.file != r.file]
-        checks[r.file] = duplicate(r.issuer, r.year, others)
-    return checks
-
-
-def _by_issuer_year(reports: list[_Report]) -> dict[tuple[str, int], list[_Report]]:
-    by_year = defaultdict(list)
-    for r in reports:
-        if r.issuer and r.year is not None:
-            by_year[issuer_key(r.issuer), r.year].append(r)
-    return by_year
-
-
-def batch_checks(reports: list[_Report]) -> dict[str, list[Check]]:
-    """The batch's own rules for every report, by file."""
-    series, duplicates = series_checks(reports), duplicate_checks(reports)
-    return {r.file: [series[r.file], duplicates[r.file]] for r in reports}
+        others = [o.file for o in groups[issuer_key(r.issuer), r.year] if o.file != r.file]
+        checks[r.file].append(duplicate(r.issuer, r.year, others))
+    return BatchSeries(checks, comparisons, names_taken_as_one(filed),
+                       None if expected is None else expected_units(expected, filed))
 
 
 class _TableWriter:
@@ -191,26 +138,31 @@ class _TableWriter:
             os.replace(tmp, target)
 
 
-def write_dataset(out: Path, records: list[tuple[str, Path]]) -> dict:
-    """Write OUTDIR/cells.{parquet,csv} and OUTDIR/checks.{parquet,csv} for ``records`` (pairs of
-    the report's file as the user named it and its record); return the dataset part of summary.json."""
-    reports = [_summarise(file, _read(path)) for file, path in records]
-    extra = batch_checks(reports)
+def write_dataset(out: Path, records: list[tuple[str, Path]], series: BatchSeries) -> dict:
+    """Write OUTDIR/cells, OUTDIR/checks and OUTDIR/series (each .parquet and .csv) for ``records``
+    (pairs of the report's file as the user named it and its record) with the batch's ``series``;
+    return the dataset part of summary.json."""
     cells = _TableWriter(out, "cells", CELLS)
     checks = _TableWriter(out, "checks", CHECKS)
     failing: dict[str, list[str]] = defaultdict(list)
+    warned: dict[str, list[str]] = defaultdict(list)
+    formats: Counter[str] = Counter()
+    years: Counter[str] = Counter()
     with_findings = 0
-    for (file, path), report in zip(records, reports):
+    for file, path in records:
         record = _read(path)
-        report_checks = record["checks"] + [asdict(c) for c in extra[file]]
-        flagged = {c for check in report_checks if check["status"] == "fail" for c in check["cells"]}
-        fmt = report.format
+        info = record["report"]
+        fmt = info["format"]
+        formats[fmt or "unknown"] += 1
+        years[str(info["year"]) if info["year"] is not None else "unknown"] += 1
+        report_checks = record["checks"] + [asdict(c) for c in series.checks[file]]
+        flagged = {c for check in report_checks if check["status"] in FINDING for c in check["cells"]}
         for c in record["cells"]:
             value = c["value"]
             cid = cell_id(c["table"], c["row"], c["column"])
             table_label, row_label, column_label = zh.labels(cid, fmt)
             box = c["bbox"] or (None, None, None, None)
-            cells.add(file=file, issuer=report.issuer, year=report.year, format=fmt,
+            cells.add(file=file, issuer=info["issuer"], year=info["year"], format=fmt,
                       table=c["table"], row=c["row"], column=c["column"],
                       value=None if value is None else float(value), page=c["page"],
                       confidence=c["confidence"], flagged=cid in flagged,
@@ -223,15 +175,56 @@ def write_dataset(out: Path, records: list[tuple[str, Path]]) -> dict:
                        detail=check.get("detail"))
             if check["status"] == "fail":
                 failing[check["rule"]].append(file)
-        with_findings += any(check["status"] == "fail" for check in report_checks)
+            elif check["status"] == "warn":
+                warned[check["rule"]].append(file)
+        with_findings += any(check["status"] in FINDING for check in report_checks)
     cells.close()
     checks.close()
+    write_series(out, records, series)
 
-    return {
+    summary = {
         "reports_with_findings": with_findings,
         "failed_checks_by_rule": {rule: len(files) for rule, files in sorted(failing.items())},
         "reports_by_failing_rule": dict(sorted(failing.items())),
-        "reports_by_format": dict(sorted(Counter(r.format or "unknown" for r in reports).items())),
-        "reports_by_year": dict(sorted(Counter(str(r.year) if r.year is not None else "unknown"
-                                               for r in reports).items())),
+        "warnings_by_rule": {rule: len(files) for rule, files in sorted(warned.items())},
+        "reports_by_warning_rule": dict(sorted(warned.items())),
+        "reports_by_format": dict(sorted(formats.items())),
+        "reports_by_year": dict(sorted(years.items())),
+        "compared": len(series.comparisons),
+        "names_taken_as_one": series.merged,
     }
+    if series.expected is not None:
+        summary["expected"] = {"missing": {str(y): names for y, names in series.expected.missing.items()},
+                               "unlisted": series.expected.unlisted}
+    return summary
+
+
+def write_series(out: Path, records: list[tuple[str, Path]], series: BatchSeries) -> None:
+    """OUTDIR/series.{parquet,csv}: one row per issuer, year and indicator, the panel a researcher
+    wants: the issuer as it signed that year, ``issuer_key`` (the body, across spellings), its level
+    (省/市/县/乡镇/部门, where the name says it), the file and format, the indicator's id and official
+    label, its value, and where the batch has the body's report of the year before, last year's
+    value, the change, its ratio and whether the large-change rule flags it. Rows are sorted by body,
+    year and indicator, so that the same records give the same bytes however they were read."""
+    compared = {c.new_file: {f.indicator.id: f for f in c.figures} for c in series.comparisons}
+    rows = []
+    for file, path in records:
+        record = _read(path)
+        info = record["report"]
+        found = {cell_id(c["table"], c["row"], c["column"]) for c in record["cells"]}
+        figures = compared.get(file, {})
+        for order, indicator in enumerate(indicators()):
+            value = value_of(record, indicator, found)
+            if value is None:
+                continue
+            f = figures.get(indicator.id)
+            rows.append((issuer_key(info["issuer"]) if info["issuer"] else "", info["year"] or 0, order, file, dict(
+                issuer=info["issuer"], issuer_key=issuer_key(info["issuer"]) if info["issuer"] else None,
+                level=issuer_level(info["issuer"]), year=info["year"], file=file, format=info["format"],
+                indicator=indicator.id, table_label=zh.table_name(indicator.table), label=indicator.label,
+                value=value, previous=f.old if f else None, change=f.change if f else None,
+                ratio=f.ratio if f else None, large=f.large if f else None)))
+    table = _TableWriter(out, "series", SERIES)
+    for *_, row in sorted(rows, key=lambda r: r[:4]):
+        table.add(**row)
+    table.close()

@@ -31,6 +31,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from extractor.sanitize import clean_text
+from extractor.series.compare import BatchSeries, Comparison
+from extractor.series.figures import change_text
 from extractor.spec import messages as zh
 from extractor.spec.templates import cell_id, template_cells
 
@@ -46,7 +48,7 @@ def report_findings(record: dict, extra_checks: Iterable[dict] = ()) -> list[dic
     check's findings, or the check itself when it has none."""
     rows: list[dict] = []
     for check in [*record["checks"], *extra_checks]:
-        if check["status"] != "fail":
+        if check["status"] not in ("fail", "warn"):
             continue
         for f in check.get("findings") or [{"message": check["message"], "cells": check["cells"], "pages": []}]:
             rows.append({"number": len(rows) + 1, "rule": check["rule"], "rule_name": zh.rule_name(check["rule"]),
@@ -172,6 +174,8 @@ def _report_outputs(args) -> tuple[str, list[str | None], str | None]:
 
     record = json.loads(Path(record_path).read_text("utf-8"))
     findings = report_findings(record, extra)
+    if Path(pdf_path).suffix.lower() == ".json":   # compare given a record: no PDF to draw on
+        return name, [None] * len(findings), None
     pngs: list[str | None] = []
     # MuPDF would print its complaints about a damaged file to the terminal, raw bytes and all
     pymupdf.TOOLS.mupdf_display_errors(False)
@@ -206,13 +210,19 @@ FINDING_COLUMNS = [("序号", 6), ("文件", 30), ("发布机关", 24), ("年度
                    ("复核页面", 10), ("复核结论", 10), ("复核意见", 24)]
 DATA_COLUMNS = [("文件", 30), ("发布机关", 24), ("年度", 7), ("表", 6), ("行", 36), ("列", 22),
                 ("单元格编号", 36), ("值", 10), ("印刷文字", 12), ("页码", 6), ("可信度", 8), ("标记", 30)]
+COMPARE_COLUMNS = [("发布机关", 24), ("上年度", 7), ("本年度", 7), ("上年文件", 28), ("本年文件", 28), ("项目", 44),
+                   ("上年值", 10), ("本年值", 10), ("增减值", 10), ("增减率", 9), ("标记", 10), ("说明", 60),
+                   ("比对页面", 10)]
+EXPECT_COLUMNS = [("年度", 7), ("发布机关", 30), ("情况", 12), ("文件", 40)]
 LARGE = 100_000   # data rows past which the workbook is streamed (XlsxWriter's constant_memory)
 
 
-def write_workbook(path: Path, reports: list[dict]) -> Path:
+def write_workbook(path: Path, reports: list[dict], series: BatchSeries | None = None,
+                   pages: dict[str, str] | None = None) -> Path:
     """``reports``: per report ``file``, ``record`` (or None with ``reason`` when it could not be
     read), ``findings`` (from ``report_findings``, with ``image``) and ``review`` (relative to
-    the workbook's folder)."""
+    the workbook's folder). ``series``: the sheet 比对 (a row per figure and per section of each
+    comparison, ``pages`` its 比对 page by the new report's file) and, with expected units, 报送情况."""
     import xlsxwriter
 
     rows = sum(len(r["record"]["cells"]) + 220 for r in reports if r["record"]) if reports else 0
@@ -227,7 +237,12 @@ def write_workbook(path: Path, reports: list[dict]) -> Path:
         link = book.add_format({"font_color": "blue", "underline": 1, "valign": "top", "font_name": "等线"})
         bad = book.add_format({"font_color": "#C00000", "valign": "top", "font_name": "等线"})
         sheets = {}
-        for name, columns in (("报告", REPORT_COLUMNS), ("问题清单", FINDING_COLUMNS), ("数据", DATA_COLUMNS)):
+        layout = [("报告", REPORT_COLUMNS), ("问题清单", FINDING_COLUMNS), ("数据", DATA_COLUMNS)]
+        if series is not None and series.comparisons:
+            layout.append(("比对", COMPARE_COLUMNS))
+        if series is not None and series.expected is not None:
+            layout.append(("报送情况", EXPECT_COLUMNS))
+        for name, columns in layout:
             sheet = book.add_worksheet(name)
             for i, (title, width) in enumerate(columns):
                 sheet.set_column(i, i, width)
@@ -274,7 +289,16 @@ def write_workbook(path: Path, reports: list[dict]) -> Path:
                     (f"review/{f['image']}" if f.get("image") else None, "标注页"),
                     (f"{r['review']}#finding-{f['number']}" if r.get("review") else None, "复核"), None, None])
             _data_rows(put, r["file"], record)
-        for name, columns in (("报告", REPORT_COLUMNS), ("问题清单", FINDING_COLUMNS), ("数据", DATA_COLUMNS)):
+        for c in series.comparisons if series is not None else []:
+            _compare_rows(put, c, (pages or {}).get(c.new_file), bad)
+        expected = series.expected if series is not None else None
+        if expected is not None:
+            for year, names in expected.missing.items():
+                for n in names:
+                    put("报送情况", [year, n, "未报送", None], {2: bad})
+            for u in expected.unlisted:
+                put("报送情况", ["、".join(map(str, u["years"])), u["issuer"], "不在名单内", "、".join(u["files"])])
+        for name, columns in layout:
             sheet, last = sheets[name]
             sheet.autofilter(0, 0, max(last, 1), len(columns) - 1)
         decision = [t for t, _ in FINDING_COLUMNS].index("复核结论")
@@ -287,6 +311,24 @@ def write_workbook(path: Path, reports: list[dict]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _compare_rows(put, c: Comparison, page: str | None, bad) -> None:
+    """A row per figure (changed ones first marked 大幅变化 where the rule flags them), then per
+    section with its 重复率."""
+    issuer, (old_year, new_year) = c.issuer, c.years
+    link = (page, "比对")
+    for f in c.figures:
+        put("比对", [issuer, old_year, new_year, c.old_file, c.new_file, f.indicator.label, f.old, f.new, f.change,
+                   None if f.ratio is None else round(f.ratio, 4), "大幅变化" if f.large else None,
+                   change_text(f) if f.large else None, link], {10: bad} if f.large else None)
+    for s in c.sections:
+        if s.share is None:
+            continue
+        put("比对", [issuer, old_year, new_year, c.old_file, c.new_file, f"第{s.number}部分 {s.title} · 重复率", None,
+                   round(s.share, 4), None, None, "照抄" if s.finding else None,
+                   f"{s.considered} 句非通用表述中 {len(s.copied)} 句与上年相同或几乎相同", link],
+            {10: bad} if s.finding else None)
 
 
 def _data_rows(put, file: str, record: dict) -> None:
@@ -320,19 +362,20 @@ def _data_rows(put, file: str, record: dict) -> None:
 # --- a run's outputs ------------------------------------------------------------------------------
 
 def write_outputs(out: Path, reports: Sequence[tuple[Path | str, Path]], *, workers: int = 1,
-                  failed: Sequence[dict] = (), batch: bool = True) -> Path:
+                  failed: Sequence[dict] = (), series: BatchSeries | None = None) -> Path:
     """findings.xlsx, the marked pages and the review pages for ``reports`` (pairs of the PDF and
     its record); ``failed``: files that could not be read ({"file", "reason"}), listed in 报告.
-    ``batch``: add the batch's own checks (series.carry_over, batch.duplicate)."""
-    from extractor.apps.review import write_index
+    ``series``: the batch's own checks (by the file as ``clean_text`` writes it), its comparisons
+    (a 比对 page each and the sheet 比对) and the expected units (the sheet 报送情况)."""
+    from extractor.apps.review import write_compare, write_index
 
     out = Path(out)
     review_dir = out / "review"
     review_dir.mkdir(parents=True, exist_ok=True)
     records = {str(pdf): json.loads(Path(path).read_text("utf-8")) for pdf, path in reports}
-    extra = _batch_checks(records) if batch else {}
+    extra = {file: [asdict(c) for c in checks] for file, checks in series.checks.items()} if series else {}
     names = _names(reports)
-    jobs = [(str(pdf), str(path), names[str(pdf)], str(review_dir), extra.get(str(pdf), []))
+    jobs = [(str(pdf), str(path), names[str(pdf)], str(review_dir), extra.get(clean_text(str(pdf)), []))
             for pdf, path in reports]
     if workers > 1 and len(jobs) > 2:
         with ProcessPoolExecutor(min(workers, len(jobs))) as pool:
@@ -350,18 +393,18 @@ def write_outputs(out: Path, reports: Sequence[tuple[Path | str, Path]], *, work
                      "record_path": clean_text(os.path.relpath(path, out))})
     rows += [{"file": clean_text(f["file"]), "record": None, "reason": f["reason"], "findings": []} for f in failed]
     rows.sort(key=lambda r: r["file"])
-    write_index(review_dir / "index.html", rows)
-    return write_workbook(out / "findings.xlsx", rows)
+    by_file = {clean_text(str(pdf)): names[str(pdf)] for pdf, _ in reports}
+    pages = {}
+    for c in series.comparisons if series else []:
+        page = write_compare(review_dir / f"compare-{by_file[c.new_file]}.html", c)
+        pages[c.new_file] = f"review/{page.name}"
+    for r in rows:
+        r["compare"] = pages.get(r["file"])
+    write_index(review_dir / "index.html", rows, series)
+    return write_workbook(out / "findings.xlsx", rows, series, pages)
 
 
 def _names(reports: Sequence[tuple[Path | str, Path]]) -> dict[str, str]:
     """Each report's folder name under review/: its record's name (unique in the run), made
     encodable (a file name can hold bytes that are not UTF-8, which an HTML link cannot)."""
     return {str(pdf): clean_text(Path(path).stem) for pdf, path in reports}
-
-
-def _batch_checks(records: dict[str, dict]) -> dict[str, list[dict]]:
-    from extractor.apps.dataset import _summarise, batch_checks
-
-    reports = [_summarise(file, record) for file, record in records.items()]
-    return {file: [asdict(c) for c in checks] for file, checks in batch_checks(reports).items()}

@@ -18,6 +18,7 @@ import base64
 import html
 from pathlib import Path
 
+from extractor.series.compare import BatchSeries, Comparison
 from extractor.spec import messages as zh
 from extractor.spec.templates import cell_id
 
@@ -229,8 +230,10 @@ def review_bytes(data: bytes, record: dict) -> bytes:
         return review_html(pdf, record, report_findings(record)).encode("utf-8")
 
 
-def index_html(rows: list[dict]) -> str:
-    """A batch's reports, each with its status, findings and a link to its review page."""
+def index_html(rows: list[dict], series: BatchSeries | None = None) -> str:
+    """A batch's reports, each with its status, findings and a link to its review page (and its
+    比对 page, against the year before); the names taken as one body, and with expected units, who
+    has no report and who is not on the list."""
     read = [r for r in rows if r.get("record") is not None]
     with_findings = sum(1 for r in read if r["findings"])
     parts = ["<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
@@ -243,7 +246,7 @@ def index_html(rows: list[dict]) -> str:
              f"未能读取 {len(rows) - len(read)} 份　<input id=\"filter\" placeholder=\"筛选（机关、年度、规则…）\">"
              "</p></header>",
              "<table class=\"reports\"><thead><tr><th>文件</th><th>发布机关</th><th>年度</th><th>格式</th><th>状态</th>"
-             "<th>问题数</th><th>未通过的规则</th></tr></thead><tbody>"]
+             "<th>问题数</th><th>未通过的规则</th><th>比对</th></tr></thead><tbody>"]
     for r in rows:
         record = r.get("record")
         if record is None:
@@ -254,18 +257,119 @@ def index_html(rows: list[dict]) -> str:
         name = Path(r["review"]).name if r.get("review") else None
         file = f"<a href=\"{_e(name)}\">{_e(r['file'])}</a>" if name else _e(r["file"])
         rules = "、".join(dict.fromkeys(f["rule_name"] for f in findings))
+        compare = (f"<a class=\"compare\" href=\"{_e(Path(r['compare']).name)}\">与上年比对</a>"
+                   if r.get("compare") else "")
         parts.append(f"<tr data-findings=\"{len(findings)}\"><td>{file}</td><td>{_e(info['issuer'])}</td>"
                      f"<td>{_e(info['year'])}</td><td>{_e(info['format'])}</td>"
                      f"<td class=\"status-{'fail' if findings else 'pass'}\">{'有问题' if findings else '通过'}</td>"
-                     f"<td>{len(findings)}</td><td>{_e(rules)}</td></tr>")
-    parts.append("</tbody></table><script>"
+                     f"<td>{len(findings)}</td><td>{_e(rules)}</td><td>{compare}</td></tr>")
+    parts.append("</tbody></table>")
+    if series is not None and series.merged:
+        parts.append("<section class=\"merged\" style=\"margin:14px;font-size:13px\"><h2>视为同一机关的名称</h2><ul>"
+                     + "".join(f"<li>{_e('、'.join(names))}</li>" for names in series.merged) + "</ul></section>")
+    if series is not None and series.expected is not None:
+        parts.append("<section id=\"expected\" style=\"margin:14px;font-size:13px\"><h2>报送情况</h2><ul>")
+        for year, names in series.expected.missing.items():
+            parts.append(f"<li class=\"missing\">{_e(year)} 年度未报送（{len(names)}）：{_e('、'.join(names) or '无')}</li>")
+        unlisted = series.expected.unlisted
+        parts.append(f"<li class=\"unlisted\">不在名单内（{len(unlisted)}）："
+                     + _e("、".join(u["issuer"] for u in unlisted) or "无") + "</li></ul></section>")
+    parts.append("<script>"
                  "document.getElementById('filter').addEventListener('input',function(e){var q=e.target.value;"
                  "document.querySelectorAll('.reports tbody tr').forEach(function(tr){"
                  "tr.style.display=tr.textContent.indexOf(q)>=0?'':'none';});});</script></body></html>")
     return "".join(parts)
 
 
-def write_index(path: Path, rows: list[dict]) -> Path:
+def write_index(path: Path, rows: list[dict], series: BatchSeries | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(index_html(rows), "utf-8")
+    path.write_text(index_html(rows, series), "utf-8")
+    return path
+
+
+COMPARE_STYLE = """
+main.compare{display:block;padding:14px}
+.compare section{background:#fff;box-shadow:0 1px 3px #0003;margin:0 0 14px;padding:10px 14px}
+.compare h2{font-size:15px;margin:4px 0 8px}
+table.figures{border-collapse:collapse;font-size:13px;width:100%}
+.figures th,.figures td{border:1px solid #dde;padding:3px 6px;text-align:right}
+.figures th{background:#f2dcdb}.figures td:first-child,.figures th:first-child{text-align:left}
+.figures tr.changed td{background:#fff8e1}
+.figures tr.large td{background:#ffe3e3;color:#a00000;font-weight:bold}
+.sections{display:grid;grid-template-columns:1fr 1fr;gap:0 14px;font-size:13px;line-height:1.7}
+.sections h3{grid-column:1 / 3;font-size:14px;margin:12px 0 4px;border-bottom:1px solid #eee}
+.sections h3 .share{font-weight:normal;color:#555;margin-left:8px}.sections h3 .share.copied{color:#c00000;font-weight:bold}
+.sections div{white-space:pre-wrap}
+mark{background:#ffc9c9}
+#checks td{padding:2px 6px;border-bottom:1px solid #eee;vertical-align:top}
+"""
+
+
+def _marked(text: str, sentences: set[str]) -> str:
+    """``text`` with each of ``sentences`` in it marked."""
+    from extractor.series.copying import sentences as split
+
+    parts, at = [], 0
+    for s in split(text):
+        i = text.find(s, at)
+        if i < 0:
+            continue
+        parts.append(_e(text[at:i]))
+        parts.append(f"<mark>{_e(s)}</mark>" if s in sentences else _e(s))
+        at = i + len(s)
+    parts.append(_e(text[at:]))
+    return "".join(parts)
+
+
+def compare_html(c: Comparison) -> str:
+    """The 比对 page of one body's two years: the checks across years, every figure of both years
+    side by side (changed ones shaded, the large changes red), and each section of both years side
+    by side with the sentences found in both marked and the section's 重复率."""
+    from extractor.series.figures import change_text
+
+    (old_year, new_year), issuer = c.years, c.issuer or "发布机关未找到"
+    names = list(dict.fromkeys(n for n in (c.old["report"]["issuer"], c.new["report"]["issuer"]) if n))
+    same = f"（{'、'.join(names)} 视为同一机关）" if len(names) > 1 else ""
+    parts = [f"<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+             f"<title>比对：{_e(issuer)} {_e(old_year)}—{_e(new_year)} 年度</title>"
+             f"<style>{STYLE}{COMPARE_STYLE}</style></head><body>",
+             f"<header><h1>比对：{_e(issuer)} {_e(old_year)} 年度与 {_e(new_year)} 年度报告</h1>"
+             f"<p>上年：{_e(c.old_file)}　本年：{_e(c.new_file)}{_e(same)}</p></header><main class=\"compare\">",
+             "<section><h2>跨年度检查</h2><table id=\"checks\">"]
+    for check in c.checks:
+        status = "fail" if check.status in ("fail", "warn") else "pass"
+        parts.append(f"<tr data-rule=\"{_e(check.rule)}\" data-status=\"{_e(check.status)}\">"
+                     f"<td>{_e(zh.rule_name(check.rule))}</td>"
+                     f"<td class=\"status-{status}\">{_e(zh.STATUS.get(check.status, check.status))}</td>"
+                     f"<td>{_e(check.message)}</td></tr>")
+    parts.append("</table></section><section><h2>主要数据</h2><table class=\"figures\"><thead><tr><th>项目</th>"
+                 f"<th>{_e(old_year)} 年度</th><th>{_e(new_year)} 年度</th><th>增减值</th><th>增减率</th><th>说明</th>"
+                 "</tr></thead><tbody>")
+    for f in c.figures:
+        kind = "large" if f.large else "changed" if f.change else ""
+        ratio = "" if f.ratio is None else f"{f.ratio:+.1%}"
+        change = "" if f.change is None else zh.value_text(f.change)
+        parts.append(f"<tr class=\"{kind}\" data-indicator=\"{_e(f.indicator.id)}\"><td>{_e(f.indicator.label)}</td>"
+                     f"<td>{_e(zh.value_text(f.old) if f.old is not None else '—')}</td>"
+                     f"<td>{_e(zh.value_text(f.new) if f.new is not None else '—')}</td><td>{_e(change)}</td>"
+                     f"<td>{_e(ratio)}</td><td>{_e('大幅变化：' + change_text(f) if f.large else '')}</td></tr>")
+    parts.append("</tbody></table></section><section><h2>正文</h2><div class=\"sections\">")
+    for s in c.sections:
+        share = ("" if s.share is None else
+                 f"<span class=\"share{' copied' if s.finding else ''}\">重复率 {s.share:.0%}"
+                 f"（{s.considered} 句非通用表述中 {len(s.copied)} 句与上年相同或几乎相同）</span>")
+        parts.append(f"<h3 id=\"section-{_e(s.number)}\" data-share=\"{'' if s.share is None else f'{s.share:.4f}'}\">"
+                     f"第{_e(s.number)}部分 {_e(s.title)}{share}</h3>"
+                     f"<div class=\"old\">{_marked(s.old_text or '', {o for _, o, _ in s.copied})}</div>"
+                     f"<div class=\"new\">{_marked(s.new_text, {n for n, _, _ in s.copied})}</div>")
+    parts.append("</div></section></main></body></html>")
+    return "".join(parts)
+
+
+def write_compare(path: Path, c: Comparison) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(compare_html(c), "utf-8")
+    tmp.replace(path)
     return path

@@ -39,6 +39,9 @@ RULES = {
     "report.identified": "报告要素齐全",
     "cells.confident": "识别可信",
     "series.carry_over": "上年结转与上年度报告一致",
+    "series.in_force": "现行有效件数与上年度相接",
+    "series.change": "数据较上年度大幅变化",
+    "series.copied_prose": "正文照抄上年度报告",
     "batch.duplicate": "同一机关同一年度仅一份报告",
     "source.intact": "文件完好",
 }
@@ -58,6 +61,9 @@ RULE_MEANING = {
     "report.identified": "找到发布机关、年度和成文日期",
     "cells.confident": "每个单元格的识别可信度不低于 0.9",
     "series.carry_over": "本年“上年结转”等于同一机关上一年度报告的“结转下年度继续办理”",
+    "series.in_force": "规章、规范性文件：本年现行有效件数＝上年现行有效件数＋本年制发件数－本年废止件数",
+    "series.change": "与上年相比：变化超过计数波动的 4 倍标准差（4·√(上年＋本年)），至少翻倍或减半，且不小于同表最大数值的 5%",
+    "series.copied_prose": "各部分非通用表述中与上年度报告相同或几乎相同的句子不超过一半",
     "batch.duplicate": "一批报告中同一机关同一年度只有一份",
     "source.intact": "PDF 文件未损坏",
 }
