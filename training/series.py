@@ -113,7 +113,7 @@ def _evolve(content: ReportContent, before: ReportContent, rng: random.Random, f
         forward = min(forward, new + carried)
         handled = Counter(rng.choices(outcomes, weights, k=new + carried - forward))
         a["new_received"][col], a["carried_over"][col], a["carried_forward"][col] = new, carried, forward
-        for r in outcomes:
+        for r in outcome_rows(rows):
             a[r][col] = handled[r]
         a["total"][col] = new + carried - forward
     for row in a:

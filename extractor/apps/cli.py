@@ -286,7 +286,7 @@ def compare(
                           files[1]: c.checks}, [c], merged)
     book = write_outputs(out, [(old if old.suffix.lower() != ".json" else a_path, a_path),
                                (new if new.suffix.lower() != ".json" else b_path, b_path)], series=series)
-    _say(f"→ {out / 'review'}/compare-*.html, {book}（比对）")
+    _say(f"→ {out / 'review' / f'compare-{clean_text(b_path.stem)}.html'}, {book}（比对）")
     if strict and any(check.status in ("fail", "warn") for check in c.checks):
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
