@@ -396,10 +396,6 @@ def batch(
         _fail(f"--model: {e}")
     except OSError as e:   # an output folder that cannot be written
         _fail(str(e))
-    files = summary["files"]
-    _say(f"{files['ok']} read ({files['resumed']} from an earlier run), "
-         f"{summary['reports_with_findings']} with findings, {files['failed']} failed, "
-         f"{files['duplicates']} duplicates → {out} (findings.xlsx, review/index.html)")
     for names in summary["names_taken_as_one"]:
         _say(f"taken as one issuer: {'、'.join(names)}")
     if "expected" in summary:
@@ -408,6 +404,10 @@ def batch(
         unlisted = summary["expected"]["unlisted"]
         _say(f"{len(unlisted)} issuers not on the expected list" +
              (f": {'、'.join(u['issuer'] for u in unlisted)}" if unlisted else ""))
+    files = summary["files"]
+    _say(f"{files['ok']} read ({files['resumed']} from an earlier run), "
+         f"{summary['reports_with_findings']} with findings, {files['failed']} failed, "
+         f"{files['duplicates']} duplicates → {out} (findings.xlsx, review/index.html)")
     if summary["failed"]:
         raise typer.Exit(EXIT_UNREADABLE)
     if strict and summary["failed_checks_by_rule"]:

@@ -210,8 +210,8 @@ FINDING_COLUMNS = [("序号", 6), ("文件", 30), ("发布机关", 24), ("年度
                    ("复核页面", 10), ("复核结论", 10), ("复核意见", 24)]
 DATA_COLUMNS = [("文件", 30), ("发布机关", 24), ("年度", 7), ("表", 6), ("行", 36), ("列", 22),
                 ("单元格编号", 36), ("值", 10), ("印刷文字", 12), ("页码", 6), ("可信度", 8), ("标记", 30)]
-COMPARE_COLUMNS = [("发布机关", 24), ("上年度", 7), ("本年度", 7), ("上年文件", 28), ("本年文件", 28), ("项目", 44),
-                   ("上年值", 10), ("本年值", 10), ("增减值", 10), ("增减率", 9), ("标记", 10), ("说明", 60),
+COMPARE_COLUMNS = [("发布机关", 24), ("项目", 44), ("上年度", 7), ("本年度", 7), ("上年值", 10), ("本年值", 10),
+                   ("增减值", 10), ("增减率", 9), ("标记", 10), ("说明", 60), ("上年文件", 28), ("本年文件", 28),
                    ("比对页面", 10)]
 EXPECT_COLUMNS = [("年度", 7), ("发布机关", 30), ("情况", 12), ("文件", 40)]
 LARGE = 100_000   # data rows past which the workbook is streamed (XlsxWriter's constant_memory)
@@ -319,16 +319,16 @@ def _compare_rows(put, c: Comparison, page: str | None, bad) -> None:
     issuer, (old_year, new_year) = c.issuer, c.years
     link = (page, "比对")
     for f in c.figures:
-        put("比对", [issuer, old_year, new_year, c.old_file, c.new_file, f.indicator.label, f.old, f.new, f.change,
+        put("比对", [issuer, f.indicator.label, old_year, new_year, f.old, f.new, f.change,
                    None if f.ratio is None else round(f.ratio, 4), "大幅变化" if f.large else None,
-                   change_text(f) if f.large else None, link], {10: bad} if f.large else None)
+                   change_text(f) if f.large else None, c.old_file, c.new_file, link], {8: bad} if f.large else None)
     for s in c.sections:
         if s.share is None:
             continue
-        put("比对", [issuer, old_year, new_year, c.old_file, c.new_file, f"第{s.number}部分 {s.title} · 重复率", None,
-                   round(s.share, 4), None, None, "照抄" if s.finding else None,
-                   f"{s.considered} 句非通用表述中 {len(s.copied)} 句与上年相同或几乎相同", link],
-            {10: bad} if s.finding else None)
+        put("比对", [issuer, f"第{s.number}部分 {s.title} · 重复率", old_year, new_year, None, round(s.share, 4),
+                   None, None, "照抄" if s.finding else None,
+                   f"{s.considered} 句非通用表述中 {len(s.copied)} 句与上年相同或几乎相同", c.old_file, c.new_file, link],
+            {8: bad} if s.finding else None)
 
 
 def _data_rows(put, file: str, record: dict) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from extractor.series.copying import SectionCopy, copied_check, copied_sections
+from extractor.series.copying import SectionCopy, Standard, copied_check, copied_sections
 from extractor.series.figures import Figure, carry_over_check, changes_check, in_force_check, side_by_side
 from extractor.series.issuers import Expected, Filed, by_issuer_year, year_before
 from extractor.types import Check
@@ -48,7 +48,7 @@ class BatchSeries:
     expected: Expected | None = None
 
 
-def compare(old_file: str, old: dict, new_file: str, new: dict, standard: frozenset[str]) -> Comparison:
+def compare(old_file: str, old: dict, new_file: str, new: dict, standard: Standard) -> Comparison:
     """``new`` (a record) against ``old``, the same body's report of the year before."""
     before = f"上一年度报告 {old_file} "
     figures = side_by_side(old, new)
@@ -65,7 +65,7 @@ def not_compared(message: str, detail: str) -> list[Check]:
 
 
 def series_checks(reports: list[Filed], read: Callable[[str], dict],
-                  standard: frozenset[str]) -> tuple[dict[str, list[Check]], list[Comparison]]:
+                  standard: Standard) -> tuple[dict[str, list[Check]], list[Comparison]]:
     """The checks across years of every report (by file), against the same body's report of the
     year before when the batch has exactly one, ``not_applicable`` (saying why) otherwise; and the
     comparisons made. ``read``: a file's record (read when a pair needs it, so that records are not

@@ -10,7 +10,8 @@ at least ``NEAR`` = 0.9, so about one character in ten may differ.
 
 Sentences every report uses (the wording of the regulation, the stock phrases of the genre) are
 left out: a normalised sentence that the reports of at least ``STANDARD_ISSUERS`` different
-bodies contain is standard. Which sentences those are is learned from the records at hand
+bodies contain is standard, and so is one that is a standard sentence with at most ``HEADING``
+characters more (a sub-heading the text layer ran into it: 平台建设情况加强政务新媒体管理…). Which sentences those are is learned from the records at hand
 (``standard_sentences``): a batch's own, plus whatever corpus the caller adds; nothing is listed
 by hand. So is every sentence shorter than ``MIN_CHARS`` (无。, 详见下表：).
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ from extractor.types import Check
 NEAR = 0.9
 STANDARD_ISSUERS = 3
 MIN_CHARS = 10
+HEADING = 12
 MIN_SENTENCES = 2
 SHARE = 0.5
 
@@ -87,7 +90,7 @@ def shipped_corpus() -> tuple[tuple[str | None, tuple[str, ...]], ...]:
 
 
 def standard_sentences(corpus: Iterable[tuple[str | None, Iterable[str]]],
-                       min_issuers: int = STANDARD_ISSUERS) -> frozenset[str]:
+                       min_issuers: int = STANDARD_ISSUERS) -> Standard:
     """The normalised sentences that the reports of at least ``min_issuers`` bodies contain;
     ``corpus``: (issuer, section texts) per report."""
     bodies: dict[str, set[str]] = defaultdict(set)
@@ -97,7 +100,7 @@ def standard_sentences(corpus: Iterable[tuple[str | None, Iterable[str]]],
         for text in texts:
             for s in sentences(text):
                 bodies[normalise(s, names)].add(body)
-    return frozenset(s for s, who in bodies.items() if len(who) >= min_issuers)
+    return Standard(s for s, who in bodies.items() if len(who) >= min_issuers)
 
 
 @dataclass(slots=True)
@@ -110,6 +113,25 @@ class SectionCopy:
     copied: list[tuple[str, str, float]] = field(default_factory=list)   # (this year's, last year's, ratio)
     share: float | None = None
     finding: bool = False
+
+
+class Standard:
+    """The standard sentences, and whether a sentence is one (``in``)."""
+
+    def __init__(self, sentences: Iterable[str]):
+        self.exact = frozenset(sentences)
+        self.by_length = sorted(self.exact, key=len)
+        self.lengths = [len(s) for s in self.by_length]
+
+    def __len__(self) -> int:
+        return len(self.exact)
+
+    def __contains__(self, s: object) -> bool:
+        if s in self.exact:
+            return True
+        assert isinstance(s, str)
+        shorter = self.by_length[bisect_left(self.lengths, len(s) - HEADING):bisect_left(self.lengths, len(s))]
+        return any(std in s for std in shorter)
 
 
 def _match(s: str, candidates: list[tuple[str, str]]) -> tuple[str, float] | None:
@@ -128,7 +150,7 @@ def _match(s: str, candidates: list[tuple[str, str]]) -> tuple[str, float] | Non
     return best
 
 
-def copied_sections(old: dict, new: dict, standard: frozenset[str]) -> list[SectionCopy]:
+def copied_sections(old: dict, new: dict, standard: Standard) -> list[SectionCopy]:
     """Per section of ``new``, its own sentences found (nearly) verbatim anywhere in ``old``."""
     old_names, new_names = own_names(old["report"]["issuer"]), own_names(new["report"]["issuer"])
     last = [(s, normalise(s, old_names)) for sec in old["sections"] for s in sentences(sec["text"])]
