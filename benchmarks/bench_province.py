@@ -111,7 +111,7 @@ def main() -> None:
     print(f"pairs compared: {len(series.comparisons)}; names taken as one: {len(merged)} "
           f"(renamed on purpose: {len(renamed)}, all paired: {all(s.reports[-1].name in compared for s in renamed)})")
     print(f"{'rule':<22} {'put in':>6} {'found':>6} {'missed':>6} {'on other pairs':>15}")
-    for fault, (rule, _) in RULE_OF.items():
+    for rule, _ in RULE_OF.values():
         print(f"{rule:<22} {found[rule] + missed[rule]:>6} {found[rule]:>6} {missed[rule]:>6} {false[rule]:>15}")
     expected = summaries["local"]["expected"]
     last = str(args.years[-1])

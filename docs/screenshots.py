@@ -1,10 +1,13 @@
-"""The README's two pictures, from a batch run's output, taken with Debian's headless Chromium:
+"""The README's pictures, from a batch run's output, taken with Debian's headless Chromium:
 
     nianbao batch fixtures -o out && python docs/screenshots.py out
+    python docs/screenshots.py out COMPARED      # and the 比对 page of `nianbao compare … -o COMPARED`
 
 - ``docs/review-example.png``: the review page of ``f21-inject-balance`` at its first finding;
 - ``docs/findings-example.png``: the first rows of the workbook's 问题清单, drawn as an HTML table
-  from what openpyxl reads out of ``findings.xlsx`` (the sheet's own columns and values).
+  from what openpyxl reads out of ``findings.xlsx`` (the sheet's own columns and values);
+- ``docs/compare-example.png``: the top of the 比对 page in ``COMPARED/review`` (the README's
+  ``nianbao compare`` of a generated series).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def workbook_table(book: Path, rows: int = 12) -> str:
             "<table><tr>" + "".join(f"<th>{h}</th>" for h in SHOWN) + "</tr>" + cells + "</table></html>")
 
 
-def main(out: Path) -> None:
+def main(out: Path, compared: Path | None = None) -> None:
     table = out / "review" / ".findings-example.html"
     table.write_text(workbook_table(out / "findings.xlsx"), "utf-8")
     with sync_playwright() as p:
@@ -49,9 +52,13 @@ def main(out: Path) -> None:
         page = browser.new_page(viewport={"width": 1500, "height": 600})
         page.goto(table.as_uri())
         page.screenshot(path=str(DOCS / "findings-example.png"), full_page=True)
+        if compared is not None:
+            page = browser.new_page(viewport={"width": 1300, "height": 1250})
+            page.goto(next((compared / "review").glob("compare-*.html")).as_uri())
+            page.screenshot(path=str(DOCS / "compare-example.png"))
         browser.close()
     table.unlink()
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -250,3 +250,41 @@ def province(seed: int, issuers: int, years: list[int]) -> Province:
             s.reports = s.reports[:-1]
         out.append(s)
     return Province(out, names[:-1], withheld, names[-1])
+
+
+# --- CLI --------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> None:
+    """python -m training.series -o DIR [--seed S] [--issuer NAME] [--years Y …] [--fault YEAR:FAULT …]
+    python -m training.series -o DIR --province N [--years Y …]     # and DIR/units.csv, the expected units
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m training.series", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-o", "--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--issuer", help="the issuer as it signs (default: drawn from the seed)")
+    parser.add_argument("--years", type=int, nargs="+", default=[2021, 2022, 2023])
+    parser.add_argument("--fault", action="append", default=[], metavar="YEAR:FAULT",
+                        help=f"a fault put in that year: {', '.join(FAULTS)}")
+    parser.add_argument("--province", type=int, metavar="N", help="N issuers instead (with faults, units.csv)")
+    args = parser.parse_args(argv)
+    if args.province:
+        p = province(args.seed, args.province, args.years)
+        for s in p.series:
+            write_series(args.out, s)
+        (args.out / "units.csv").write_text("发布机关\n" + "\n".join(p.expected) + "\n", "utf-8")
+        print(f"{sum(len(s.reports) for s in p.series)} reports of {args.province} issuers → {args.out}; "
+              f"withheld: {', '.join(f'{n} {y}' for n, y in p.withheld.items())}; not on units.csv: {p.unlisted}")
+        return
+    faults: dict[int, tuple[str, ...]] = {}
+    for spec in args.fault:
+        year, _, fault = spec.partition(":")
+        faults[int(year)] = (*faults.get(int(year), ()), fault)
+    s = issuer_series(args.seed, args.years, args.issuer, faults)
+    for path in write_series(args.out, s):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

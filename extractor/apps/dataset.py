@@ -9,16 +9,19 @@ when none); then what a person needs to find the cell: the ``text`` printed (nul
 ``table_label``, ``row_label``, ``column_label`` and the box ``x0, y0, x1, y1`` (PDF points, origin
 top left).
 ``checks``: one row per report and rule — file, rule, status, message (Chinese, for a person),
-detail (English) — including the batch's own rules: ``series.carry_over``, which compares a report
-with the same issuer's report of the year before, and ``batch.duplicate``, two reports of one
-issuer and year.
+detail (English) — including the batch's own rules: the rules across years of ``extractor.series``
+(``series.in_force``, ``series.change``, ``series.copied_prose``, ``series.carry_over``), which
+compare a report with the same issuer's report of the year before, and ``batch.duplicate``, two
+reports of one issuer and year.
+``series``: one row per issuer, year and indicator (``write_series``), the panel over the years.
 
 Both are written as Parquet and as CSV. The CSV is UTF-8 with a byte-order mark: Excel, which
 most analysts of these reports open CSVs with, reads a CSV without one in the local code page and
 garbles every Chinese character; pandas and pyarrow read the mark transparently.
 
-Records are read twice (once for the issuers and years the series needs, once to write rows) and
-rows are written in batches, so memory does not grow with the number of reports.
+Records are read again where needed (once for the issuers, years and sentences the series needs,
+two at a time for each pair compared, once to write rows) and cells are written in batches, so that
+memory holds what the comparisons keep of each record (no cells), not every record.
 """
 
 from __future__ import annotations

@@ -11,7 +11,11 @@ page per report (``extractor.apps.review``).
   printed text, page, confidence, flags). Each sheet has a frozen header row, filters and set
   column widths; the text is Chinese, which Excel and WPS read from an .xlsx whatever the locale
   (unlike a CSV). 问题清单 has two empty columns for the reviewer, 复核结论 (确认 / 驳回, from a
-  list) and 复核意见.
+  list) and 复核意见. With comparisons across years (``batch``, ``compare``), sheet 比对: a row per
+  figure of each pair (上年值, 本年值, 增减值, 增减率, 大幅变化) and per section (重复率, 照抄); with
+  expected units (``batch --expect``), sheet 报送情况: who has no report for a year, who is not listed.
+- ``OUT/review/compare-NAME.html``: the 比对 page of report NAME against the year before
+  (``extractor.apps.review.compare_html``).
 - ``OUT/review/NAME/finding-NN.png``: the page (or pages) of finding NN, with the cells it names
   boxed in red and their printed values written beside them, under the finding's message.
 - ``OUT/review/NAME.html`` and ``OUT/review/index.html``: see ``extractor.apps.review``.

@@ -7,6 +7,10 @@ cell's official label, its value, the text printed and the reader's confidence. 
 the findings (the same as the workbook's 问题清单, numbered alike), each a link to its page that
 also lights up its cells; then every check with its status, and the reader's notes (``problems``).
 
+The 比对 page (``compare_html``) puts one body's two years side by side: the checks across years,
+every figure with its change (the large ones red), each section with the sentences found in both
+years marked.
+
 Offline by construction: the page images are inlined as ``data:`` URIs, the style and the few
 lines of script are inline, and a Content-Security-Policy forbids loading anything else, so the
 file works from a USB stick, an e-mail attachment or an intranet without internet.
@@ -301,7 +305,10 @@ table.figures{border-collapse:collapse;font-size:13px;width:100%}
 .sections h3 .share{font-weight:normal;color:#555;margin-left:8px}.sections h3 .share.copied{color:#c00000;font-weight:bold}
 .sections div{white-space:pre-wrap}
 mark{background:#ffc9c9}
-#checks td{padding:2px 6px;border-bottom:1px solid #eee;vertical-align:top}
+.compare #checks{border-collapse:collapse;width:100%}
+.compare #checks td:nth-child(-n+2){white-space:nowrap}
+.compare #checks ul{margin:0;padding-left:18px}
+.figures td:last-child{text-align:left}
 """
 
 
@@ -319,6 +326,13 @@ def _marked(text: str, sentences: set[str]) -> str:
         at = i + len(s)
     parts.append(_e(text[at:]))
     return "".join(parts)
+
+
+def _said(check) -> str:
+    """A check's findings as a list, or its message."""
+    if not check.findings:
+        return _e(check.message)
+    return "<ul>" + "".join(f"<li>{_e(f['message'])}</li>" for f in check.findings) + "</ul>"
 
 
 def compare_html(c: Comparison) -> str:
@@ -342,7 +356,7 @@ def compare_html(c: Comparison) -> str:
         parts.append(f"<tr data-rule=\"{_e(check.rule)}\" data-status=\"{_e(check.status)}\">"
                      f"<td>{_e(zh.rule_name(check.rule))}</td>"
                      f"<td class=\"status-{status}\">{_e(zh.STATUS.get(check.status, check.status))}</td>"
-                     f"<td>{_e(check.message)}</td></tr>")
+                     f"<td>{_said(check)}</td></tr>")
     parts.append("</table></section><section><h2>主要数据</h2><table class=\"figures\"><thead><tr><th>项目</th>"
                  f"<th>{_e(old_year)} 年度</th><th>{_e(new_year)} 年度</th><th>增减值</th><th>增减率</th><th>说明</th>"
                  "</tr></thead><tbody>")
