@@ -288,7 +288,8 @@ def test_compare_command_with_a_pdf_and_a_record(batch, tmp_path):
     assert (tmp_path / "review" / "compare-copied-2023.html").exists()
     assert "比对" in openpyxl.load_workbook(tmp_path / "findings.xlsx").sheetnames
     strict = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "compare", str(folder / "clean-2022.pdf"),
-                             str(folder / "clean-2023.pdf"), "-o", str(tmp_path / "clean"), "--strict"],
+                             str(folder / "clean-2023.pdf"), "-o", str(tmp_path / "clean"), "--strict",
+                             "--corpus", str(out / "records")],
                             capture_output=True, text=True, timeout=300)
     assert strict.returncode == 0, strict.stdout + strict.stderr[-2000:]
     assert "0 项大幅变化" in strict.stdout and "，照抄" not in strict.stdout
