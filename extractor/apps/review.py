@@ -303,7 +303,7 @@ table.figures{border-collapse:collapse;font-size:13px;width:100%}
 .sections{display:grid;grid-template-columns:1fr 1fr;gap:0 14px;font-size:13px;line-height:1.7}
 .sections h3{grid-column:1 / 3;font-size:14px;margin:12px 0 4px;border-bottom:1px solid #eee}
 .sections h3 .share{font-weight:normal;color:#555;margin-left:8px}.sections h3 .share.copied{color:#c00000;font-weight:bold}
-.sections div{white-space:pre-wrap}
+.sections div{white-space:pre-wrap}.sections div.year{font-weight:bold;color:#555}
 mark{background:#ffc9c9}
 .compare #checks{border-collapse:collapse;width:100%}
 .compare #checks td:nth-child(-n+2){white-space:nowrap}
@@ -368,7 +368,8 @@ def compare_html(c: Comparison) -> str:
                      f"<td>{_e(zh.value_text(f.old) if f.old is not None else '—')}</td>"
                      f"<td>{_e(zh.value_text(f.new) if f.new is not None else '—')}</td><td>{_e(change)}</td>"
                      f"<td>{_e(ratio)}</td><td>{_e('大幅变化：' + change_text(f) if f.large else '')}</td></tr>")
-    parts.append("</tbody></table></section><section><h2>正文</h2><div class=\"sections\">")
+    parts.append("</tbody></table></section><section><h2>正文</h2><div class=\"sections\">"
+                 f"<div class=\"year\">{_e(old_year)} 年度</div><div class=\"year\">{_e(new_year)} 年度</div>")
     for s in c.sections:
         share = ("" if s.share is None else
                  f"<span class=\"share{' copied' if s.finding else ''}\">重复率 {s.share:.0%}"
