@@ -253,6 +253,7 @@ def test_the_compare_sheet_and_pages(batch, pdfs):
     assert re.search(r'id="section-五" data-share="1\.0000"', page)
     assert "<mark>" not in (out / "review" / "compare-clean-2023.html").read_text("utf-8")
     jump_page = (out / "review" / "compare-copied-2023.html").read_text("utf-8")
+    assert re.findall(r'<tr data-rule="([^"]+)"', jump_page) == list(SERIES_RULES)
     assert 'class="large" data-indicator="applications/new_received/natural_person"' in jump_page
     index = (out / "review" / "index.html").read_text("utf-8")
     assert 'href="compare-copied-2023.html"' in index

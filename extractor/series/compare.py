@@ -79,7 +79,7 @@ def series_checks(reports: list[Filed], read: Callable[[str], dict],
             continue
         c = compare(before.file, read(before.file), r.file, read(r.file), standard)
         c.old, c.new = _slim(c.old), _slim(c.new)
-        checks[r.file] = c.checks
+        checks[r.file] = list(c.checks)
         comparisons.append(c)
     return checks, comparisons
 
