@@ -2,8 +2,8 @@
 
 ``cells``: one row per report and cell read — file, issuer, year, format, table, row, column, value,
 page (1-based, as a PDF viewer numbers it), and two columns that keep a wrong value from passing
-silently into a spreadsheet: the reader's ``confidence`` and ``flagged`` (a failing check of that
-report names the cell); ``corrected_by``, the rules that confirmed a corrected digit, and
+silently into a spreadsheet: the reader's ``confidence`` and ``flagged`` (a failing or warning check
+of that report names the cell); ``corrected_by``, the rules that confirmed a corrected digit, and
 ``confirmed_by``, the rules whose sums vouch for a doubtful reading as read (space-separated; null
 when none); then what a person needs to find the cell: the ``text`` printed (null: nothing), the official labels
 ``table_label``, ``row_label``, ``column_label`` and the box ``x0, y0, x1, y1`` (PDF points, origin
