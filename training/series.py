@@ -98,6 +98,17 @@ def _drift(rng: random.Random, last: int) -> int:
     return max(0, round(rng.gauss(mean, 0.5 * math.sqrt(mean))))
 
 
+AMOUNTS = {("fees", "amount_wan"), ("procurement", "procurement_amount")}
+# a 2021 column's counterpart in a 2019 report of the year before (the format changed in 2021)
+_IN_2019 = {"issued": "new_made", "in_force": "total_published"}
+
+
+def _last(cells: dict, column: str) -> int:
+    """Last year's count of ``column`` (of its 2019 counterpart across the change of format)."""
+    value = cells.get(column, cells.get(_IN_2019.get(column, ""), 0))
+    return value or 0
+
+
 def _evolve(content: ReportContent, before: ReportContent, rng: random.Random, faults: tuple[str, ...]) -> None:
     a, last = content.tables["applications"], before.tables["applications"]
     rows = [r for (t, r) in content.row_labels if t == "applications"]
@@ -122,16 +133,26 @@ def _evolve(content: ReportContent, before: ReportContent, rng: random.Random, f
 
     ad, ad_last = content.tables["active_disclosure"], before.tables["active_disclosure"]
     for row, cells in ad.items():
+        last = ad_last.get(row, {})
         for column in cells:
-            if (row, column) == ("fees", "amount_wan"):
+            if (row, column) in AMOUNTS:
                 continue           # an amount, drawn as make_content drew it
-            if column == "in_force":
-                continue
-            cells[column] = _drift(rng, ad_last.get(row, {}).get(column) or 0)
+            if column == "prev_year_items":       # 2019: last year's items and their change
+                cells[column] = max(0, (last.get("prev_year_items") or 0) + (last.get("change") or 0)) \
+                    if "prev_year_items" in last else _drift(rng, _last(last, column))
+            elif column == "change":
+                held = cells.get("prev_year_items") or 0
+                cells[column] = rng.randint(-held // 4, held // 3) if held else 0
+            elif column not in ("in_force", "total_published", "new_published"):
+                cells[column] = _drift(rng, _last(last, column))
+        if "new_published" in cells:              # 2019: what was made is published, and adds up
+            cells["new_published"] = cells["new_made"]
+            cells["total_published"] = (_last(last, "total_published") + cells["new_made"]) if (
+                _last(last, "total_published") or cells["new_made"]) else 0
     for row in ("rules", "normative_documents"):
         if "in_force" not in ad[row]:
             continue
-        held = ad_last[row].get("in_force") or 0
+        held = _last(ad_last[row], "in_force")
         ad[row]["repealed"] = min(ad[row]["repealed"], held + ad[row]["issued"])
         ad[row]["in_force"] = held + ad[row]["issued"] - ad[row]["repealed"] + (
             3 if "in_force" in faults and row == "normative_documents" else 0)
@@ -146,7 +167,7 @@ def _evolve(content: ReportContent, before: ReportContent, rng: random.Random, f
         rl[key] = sum(rl[f"{group}.{c}"] for c in ("upheld", "corrected", "other", "pending"))
 
     for table, row, column in list(content.cell_text):
-        if (table, row, column) == ("active_disclosure", "fees", "amount_wan"):
+        if table == "active_disclosure" and (row, column) in AMOUNTS:
             continue
         value = content.tables[table][row] if column is None else content.tables[table][row][column]
         content.cell_text[(table, row, column)] = "" if value is None else str(value)

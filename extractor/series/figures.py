@@ -11,7 +11,7 @@ The large-change rule. A figure is flagged when its change is large on three cou
 3. against the body's scale: the change is at least 5% of the largest figure of the same table in
    either year, so that a column that goes from 0 to 9 beside 3,000 applications is not one.
 
-Amounts (万元, 元) are not counts, and 上年结转 and 结转下年度 are what happens to be open at a
+Amounts (万元, 元) and the 2019 format's 本年增/减 (itself a change, with a sign) are not counts, and 上年结转 and 结转下年度 are what happens to be open at a
 year's end (a matter of timing, and ``series.carry_over`` checks the one against the other): their
 change is shown and never flagged. ``tests/test_series.py``
 runs the rule over generated series (every count drifting by up to 15% plus count noise, as
@@ -50,7 +50,7 @@ class Indicator:
     table: str
     label: str               # 表三 （三）不予公开 · 总计
     cells: tuple[str, ...]   # the cells summed (one for a cell)
-    judged: bool             # whether the large-change rule applies (not to an amount nor to the carried rows)
+    judged: bool             # whether the large-change rule applies (not to an amount, 本年增/减 or the carried rows)
     formats: tuple[str, ...]
 
 
@@ -78,7 +78,7 @@ def indicators() -> tuple[Indicator, ...]:
                         continue
                     seen[cid] = len(out)
                     out.append(Indicator(cid, "active_disclosure", zh.cell_label(cid, fmt), (cid,),
-                                         cid not in amounts, (fmt,)))
+                                         cid not in amounts and column != "change", (fmt,)))
     labels = application_labels()
     rows = list(spec()["applications"]["rows"])
     for group in _APPLICATION_ROWS:
@@ -135,6 +135,8 @@ class Figure:
 
 def is_large(old: float, new: float, scale: float) -> bool:
     """The large-change rule of the module docstring."""
+    if old < 0 or new < 0:   # a signed figure is not a count
+        return False
     change = abs(new - old)
     return (change > 0 and change >= NOISE_SDS * math.sqrt(old + new)
             and max(old, new) >= FACTOR * min(old, new) and change >= SCALE_SHARE * scale)
