@@ -234,6 +234,7 @@ def test_batch_names_taken_as_one_and_expected_units(batch):
     assert f"2023: 1 expected units without a report: {MISSING}" in done.stdout
     assert f"1 issuers not on the expected list: {UNLISTED}" in done.stdout
     assert summary["compared"] == 6
+    assert "6 reports compared with the same issuer's report of the year before" in done.stdout
     book = openpyxl.load_workbook(out / "findings.xlsx")
     assert book.sheetnames == ["报告", "问题清单", "数据", "比对", "报送情况"]
     sent = [[c.value for c in r] for r in book["报送情况"].iter_rows(min_row=2)]

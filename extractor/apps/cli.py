@@ -396,6 +396,9 @@ def batch(
         _fail(f"--model: {e}")
     except OSError as e:   # an output folder that cannot be written
         _fail(str(e))
+    if summary["compared"]:
+        _say(f"{summary['compared']} reports compared with the same issuer's report of the year before "
+             f"(review/compare-*.html, sheet 比对)")
     for names in summary["names_taken_as_one"]:
         _say(f"taken as one issuer: {'、'.join(names)}")
     if "expected" in summary:
