@@ -92,11 +92,11 @@ WARNED = {"f21-zero": {"series.change"}}
 def test_the_last_line_and_the_summary_count_reports_with_findings(audit):
     inputs, out, truths, done = audit
     expected = _expected_failures(truths)
-    warned = {name: WARNED.get(name, set()) for name in truths}
     assert expected["twin-a"] == expected["twin-b"] == {"batch.duplicate"}
     assert expected["missing-parts"] == expected["empty-problems"] == {"sections.complete"}
-    assert expected["fees-unreported"] == {"prose.fees"} and "report.identified" in expected["no-issuer"]
-    with_findings = sum(1 for name, rules in expected.items() if rules or warned[name])
+    assert "report.identified" in expected["no-issuer"]
+    assert not expected["fees-unreported"] and truths["fees-unreported"]["expected_warn"] == ["prose.fees"]
+    with_findings = sum(1 for rules in expected.values() if rules)
     last = done.stdout.strip().splitlines()[-1]
     assert re.match(rf"{len(truths)} read \(0 from an earlier run\), {with_findings} with findings, 0 failed, "
                     r"0 duplicates → ", last), last
@@ -110,7 +110,11 @@ def test_the_last_line_and_the_summary_count_reports_with_findings(audit):
         for rule in rules:
             by_rule.setdefault(rule, []).append(str(inputs / f"{name}.pdf"))
     assert summary["reports_by_failing_rule"] == {rule: sorted(files) for rule, files in sorted(by_rule.items())}
-    assert summary["reports_by_warning_rule"] == {"series.change": [str(inputs / "f21-zero.pdf")]}
+    warned: dict[str, list[str]] = {}
+    for name, truth in sorted(truths.items()):
+        for rule in set(truth["expected_warn"]) | WARNED.get(name, set()):
+            warned.setdefault(rule, []).append(str(inputs / f"{name}.pdf"))
+    assert summary["reports_by_warning_rule"] == dict(sorted(warned.items()))
 
 
 # --- the workbook ----------------------------------------------------------------------------------
@@ -215,7 +219,9 @@ def test_the_findings_workbook_lists_every_injected_error_with_labels_values_and
     assert len(reports) == len(truths)
     for name, truth in truths.items():
         r = reports[str(inputs / f"{name}.pdf")]
-        assert r["状态"] == ("有问题" if expected[name] or WARNED.get(name) else "通过"), name
+        warned = set(truth["expected_warn"]) | WARNED.get(name, set())
+        assert r["状态"] == ("有问题" if expected[name] else "有提示" if warned else "通过"), name
+        assert {f["规则编号"] for f in findings if f["文件"] == r["文件"] and f["级别"] == "提示"} == warned, name
         assert r["问题数"] == sum(1 for f in findings if f["文件"] == str(inputs / f"{name}.pdf"))
         record = json.loads((out / r["记录"]).read_text("utf-8"))
         assert (r["年度"], r["格式"], r["页数"]) == (truth["report"]["year"], truth["report"]["format"],
@@ -242,8 +248,9 @@ def test_the_new_checks_fail_on_reports_that_break_them_and_pass_on_clean_ones(a
     empty = checks("empty-problems")["sections.complete"]
     assert empty["status"] == "fail" and "第五部分" in empty["message"] and "只有「无。」" in empty["message"]
     fees = checks("fees-unreported")["prose.fees"]
-    assert fees["status"] == "fail" and fees["cells"] == ["applications/other_handling.fee_unpaid/total"]
-    assert "第六部分（其他需要报告的事项）却称「无。」" in fees["message"]
+    # 无 leaves out what the format asks for: a warning; it contradicts no figure
+    assert fees["status"] == "warn" and fees["cells"] == ["applications/other_handling.fee_unpaid/total"]
+    assert "第六部分（其他需要报告的事项）却称「无。」，未报告收费情况" in fees["message"]
     unnamed = checks("no-issuer")["report.identified"]
     assert unnamed["status"] == "fail" and unnamed["message"].startswith("未找到发布机关")
     for name in ("f21-zero", "seed-002-lianzhou-2023", "f21-word-song", "twin-a"):

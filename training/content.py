@@ -105,6 +105,7 @@ class ReportContent:
     notes: dict[str, str] = field(default_factory=dict)   # table -> 注：… printed under it
     legacy_other_handling: bool = False      # a 2021-format report printing the single 2019-style （六） row
     expected_fail: list[str] = field(default_factory=list)  # rule ids that must fail, and why
+    expected_warn: list[str] = field(default_factory=list)  # rule ids that must warn
     injected: str | None = None              # what inconsistency was put in, for people
     group_labels: dict[str, str] = field(default_factory=dict)
     signer: str | None = None                # the name printed above the date; None: no signature
@@ -211,7 +212,8 @@ def make_content(seed: int, *, year: int | None = None, fmt: str | None = None,
     if fmt != format_for_year(year):          # asked for: a report printing the other year's tables
         content.expected_fail.append("format.matches_year")
         content.traits.append("format_not_of_year")
-    content.expected_fail = sorted(set(content.expected_fail) | set(report_fails(content)))
+    fails, content.expected_warn = report_faults(content)
+    content.expected_fail = sorted(set(content.expected_fail) | set(fails))
     check(content)
     return content
 
@@ -233,18 +235,24 @@ def _defect(content: ReportContent, defect: str) -> None:
     content.traits.append(f"defect_{defect}")
 
 
-def report_fails(content: ReportContent) -> list[str]:
-    """The rules the report's own parts break, as written: no signing date (or no issuer) fails
-    report.identified; fee notices counted in a 2021 table with a 第六部分 that reports no fee
-    fails prose.fees."""
-    fails = []
-    if not content.issuer or not content.date:
+def report_faults(content: ReportContent) -> tuple[list[str], list[str]]:
+    """(the rules that fail, the rules that warn) for the report's own parts, as written. No issuer
+    fails report.identified, no signing date (with an issuer) warns it. Fee notices counted in a
+    2021 table warn prose.fees where 第六部分 reports no fee, and fail it where it says no fee notice
+    was sent."""
+    fails, warns = [], []
+    if not content.issuer:
         fails.append("report.identified")
+    elif not content.date:
+        warns.append("report.identified")
     unpaid = content.tables["applications"].get("other_handling.fee_unpaid") or {}
     six = "".join(p.text for s in content.sections if s.number == "六" for p in s.paragraphs)
-    if content.format == "2021" and unpaid.get("total") and six in prose.REPORTS_NO_FEE:
-        fails.append("prose.fees")
-    return fails
+    if content.format == "2021" and unpaid.get("total"):
+        if six in prose.DENIES_FEE_NOTICE:
+            fails.append("prose.fees")
+        elif six in prose.REPORTS_NO_FEE:
+            warns.append("prose.fees")
+    return sorted(fails), sorted(warns)
 
 
 def _pick(rng: random.Random, chosen, names: tuple[str, ...], p: float) -> list[str]:
@@ -665,7 +673,9 @@ def check(content: ReportContent) -> None:
     info = ReportInfo(content.title, content.issuer, content.year, content.format, content.date)
     cells = [CellReading(t, r, c, None, text, None, None, 1.0) for (t, r, c), text in content.cell_text.items()]
     sections = [Section(s.number, s.title, "".join(p.text for p in s.paragraphs), 0) for s in content.sections]
-    failing = sorted(c.rule for c in validate(info, content.tables, cells, sections) if c.status == "fail")
-    if failing != content.expected_fail:
-        raise AssertionError(f"{content.name}: rules failing {failing}, expected {content.expected_fail}"
-                             f" ({content.injected})")
+    checks = validate(info, content.tables, cells, sections)
+    failing = sorted(c.rule for c in checks if c.status == "fail")
+    warning = sorted(c.rule for c in checks if c.status == "warn")
+    if (failing, warning) != (content.expected_fail, content.expected_warn):
+        raise AssertionError(f"{content.name}: rules failing {failing}, expected {content.expected_fail}; "
+                             f"warning {warning}, expected {content.expected_warn} ({content.injected})")

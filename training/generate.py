@@ -67,6 +67,7 @@ def truth_of(content: ReportContent, style: Style | EngineStyle, ts: Typeset) ->
         "units": content.units,
         "cells": cells,
         "expected_fail": content.expected_fail,
+        "expected_warn": content.expected_warn,
         "injected": content.injected,
         "traits": sorted(set(content.traits) | set(ts.traits)),
         "style": {f.name: getattr(style, f.name) for f in fields(style)

@@ -334,9 +334,11 @@ MEASURES = [
     "拓宽宣传渠道。有效利用广播、电视、政务新媒体等渠道，广泛宣传信息公开工作，营造群众积极关心信息公开的社会氛围。",
 ]
 
-# Of these, the ones that report no fee at all: with fee notices counted in the 2021 table
-# (（六）其他处理 2.), such a 第六部分 fails prose.fees.
-REPORTS_NO_FEE = ("无。", "无", "收取政府信息处理费用的情况：本年度无发出收费通知，无收取信息处理费用。")
+# Of these, with fee notices counted in the 2021 table (（六）其他处理 2.): the ones that report no
+# fee at all warn prose.fees; the one that says no fee notice was sent contradicts the table and
+# fails it.
+REPORTS_NO_FEE = ("无。", "无")
+DENIES_FEE_NOTICE = ("收取政府信息处理费用的情况：本年度无发出收费通知，无收取信息处理费用。",)
 
 OTHER_MATTERS = (
     "无。",

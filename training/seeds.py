@@ -22,7 +22,7 @@ from extractor.spec.templates import (
     unit_key,
 )
 
-from .content import Paragraph, ReportContent, SectionContent, check, report_fails
+from .content import Paragraph, ReportContent, SectionContent, check, report_faults
 
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
@@ -78,7 +78,8 @@ def _build(name: str, *, title: str, issuer: str | None, year: int, date: str | 
         signer=issuer if date else None, traits=list(traits), truth_notes=notes,
         table_after=table_after or {},
     )
-    content.expected_fail = sorted(set(content.expected_fail) | set(report_fails(content)))
+    fails, content.expected_warn = report_faults(content)
+    content.expected_fail = sorted(set(content.expected_fail) | set(fails))
     check(content)
     return content
 

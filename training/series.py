@@ -34,7 +34,7 @@ from pathlib import Path
 from extractor.spec.templates import APPLICANT_COLUMNS, outcome_rows
 
 from . import prose
-from .content import OUTCOME_WEIGHTS, Paragraph, ReportContent, check, make_content, report_fails
+from .content import OUTCOME_WEIGHTS, Paragraph, ReportContent, check, make_content, report_faults
 from .generate import style_seed, write_report
 from .typeset import style_for
 
@@ -81,7 +81,7 @@ def issuer_series(seed: int, years: list[int], issuer: str | None = None,
         if "copied" in fs:
             _copy_problems(content, reports[-1])
         content.traits += [f"series_{f}" for f in fs]
-        content.expected_fail = sorted(set(report_fails(content)))
+        content.expected_fail, content.expected_warn = report_faults(content)
         check(content)
         reports.append(content)
     return Series(issuer, reports, faults)

@@ -61,9 +61,11 @@ def _outcome(record: dict) -> str:
     failed = failed_rules(record)
     fmt = record["report"]["format"]
     found = len(record["cells"])
+    warned = [c["rule"] for c in record["checks"] if c["status"] == "warn"]
+    noted = f"; warnings: {', '.join(warned)}" if warned else ""
     if failed:
-        return f"checks failed: {', '.join(failed)}"
-    return f"ok ({fmt or 'no'} format, {found} cells)"
+        return f"checks failed: {', '.join(failed)}{noted}"
+    return f"ok ({fmt or 'no'} format, {found} cells){noted}"
 
 
 # The limits of one report, the same options in extract, batch and serve (README: Limits).

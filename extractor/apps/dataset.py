@@ -2,8 +2,8 @@
 
 ``cells``: one row per report and cell read — file, issuer, year, format, table, row, column, value,
 page (1-based, as a PDF viewer numbers it), and two columns that keep a wrong value from passing
-silently into a spreadsheet: the reader's ``confidence`` and ``flagged`` (a failing or warning check
-of that report names the cell); ``corrected_by``, the rules that confirmed a corrected digit, and
+silently into a spreadsheet: the reader's ``confidence`` and ``flagged`` (a failing check of that
+report names the cell); ``corrected_by``, the rules that confirmed a corrected digit, and
 ``confirmed_by``, the rules whose sums vouch for a doubtful reading as read (space-separated; null
 when none); then what a person needs to find the cell: the ``text`` printed (null: nothing), the official labels
 ``table_label``, ``row_label``, ``column_label`` and the box ``x0, y0, x1, y1`` (PDF points, origin
@@ -67,7 +67,6 @@ SERIES = pa.schema([("issuer", _text), ("issuer_key", _text), ("level", _text), 
                     ("file", _text), ("format", _text), ("indicator", _text), ("table_label", _text),
                     ("label", _text), ("value", pa.float64()), ("previous", pa.float64()),
                     ("change", pa.float64()), ("ratio", pa.float64()), ("large", pa.bool_())])
-FINDING = ("fail", "warn")   # the statuses a person has to look at
 
 
 def _read(path: Path) -> dict:
@@ -159,7 +158,7 @@ def write_dataset(out: Path, records: list[tuple[str, Path]], series: BatchSerie
         formats[fmt or "unknown"] += 1
         years[str(info["year"]) if info["year"] is not None else "unknown"] += 1
         report_checks = record["checks"] + [asdict(c) for c in series.checks[file]]
-        flagged = {c for check in report_checks if check["status"] in FINDING for c in check["cells"]}
+        flagged = {c for check in report_checks if check["status"] == "fail" for c in check["cells"]}
         for c in record["cells"]:
             value = c["value"]
             cid = cell_id(c["table"], c["row"], c["column"])
@@ -180,7 +179,7 @@ def write_dataset(out: Path, records: list[tuple[str, Path]], series: BatchSerie
                 failing[check["rule"]].append(file)
             elif check["status"] == "warn":
                 warned[check["rule"]].append(file)
-        with_findings += any(check["status"] in FINDING for check in report_checks)
+        with_findings += any(check["status"] == "fail" for check in report_checks)
     cells.close()
     checks.close()
     write_series(out, records, series)

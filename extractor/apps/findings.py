@@ -49,19 +49,23 @@ FONT = "china-s"            # PyMuPDF's built-in CJK font: no font file needed
 
 def report_findings(record: dict, extra_checks: Iterable[dict] = ()) -> list[dict]:
     """Every finding of a record (and of the batch's own checks for it), numbered from 1: a failing
-    check's findings, or the check itself when it has none."""
+    or warning check's findings, or the check itself when it has none; each with the ``status``
+    of its check."""
     rows: list[dict] = []
     for check in [*record["checks"], *extra_checks]:
         if check["status"] not in ("fail", "warn"):
             continue
         for f in check.get("findings") or [{"message": check["message"], "cells": check["cells"], "pages": []}]:
             rows.append({"number": len(rows) + 1, "rule": check["rule"], "rule_name": zh.rule_name(check["rule"]),
-                         **f})
+                         "status": check["status"], **f})
     return rows
 
 
-def status_of(record: dict, findings: list[dict]) -> str:
-    return "有问题" if findings else "通过"
+def status_of(findings: list[dict]) -> str:
+    """有问题 when a check failed, 有提示 when checks only warned, else 通过."""
+    if any(f["status"] == "fail" for f in findings):
+        return "有问题"
+    return "有提示" if findings else "通过"
 
 
 def _cells_by_id(record: dict) -> dict[str, dict]:
@@ -209,7 +213,7 @@ def _report_outputs(args) -> tuple[str, list[str | None], str | None]:
 REPORT_COLUMNS = [("文件", 36), ("发布机关", 28), ("年度", 7), ("格式", 7), ("页数", 6), ("文字层", 8),
                   ("状态", 9), ("问题数", 8), ("未通过的规则", 40), ("复核页面", 12), ("记录", 30)]
 FINDING_COLUMNS = [("序号", 6), ("文件", 30), ("发布机关", 24), ("年度", 7), ("规则", 18), ("规则编号", 24),
-                   ("表", 8), ("行", 30), ("列", 20), ("印刷值", 40), ("应满足", 36), ("左值", 8),
+                   ("级别", 8), ("表", 8), ("行", 30), ("列", 20), ("印刷值", 40), ("应满足", 36), ("左值", 8),
                    ("右值", 8), ("差值", 8), ("正文原句", 36), ("说明", 60), ("页码", 8), ("标注页", 10),
                    ("复核页面", 10), ("复核结论", 10), ("复核意见", 24)]
 DATA_COLUMNS = [("文件", 30), ("发布机关", 24), ("年度", 7), ("表", 6), ("行", 36), ("列", 22),
@@ -276,17 +280,17 @@ def write_workbook(path: Path, reports: list[dict], series: BatchSeries | None =
                     {6: bad})
                 continue
             info, findings = record["report"], r["findings"]
-            failed_rules = _joined(zh.rule_name(f["rule"]) for f in findings)
+            failed_rules = _joined(zh.rule_name(f["rule"]) for f in findings if f["status"] == "fail")
             put("报告", [r["file"], info["issuer"], info["year"], info["format"], record["source"]["pages"],
-                        record["source"]["text_layer"], status_of(record, findings), len(findings), failed_rules,
+                        record["source"]["text_layer"], status_of(findings), len(findings), failed_rules,
                         (r.get("review"), "打开"), r.get("record_path")],
-                {6: bad} if findings else None)
+                {6: bad} if failed_rules else None)
             for f in findings:
                 cells = f.get("cells") or []
                 labels = [zh.labels(c, info["format"]) for c in cells]
                 put("问题清单", [
                     f["number"], r["file"], info["issuer"], info["year"], f["rule_name"], f["rule"],
-                    _joined(t for t, _, _ in labels), _brief([row for _, row, _ in labels]),
+                    zh.STATUS[f["status"]], _joined(t for t, _, _ in labels), _brief([row for _, row, _ in labels]),
                     _brief([col for _, _, col in labels]), printed_values(record, cells) if cells else None,
                     f.get("expected") or zh.RULE_MEANING.get(f["rule"]), f.get("left"), f.get("right"),
                     f.get("difference"), f.get("sentence"), f["message"], "、".join(map(str, f.get("pages") or [])),

@@ -1,8 +1,8 @@
 """The review page of a report, and a batch's index of them: one self-contained HTML file each.
 
 A review page shows every page of the report as an image with every cell that was read boxed and
-coloured by what the checks say of it (red: a failing check names it; orange: read unsure; blue:
-corrected or confirmed by the table's sums; green: read and consistent). Hovering a box shows the
+coloured by what the checks say of it (red: a failing check names it; orange: read unsure; yellow:
+a warning names it; blue: corrected or confirmed by the table's sums; green: read and consistent). Hovering a box shows the
 cell's official label, its value, the text printed and the reader's confidence. Beside the pages,
 the findings (the same as the workbook's 问题清单, numbered alike), each a link to its page that
 also lights up its cells; then every check with its status, and the reader's notes (``problems``).
@@ -38,6 +38,7 @@ header{padding:10px 18px;background:#fff;border-bottom:1px solid #ccd}
 header h1{font-size:18px;margin:0 0 4px}
 header p{margin:0;font-size:13px;color:#555}
 .status-fail{color:#c00000;font-weight:bold}.status-pass{color:#1a7f37;font-weight:bold}
+.status-warn{color:#9c6500;font-weight:bold}
 main{display:grid;grid-template-columns:minmax(0,1fr) 420px;gap:14px;padding:14px}
 #pages figure{margin:0 0 18px;background:#fff;box-shadow:0 1px 3px #0003}
 #pages figcaption{font-size:13px;padding:4px 8px;color:#555;border-bottom:1px solid #eee}
@@ -46,6 +47,7 @@ main{display:grid;grid-template-columns:minmax(0,1fr) 420px;gap:14px;padding:14p
 .cell{position:absolute;border:1.5px solid #1a7f37;background:#1a7f3712;cursor:help}
 .cell.fail{border:2px solid #d00000;background:#d0000022}
 .cell.unsure{border:2px solid #e67700;background:#e6770022}
+.cell.warn{border:2px solid #c99a00;background:#c99a0022}
 .cell.fixed{border:1.5px solid #1864ab;background:#1864ab18}
 .cell.focus{outline:3px solid #ffd400;outline-offset:2px;z-index:2}
 aside{position:sticky;top:10px;align-self:start;max-height:calc(100vh - 20px);overflow:auto;background:#fff;
@@ -55,6 +57,7 @@ aside h2{font-size:15px;margin:12px 0 6px}
 #findings li.active{background:#fff3bf}
 #findings .rule{display:inline-block;background:#d00000;color:#fff;border-radius:3px;padding:0 5px;margin-right:4px;
  font-size:12px}
+#findings li.warn .rule{background:#9c6500}
 #checks td{padding:2px 6px;border-bottom:1px solid #eee;vertical-align:top}
 .legend span{display:inline-block;margin-right:10px}
 .legend i{display:inline-block;width:12px;height:10px;margin-right:3px;vertical-align:middle;border:2px solid}
@@ -129,16 +132,20 @@ def page_view(pdf, record: dict, number: int, zoom: float = ZOOM,
     return out.tobytes("png"), w / zoom, h / zoom
 
 
+_STATUS_CSS = {"有问题": "fail", "有提示": "warn", "通过": "pass"}
+_SEVERITY = ("fail", "unsure", "warn")   # a cell named by several findings shows the gravest
+
+
 def cell_status(record: dict) -> dict[str, tuple[str, list[int]]]:
     """cell id → (class, numbers of the findings naming it)."""
     from extractor.apps.findings import report_findings
 
     status: dict[str, tuple[str, list[int]]] = {}
     for f in report_findings(record):
-        kind = "unsure" if f["rule"] == "cells.confident" else "fail"
+        kind = "unsure" if f["rule"] == "cells.confident" else f["status"]
         for c in f.get("cells") or []:
             old, numbers = status.get(c, ("", []))
-            status[c] = ("fail" if "fail" in (old, kind) else kind, numbers + [f["number"]])
+            status[c] = (min(old or kind, kind, key=_SEVERITY.index), numbers + [f["number"]])
     for c in record["cells"]:
         key = cell_id(c["table"], c["row"], c["column"])
         if key not in status and (c.get("corrected_by") or c.get("confirmed_by")):
@@ -155,16 +162,21 @@ def review_html(pdf, record: dict, findings: list[dict]) -> str:
     for c in record["cells"]:
         if c["page"] is not None and c["bbox"]:
             by_page.setdefault(c["page"], []).append(c)
+    from extractor.apps.findings import status_of
+
     title = info["title"] or source.get("file") or "年度报告"
-    failed = bool(findings)
+    fails = sum(1 for f in findings if f["status"] == "fail")
+    warns = len(findings) - fails
+    said = "、".join(([f"{fails} 个问题"] if fails else []) + ([f"{warns} 条提示"] if warns else []))
+    css = _STATUS_CSS[status_of(findings)]
     parts = [f"<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
              f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
              f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
              f"<title>复核：{_e(title)}</title><style>{STYLE}</style></head><body>",
              f"<header><h1>{_e(title)}</h1><p>发布机关：{_e(info['issuer'] or '未找到')}　年度：{_e(info['year'] or '未找到')}"
              f"　格式：{_e(fmt or '未识别')}　成文日期：{_e(info['date'] or '未找到')}　页数：{source['pages']}"
-             f"　文件：{_e(source.get('file'))}　<span class=\"status-{'fail' if failed else 'pass'}\">"
-             f"{'有 ' + str(len(findings)) + ' 个问题' if failed else '通过'}</span></p></header><main>",
+             f"　文件：{_e(source.get('file'))}　<span class=\"status-{css}\">"
+             f"{'有 ' + said if findings else '通过'}</span></p></header><main>",
              "<section id=\"pages\">"]
     for index in range(len(pdf)):
         number = index + 1
@@ -189,6 +201,7 @@ def review_html(pdf, record: dict, findings: list[dict]) -> str:
     parts.append("</section><aside>")
     parts.append("<div class=\"legend\"><span><i style=\"border-color:#d00000\"></i>检查未通过</span>"
                  "<span><i style=\"border-color:#e67700\"></i>识别不确定</span>"
+                 "<span><i style=\"border-color:#c99a00\"></i>提示</span>"
                  "<span><i style=\"border-color:#1864ab\"></i>已按勾稽关系校正/确认</span>"
                  "<span><i style=\"border-color:#1a7f37\"></i>已读取</span></div>")
     parts.append(f"<h2>问题清单（{len(findings)}）</h2><ol id=\"findings\">")
@@ -196,7 +209,7 @@ def review_html(pdf, record: dict, findings: list[dict]) -> str:
         pages = f.get("pages") or []
         target = f"#page-{pages[0]}" if pages else "#pages"
         image = (f" <a class=\"image\" href=\"{_e(f['image'])}\">标注页</a>" if f.get("image") else "")
-        parts.append(f"<li id=\"finding-{f['number']}\" data-rule=\"{_e(f['rule'])}\" "
+        parts.append(f"<li id=\"finding-{f['number']}\" class=\"{f['status']}\" data-rule=\"{_e(f['rule'])}\" "
                      f"data-cells=\"{_e(' '.join(f.get('cells') or []))}\" data-page=\"{pages[0] if pages else ''}\">"
                      f"<span class=\"rule\">{_e(f['rule_name'])}</span>"
                      f"<a class=\"go\" href=\"{target}\">{_e(f['message'])}</a>{image}</li>")
@@ -205,9 +218,9 @@ def review_html(pdf, record: dict, findings: list[dict]) -> str:
     parts.append("</ol><h2>检查结果</h2><table id=\"checks\">")
     for check in record["checks"]:
         parts.append(f"<tr data-rule=\"{_e(check['rule'])}\"><td>{_e(zh.rule_name(check['rule']))}</td>"
-                     f"<td class=\"status-{'fail' if check['status'] == 'fail' else 'pass'}\">"
+                     f"<td class=\"status-{check['status'] if check['status'] in ('fail', 'warn') else 'pass'}\">"
                      f"{_e(zh.STATUS.get(check['status'], check['status']))}</td>"
-                     f"<td>{_e(check['message'] if check['status'] != 'fail' else '见问题清单')}</td></tr>")
+                     f"<td>{_e('见问题清单' if check['status'] in ('fail', 'warn') else check['message'])}</td></tr>")
     parts.append("</table>")
     if record.get("problems"):
         parts.append("<h2>读取备注</h2><ul id=\"problems\">"
@@ -238,8 +251,10 @@ def index_html(rows: list[dict], series: BatchSeries | None = None) -> str:
     """A batch's reports, each with its status, findings and a link to its review page (and its
     比对 page, against the year before); the names taken as one body, and with expected units, who
     has no report and who is not on the list."""
+    from extractor.apps.findings import status_of
+
     read = [r for r in rows if r.get("record") is not None]
-    with_findings = sum(1 for r in read if r["findings"])
+    with_findings = sum(1 for r in read if status_of(r["findings"]) == "有问题")
     parts = ["<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
              f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
              f"<title>年度报告复核</title><style>{STYLE}"
@@ -260,12 +275,14 @@ def index_html(rows: list[dict], series: BatchSeries | None = None) -> str:
         info, findings = record["report"], r["findings"]
         name = Path(r["review"]).name if r.get("review") else None
         file = f"<a href=\"{_e(name)}\">{_e(r['file'])}</a>" if name else _e(r["file"])
-        rules = "、".join(dict.fromkeys(f["rule_name"] for f in findings))
+        rules = "、".join(dict.fromkeys(f["rule_name"] for f in findings if f["status"] == "fail"))
+        shown = status_of(findings)
+        css = _STATUS_CSS[shown]
         compare = (f"<a class=\"compare\" href=\"{_e(Path(r['compare']).name)}\">与上年比对</a>"
                    if r.get("compare") else "")
         parts.append(f"<tr data-findings=\"{len(findings)}\"><td>{file}</td><td>{_e(info['issuer'])}</td>"
                      f"<td>{_e(info['year'])}</td><td>{_e(info['format'])}</td>"
-                     f"<td class=\"status-{'fail' if findings else 'pass'}\">{'有问题' if findings else '通过'}</td>"
+                     f"<td class=\"status-{css}\">{shown}</td>"
                      f"<td>{len(findings)}</td><td>{_e(rules)}</td><td>{compare}</td></tr>")
     parts.append("</tbody></table>")
     if series is not None and series.merged:
@@ -352,7 +369,7 @@ def compare_html(c: Comparison) -> str:
              f"<p>上年：{_e(c.old_file)}　本年：{_e(c.new_file)}{_e(same)}</p></header><main class=\"compare\">",
              "<section><h2>跨年度检查</h2><table id=\"checks\">"]
     for check in c.checks:
-        status = "fail" if check.status in ("fail", "warn") else "pass"
+        status = check.status if check.status in ("fail", "warn") else "pass"
         parts.append(f"<tr data-rule=\"{_e(check.rule)}\" data-status=\"{_e(check.status)}\">"
                      f"<td>{_e(zh.rule_name(check.rule))}</td>"
                      f"<td class=\"status-{status}\">{_e(zh.STATUS.get(check.status, check.status))}</td>"

@@ -376,17 +376,21 @@ def prose_fees(tables: dict, found: set[str], sections: list[Section], fmt: str 
                      "part six was not found")
     n = get_value(tables, *FEE_NOTICES) or 0
     text = _plain_text(six.text)
-    says_none = not text or _NOTHING.match(text) or _NO_NOTICE.search(text)
-    if n and says_none:
+    denies = bool(_NO_NOTICE.search(text))
+    if n and (denies or not text or _NOTHING.match(text)):
         pages = sorted({six.page + 1, *where.pages([cell])})
         said = zh.quoted(six.text.strip()[:60]) if six.text.strip() else "为空"
+        # A 第六部分 that says no fee notice was sent contradicts the table: one of the two is
+        # wrong. One that says only 无 leaves out what the format asks it to report, which casts
+        # no doubt on a figure: a warning for the person, not a failed check.
         message = zh.with_pages(f"{where.label(cell)}为 {zh.value_text(n)} 件，说明本年发出过收费通知；"
-                                f"{_section_name(six)}却{'称' if six.text.strip() else ''}{said}，未报告收费情况",
-                                pages)
-        return Check(rule, "fail", message, [cell],
+                                f"{_section_name(six)}却{'称' if six.text.strip() else ''}{said}，"
+                                f"{'与表格矛盾' if denies else '未报告收费情况'}", pages)
+        return Check(rule, "fail" if denies else "warn", message, [cell],
                      [{"message": message, "cells": [cell], "pages": pages, "sentence": six.text.strip(),
                        "expected": zh.RULE_MEANING[rule]}],
-                     f"{n} applications closed for an unpaid fee notice, but part six reports no fee")
+                     f"{n} applications closed for an unpaid fee notice, but part six "
+                     + ("says no fee notice was sent" if denies else "reports no fee"))
     if n:
         return Check(rule, "pass", f"本年发出过收费通知（逾期未缴费 {zh.value_text(n)} 件），第六部分报告了收费情况",
                      [], [], "fee notices were sent and part six reports on fees")
@@ -411,6 +415,14 @@ _CONTENT_REQUIRED = ("一", "五")
 MIN_CONTENT = 10   # characters (not counting punctuation and spaces)
 
 
+def _titled(number: str, title: str) -> bool:
+    """The title holds a key of its part, or is the official title but for one character: a typo,
+    or a scan's one misread glyph (公于 for 公开), leaves the part the same part."""
+    official = zh.SECTION_TITLES[number]
+    return (any(k in title for k in _TITLE_KEYS[number])
+            or (len(title) == len(official) and sum(a != b for a, b in zip(title, official)) <= 1))
+
+
 def sections_complete(sections: list[Section]) -> Check:
     rule = "sections.complete"
     if not sections:
@@ -429,8 +441,7 @@ def sections_complete(sections: list[Section]) -> Check:
                          "pages": [after.page + 1]})
         details.append(f"parts {', '.join(missing)} not found in order")
     for s in sections:
-        title = _plain_text(s.title)
-        if not any(k in title for k in _TITLE_KEYS[s.number]):
+        if not _titled(s.number, _plain_text(s.title)):
             findings.append({"message": zh.with_pages(f"第{s.number}部分标题{zh.quoted(s.title)}不是规定的"
                                                       f"{zh.quoted(zh.SECTION_TITLES[s.number])}", [s.page + 1]),
                              "cells": [], "pages": [s.page + 1]})
@@ -449,13 +460,17 @@ def sections_complete(sections: list[Section]) -> Check:
 
 
 def report_identified(report: ReportInfo) -> Check:
+    """The issuer and the year name the record: without either it cannot be placed in a series,
+    so that fails. A missing signing date is a fault of the report a person should see, but it
+    leaves the record placed and every figure as trustworthy: a warning."""
     rule = "report.identified"
     missing = [name for name, value in (("发布机关", report.issuer), ("年度", report.year),
                                         ("成文日期", report.date)) if not value]
     if missing:
         message = "未找到" + "、".join(missing) + (f"（标题：{zh.quoted(report.title)}）" if report.title else "（未找到标题）")
         english = {"发布机关": "issuer", "年度": "year", "成文日期": "signing date"}
-        return Check(rule, "fail", message, [], [{"message": message, "cells": [], "pages": []}],
+        return Check(rule, "warn" if missing == ["成文日期"] else "fail", message, [],
+                     [{"message": message, "cells": [], "pages": []}],
                      "not found: " + ", ".join(english[m] for m in missing))
     return Check(rule, "pass", f"发布机关：{report.issuer}；年度：{report.year}；成文日期：{report.date}", [], [],
                  "issuer, year and signing date found")
