@@ -214,7 +214,7 @@ def compare(
                                         show_default=False)],
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the records, findings.xlsx and "
                                                           "review/ (the 比对 page).")] = Path("out"),
-    corpus: Annotated[list[Path] | None, typer.Option(help="Folders of nianbao/2 records (a batch's records/) "
+    corpus: Annotated[list[Path] | None, typer.Option(exists=True, file_okay=False, help="Folders of nianbao/2 records (a batch's records/) "
                                                             "to learn the sentences every report uses from, "
                                                             "besides the reports shipped with nianbao.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when a check across the years fails or warns.")] = False,
