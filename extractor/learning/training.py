@@ -219,7 +219,7 @@ Reports never seen in training ({len(held_out)} reports):
 
 Geometry is relative to the page and to the document's text column, sizes to the document's
 body size, distances in body-text heights (clipped at 40 = nothing near). See
-`extractor/classify.py`.
+`extractor/stages/classify/`.
 
 ## Training data
 
