@@ -301,7 +301,9 @@ def unseen_dividers(grids: list[Grid], loose: list[tuple[float, float, float]], 
       of a table that the page broke off (四、结转下年度继续办理 | 0 …), none of its dividers seen.
     """
     tops, bottoms = edge_rows(grids, loose, lowest)
-    rows = [(row, [], xs) for rows, xs in ((tops, above), (bottoms, below)) for row in rows]
+    # (the row, its own grid's column edges, the neighbouring page's)
+    rows: list[tuple[tuple[float, float, float, float], list[float], list[float] | None]] = \
+        [(row, [], xs) for edge, xs in ((tops, above), (bottoms, below)) for row in edge]
     ruled = [g for g in grids if g.ruled]
     if ruled:
         first, last = ruled[0], ruled[-1]

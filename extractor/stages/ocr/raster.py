@@ -41,7 +41,7 @@ FLANKED = 0.2             # … in this share of its rows, and on one side in th
 FLANKED_ONE = 0.4         # … (its character beside it; a cell's text touching a divider seldom is) …
 FLANKED_BOTH = 0.3        # … or on both sides in this share, is a character's stroke, not a divider …
 FLANK_MAX_PT = 60.0       # … if it is no longer than this (a row; a longer one is a divider)
-DIVIDER_REACH_PT = 2.0    # a divider too short to be found is looked for this far either side of where one is due …
+DIVIDER_REACH_PT = 1.2    # a divider too short to be found is looked for this far either side of where one is due …
 DIVIDER_ENDS_PT = 1.5     # … inked in every row this near either ruling …
 DIVIDER_COVER = 0.9       # … and in this share of the rows from ruling to ruling
 MIN_LINE_PT = 3.0         # runs of inked rows lower than this are strokes or marks, not lines
@@ -233,9 +233,11 @@ def with_dividers(lines: Lines, flat: np.ndarray, due: list[tuple[float, float, 
     the rulings they would join; ``geometry.grid.unseen_dividers``): a divider one row long in a
     tight table is shorter than the vertical kernel, which must be longer than a glyph's stroke.
     Where one is due, a divider is there when one column of ink (give or take a pixel) runs from
-    ruling to ruling beside that place: touching both, where a glyph's stroke stops short of one,
-    and inked in nearly every row between (JPEG thins a line); and it is no stroke by its flanks,
-    as ``_unflanked`` judges a closed stretch. The loose horizontals it meets are rulings again."""
+    ruling to ruling beside that place: touching both, where a glyph's stroke mostly stops short
+    of one, and inked in nearly every row between (JPEG thins a line); and it is no stroke by its
+    flanks, as ``_unflanked`` judges a stretch standing alone: paper on both sides but in a few
+    rows (the first stroke of 信 in a row as tight as its text touches both rulings, its
+    character's ink beside it). The loose horizontals it meets are rulings again."""
     s = pt(dpi)
     tol = JOIN_PT * s
     _, ink = cv2.threshold(flat, RULING_INK, 1, cv2.THRESH_BINARY_INV)
@@ -248,19 +250,21 @@ def with_dividers(lines: Lines, flat: np.ndarray, due: list[tuple[float, float, 
             continue    # seen already
         y0, y1, xi = max(round(a), 0), min(round(b) + 1, h), round(x)
         x0, x1 = max(xi - reach - 1, 0), min(xi + reach + 2, w)
-        if y1 - y0 < 2 * ends + 2 or x1 - x0 < 3:
+        if y1 - y0 < 2 * ends + 3 or x1 - x0 < 3:
             continue
-        strip = ink[y0:y1, x0:x1]
+        strip = ink[y0:y1, x0:x1].astype(bool)
         # a line a pixel or two wide and a little aslant: each row inked at the column or beside it
         near = strip[:, :-2] | strip[:, 1:-1] | strip[:, 2:]
-        joined = near[:ends].all(axis=0) & near[-ends:].all(axis=0)
+        # touching both: inked in every row from a pixel off either ruling's middle (where a thin
+        # ruling's one row of ink may lie, rounded) to ``ends`` further in
+        joined = near[1:1 + ends].all(axis=0) & near[-1 - ends:-1].all(axis=0)
         cover = np.where(joined, near.mean(axis=0), 0.0)
         best = int(cover.argmax())
         if cover[best] < DIVIDER_COVER:
             continue
         at = x0 + best + 1
         flanks = _flanks(at, a, b, printed, s)
-        if flanks is not None and (flanks[0] >= FLANKED_BOTH or flanks[0] >= FLANKED and flanks[1] >= FLANKED_ONE):
+        if flanks is not None and (flanks[0] >= FLANKED_BOTH or flanks[1] >= FLANKED_ONE):
             continue
         found.append((float(at), float(a), float(b)))
     if not found:
