@@ -85,6 +85,10 @@ class _Reader:
     # inside its header, the header not repeated): (page, x0, x1, rows), for the next page's grid
     pending: tuple[int, float, float, list[list[GridCell]]] | None = None
     cut: bool = False       # the last row read was named by the opening of its label only
+    # the last data row read, while it is the last row of its grid with text: (grid, cells, its
+    # label's match, the template cells it filled), for the lower half of a row the page broke
+    tail: tuple[Grid, list[GridCell], Match, list[CellKey]] | None = None
+    filled: list[CellKey] = field(default_factory=list)   # the template cells the last data row filled
 
     def read(self, grids: list[Grid]) -> None:
         for grid in grids:
@@ -93,6 +97,7 @@ class _Reader:
     def read_grid(self, grid: Grid) -> None:
         # a header names the data rows below it in its own grid; a grid that opens with data rows
         # continues the table above it (a page break without a repeated header)
+        tail, self.tail = self.tail, None
         header: list[list[GridCell]] = []
         unread: list[str] = []      # worth a problem only where the grid is a table at all
         rows_read = 0
@@ -102,6 +107,7 @@ class _Reader:
             if all(not c.pieces for c in cells) and not (grid.ruled and (header or carried)
                                                          and _names_review(carried + header)):
                 continue   # an empty row, unless it is the review table's one row of values
+            self.tail = None
             numeric = any(looks_numeric(c.text) for c in cells if c.pieces)
             if not numeric and any(_is_header_text(c.text) for c in cells) and not self.blank_data_row(cells):
                 header.append(cells)
@@ -113,7 +119,12 @@ class _Reader:
             if opening and self.cut and not numeric and any(c.pieces for c in cells):
                 self.cut = False    # the rest of the last row's label, which the page broke
                 continue
+            if opening and tail is not None and not numeric and tail[0].page == grid.page - 1 \
+                    and self.lower_half(tail, cells):
+                tail = None
+                continue
             opening = False
+            tail = None
             if header or carried:
                 self.columns = self.header_columns(header, carried, grid)
                 self.header_units()
@@ -137,6 +148,8 @@ class _Reader:
             elif self.data_row(grid, cells, row_match):
                 rows_read += 1
                 self.cut = row_match is not None and row_match.cut
+                if row_match is not None:
+                    self.tail = (grid, cells, row_match, self.filled)
             else:
                 unread.append(f"page {grid.page + 1}: row not recognised: 「{text}」")
         if rows_read:
@@ -150,6 +163,29 @@ class _Reader:
                 self.columns = columns
                 self.header_units()
             self.pending = (grid.page, grid.bbox[0], grid.bbox[2], header)
+
+    def lower_half(self, tail: tuple[Grid, list[GridCell], Match, list[CellKey]], cells: list[GridCell]) -> bool:
+        """Whether ``cells``, opening a grid, are the lower half of the row the page broke at the
+        foot of the page before (1.信访举报 | 11 | 3 … there; 投诉类申请 and blank cells here, under
+        the repeated header): joined to that row cell by cell, its label names the same row, and
+        better than that row's own half. That row is then read again under the joined label, its
+        values where they were printed (a value's text continued here joined to it), and this
+        one is no row of its own."""
+        grid, top, match, keys = tail
+        halves = _halves(top, cells)
+        joined = _joined_row(top, cells)
+        if halves is None or joined is None:
+            return False
+        m = self.row_label(joined)
+        if m is None or m.key != match.key or m.score <= match.score:
+            return False
+        labels = {id(c) for c in self.label_cells(joined)}
+        row = [j if id(j) in labels else over if not cell.pieces
+               else replace(over, text=over.text + cell.text, pieces=over.pieces + cell.pieces)
+               for (over, cell), j in zip(halves, joined)]
+        for key in keys:
+            del self.readings[key]
+        return self.data_row(grid, row, m)
 
     def carried_header(self, grid: Grid) -> list[list[GridCell]]:
         """The header rows the page before ended with, when this grid continues that table: the
@@ -282,6 +318,7 @@ class _Reader:
     def data_row(self, grid: Grid, cells: list[GridCell], row_match: Match | None) -> bool:
         """Read one row of values into template cells; False when the row's label names no row."""
         table = self.table()
+        self.filled = []
         if row_match is None:
             return False
         if table is None:
@@ -361,6 +398,7 @@ class _Reader:
             first.confidence = min(first.confidence, DOUBT.duplicate)
             return
         self.readings[key] = reading
+        self.filled.append(key)
 
 
 def _cell_name(key: tuple) -> str:
@@ -476,20 +514,31 @@ def _column_at(columns: list[_Column], cell: GridCell) -> ColumnKey | None:
     return next((c.key for c in columns if c.x0 <= mid <= c.x1), None)
 
 
+def _halves(top: list[GridCell], bottom: list[GridCell]) -> list[tuple[GridCell, GridCell]] | None:
+    """Each cell of ``bottom`` with the cell of ``top`` that has its left and right edges; None
+    when the two rows' cells do not line up."""
+    tops = {(round(c.bbox[0]), round(c.bbox[2])): c for c in top}
+    out = []
+    for cell in bottom:
+        over = next((t for (x0, x1), t in tops.items()
+                     if abs(x0 - cell.bbox[0]) <= 2 and abs(x1 - cell.bbox[2]) <= 2), None)
+        if over is None:
+            return None
+        out.append((over, cell))
+    return out
+
+
 def _joined_row(top: list[GridCell], bottom: list[GridCell]) -> list[GridCell] | None:
     """The two halves of a row the page broke, cell by cell (the same left and right edges): each
     cell's text the top half's then the bottom's. None when the two rows' cells do not line up."""
-    tops = {(round(c.bbox[0]), round(c.bbox[2])): c for c in top}
-    out, made = [], {}
-    for cell in bottom:
+    halves = _halves(top, bottom)
+    if halves is None:
+        return None
+    made: dict[int, GridCell] = {}
+    for over, cell in halves:
         if id(cell) not in made:
-            over = next((t for (x0, x1), t in tops.items()
-                         if abs(x0 - cell.bbox[0]) <= 2 and abs(x1 - cell.bbox[2]) <= 2), None)
-            if over is None:
-                return None
             made[id(cell)] = replace(cell, text=over.text + cell.text, pieces=over.pieces + cell.pieces)
-        out.append(made[id(cell)])
-    return out
+    return [made[id(cell)] for _, cell in halves]
 
 
 def _name_column(chain: list[str]) -> Match | None:
