@@ -112,8 +112,10 @@ class _Reader:
             if not numeric and any(_is_header_text(c.text) for c in cells) and not self.blank_data_row(cells):
                 header.append(cells)
                 continue
-            if carried and opening and not numeric and any(c.pieces for c in cells) and not self.blank_data_row(cells):
-                # the lower half of a header row the page broke (结果 | 尚未 above, 维持 | 审结 here)
+            if carried and opening and not numeric and any(c.pieces for c in cells) \
+                    and not self.blank_data_row(cells, _header_columns(header, carried, grid.ruled)):
+                # the lower half of a header row the page broke (结果 | 尚未 above, 维持 | 审结 here),
+                # not a row of blank values under the columns that header names (表三 printed blank)
                 header.append(cells)
                 continue
             if opening and self.cut and not numeric and any(c.pieces for c in cells):
@@ -203,15 +205,7 @@ class _Reader:
         """The columns of a header, with the rows the page before ended with above it when they
         name more: as rows of their own, or their last row joined cell by cell with this grid's
         first (a row the page broke in two)."""
-        candidates = [_columns(header, grid.ruled)] if header else []
-        if carried:
-            candidates.append(_columns(carried, grid.ruled))
-            candidates.append(_columns(carried + header, grid.ruled))
-            if header:
-                joined = _joined_row(carried[-1], header[0])
-                if joined is not None:
-                    candidates.append(_columns(carried[:-1] + [joined] + header[1:], grid.ruled))
-        columns = max(candidates, key=_naming)
+        columns = _header_columns(header, carried, grid.ruled)
         if any(c.key and c.key[0] == "review_litigation" for c in columns):
             unnamed = [c.text for row in (header or carried)[-1:] for c in {id(c): c for c in row}.values()
                        if c.pieces and _column_at(columns, c) is None]
@@ -220,16 +214,18 @@ class _Reader:
                                      + "、".join(f"「{t}」" for t in unnamed))
         return columns
 
-    def blank_data_row(self, cells: list[GridCell]) -> bool:
+    def blank_data_row(self, cells: list[GridCell], columns: list[_Column] | None = None) -> bool:
         """A row with only its label printed, which names a template row exactly (（七）总计 of a
-        table printed blank): a row of blank values, not a header (总计 is a column's word too)."""
+        table printed blank): a row of blank values, not a header (总计 is a column's word too).
+        Under the columns read so far, or ``columns``."""
+        columns = self.columns if columns is None else columns
         filled = [c for c in {id(c): c for c in cells}.values() if c.pieces]
-        if not self.columns or not filled:
+        if not columns or not filled:
             return False
-        labels = self.label_cells(cells)
+        labels = self.label_cells(cells, columns)
         if len(labels) != len(filled):
             return False
-        m = self.row_label(cells)
+        m = self.row_label(cells, columns)
         return m is not None and m.confidence >= DOUBT.sure and m.score == 1.0
 
     def header_units(self) -> None:
@@ -240,9 +236,9 @@ class _Reader:
                     if col == column.key[1]:
                         self.units.setdefault(unit_key(row, col), column.unit)
 
-    def label_cells(self, cells: list[GridCell]) -> list[GridCell]:
+    def label_cells(self, cells: list[GridCell], columns: list[_Column] | None = None) -> list[GridCell]:
         """The row's cells left of its first value column (all of them before any header)."""
-        start = min((c.x0 for c in self.columns if c.key), default=None)
+        start = min((c.x0 for c in (self.columns if columns is None else columns) if c.key), default=None)
         seen, out = set(), []
         for c in cells:
             if id(c) in seen or not c.pieces:
@@ -253,15 +249,15 @@ class _Reader:
                 out.append(c)
         return out
 
-    def table(self) -> str | None:
-        tables = [c.key[0] for c in self.columns if c.key]
+    def table(self, columns: list[_Column] | None = None) -> str | None:
+        tables = [c.key[0] for c in (self.columns if columns is None else columns) if c.key]
         return max(set(tables), key=tables.count) if tables else None
 
-    def row_label(self, cells: list[GridCell]) -> Match | None:
-        texts = [c.text for c in self.label_cells(cells)]
+    def row_label(self, cells: list[GridCell], columns: list[_Column] | None = None) -> Match | None:
+        texts = [c.text for c in self.label_cells(cells, columns)]
         if not texts:
             return None
-        table = self.table()
+        table = self.table(columns)
         if table == "applications" or table is None and _starts_numbered(texts):
             return self.application_row(texts)
         if table in ("active_disclosure", None):
@@ -497,6 +493,21 @@ def _columns(header: list[list[GridCell]], ruled: bool) -> list[_Column]:
         key, confidence = (m.key, m.confidence) if m is not None and m.key[0] == table else (None, DOUBT.sure)
         out.append(_Column(key, x0, x1, confidence, unit, text[0], text[2]))
     return out
+
+
+def _header_columns(header: list[list[GridCell]], carried: list[list[GridCell]], ruled: bool) -> list[_Column]:
+    """The columns of a header, with the rows the page before ended with above it when they name
+    more: as rows of their own, or their last row joined cell by cell with this grid's first (a
+    row the page broke in two)."""
+    candidates = [_columns(header, ruled)] if header else []
+    if carried:
+        candidates.append(_columns(carried, ruled))
+        candidates.append(_columns(carried + header, ruled))
+        if header:
+            joined = _joined_row(carried[-1], header[0])
+            if joined is not None:
+                candidates.append(_columns(carried[:-1] + [joined] + header[1:], ruled))
+    return max(candidates, key=_naming)
 
 
 def _names_review(header: list[list[GridCell]]) -> bool:
