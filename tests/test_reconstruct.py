@@ -184,3 +184,25 @@ def test_a_blank_of_an_unruled_table_on_a_scan_is_unsure():
     assert blanks == {"rules/new_made": 0.8, "rules/new_published": 0.8}
     text_layer = read(name)[2]
     assert {c.confidence for c in text_layer.cells if c.table == "active_disclosure" and c.value is None} == {0.9}
+
+
+def test_values_under_the_headers_of_a_tight_unruled_table_are_a_row():
+    """A table without rulings set as tight as LibreOffice sets it: a "/" or a signed number (-13)
+    centred under its header (本年新制作数量, 本年增/减) is a value of the row below, never the
+    header's second line, like an unsigned number."""
+    from extractor.geometry.grid import alignment_grids
+    from extractor.types import Block, LabelledBlock
+
+    def cell(text, x0, y0, x1, y1):
+        return LabelledBlock(Block(1, (x0, y0, x1, y1), text, 10.5, False, "SimSun"), "table_cell", 1.0)
+
+    blocks = [cell("信息内容", 120.0, 134.0, 162.0, 144.5), cell("本年新制作数量", 227.0, 134.0, 300.5, 144.5),
+              cell("本年增/减", 390.0, 134.0, 437.0, 144.5),
+              cell("规章", 90.0, 147.2, 111.0, 157.7), cell("/", 261.0, 147.2, 266.5, 157.7),
+              cell("-13", 405.9, 147.2, 421.6, 157.7)]
+    grids = alignment_grids(1, blocks)
+    for g in grids:
+        for c in g.cells:
+            c.finish()
+    assert [[c.text for c in row] for g in grids for row in g.rows()] == \
+        [["信息内容", "本年新制作数量", "本年增/减"], ["规章", "/", "-13"]]

@@ -13,6 +13,7 @@ module only knows geometry.
 from __future__ import annotations
 
 import bisect
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -402,11 +403,11 @@ def _aligned_rows(blocks: list[LabelledBlock]) -> list[tuple[list[list[GridCell]
 def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
     """One cell per run of vertically adjacent, x-overlapping text lines (never numbers)."""
     cells: list[GridCell] = []
-    lines = [(lb.block.bbox, lb.block.text.strip()[:1].isdigit()) for lb in blocks]
+    lines = [(lb.block.bbox, _value(lb.block.text)) for lb in blocks]
     for lb in sorted(blocks, key=lambda lb: (lb.block.bbox[1], lb.block.bbox[0])):
         x0, y0, x1, y1 = lb.block.bbox
         piece = Piece(lb.block.text, lb.block.bbox, lb)
-        numeric = lb.block.text.strip()[:1].isdigit()
+        numeric = _value(lb.block.text)
         home = None
         for cell in reversed(cells):
             cx0, cy0, cx1, cy1 = cell.bbox
@@ -415,7 +416,7 @@ def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
             above = cell.pieces[-1].text
             # a number never wraps, but a note beside it may: 150（其中废止 / 126件）
             opened = above.count("（") + above.count("(") > above.count("）") + above.count(")")
-            if ((opened or not numeric and not cell.pieces[0].text.strip()[:1].isdigit())
+            if ((opened or not numeric and not _value(cell.pieces[0].text))
                     and x0 < cx1 and x1 > cx0 and y0 >= cy1 - 0.3 * (y1 - y0)
                     and _aligned(cell.pieces[-1].bbox, lb.block.bbox, lb.block.font == "OCR")
                     and (numeric or not _rows_of_their_own(cell.pieces[-1].bbox, lb.block.bbox, lines))):
@@ -428,6 +429,16 @@ def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
             cx0, cy0, cx1, cy1 = home.bbox
             home.bbox = (min(cx0, x0), cy0, max(cx1, x1), max(cy1, y1))
     return cells
+
+
+_VALUE = re.compile(r"[+\-−－]?\d.*|[/／\-—－]", re.DOTALL)
+
+
+def _value(text: str) -> bool:
+    """A cell's value as printed: a number, signed or not (-45, +493), or the slash or dash that
+    stands for none. A value never wraps, and a line of values is a row of its own: under
+    本年增/减 in a table set tight, -13 is not the header's second line."""
+    return bool(_VALUE.fullmatch(text.strip()))
 
 
 def _aligned(above: BBox, below: BBox, read: bool = False) -> bool:

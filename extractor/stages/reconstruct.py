@@ -174,6 +174,9 @@ class _Reader:
         values where they were printed (a value's text continued here joined to it), and this
         one is no row of its own."""
         grid, top, match, keys = tail
+        # an empty cell beyond the row above (a column whose dividers the page before lost) adds nothing
+        x0, x1 = min(c.bbox[0] for c in top) - 2, max(c.bbox[2] for c in top) + 2
+        cells = [c for c in cells if c.pieces or x0 <= c.bbox[0] and c.bbox[2] <= x1]
         halves = _halves(top, cells)
         joined = _joined_row(top, cells)
         if halves is None or joined is None:
