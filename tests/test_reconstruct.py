@@ -206,3 +206,12 @@ def test_values_under_the_headers_of_a_tight_unruled_table_are_a_row():
             c.finish()
     assert [[c.text for c in row] for g in grids for row in g.rows()] == \
         [["信息内容", "本年新制作数量", "本年增/减"], ["规章", "/", "-13"]]
+
+
+def test_a_header_under_its_tables_caption_is_named_by_its_own_words():
+    """Without rulings the caption 第二十条第（八）项, centred over 上一年项目数量, is read as that
+    header's first line; the column is still named surely by the header's own words."""
+    from extractor.stages.reconstruct import _name_column
+
+    assert _name_column(["第二十条第（八）项上一年项目数量"]) == _name_column(["上一年项目数量"])
+    assert _name_column(["第二十条第（八）项上一年项目数量"]).score == 1.0

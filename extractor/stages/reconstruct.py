@@ -56,6 +56,7 @@ _OUTCOMES = norm("三、本年度办理结果")
 _AMOUNTS = frozenset(cell for cells in AMOUNT_CELLS.values() for cell in cells)
 _NOTE = re.compile(r"^\s*[（(]?\s*(?:注|备注|说明|(?:金额)?单位)")
 _GROUP_NUMBER = re.compile(r"^\(([一二三四五六七八九十]+)\)")
+_CAPTION = re.compile(r"^第[一二三四五六七八九十]+条第\([一二三四五六七八九十]+\)项")   # after NFKC
 
 
 # --- the row stream ---------------------------------------------------------------------------------
@@ -556,8 +557,10 @@ def _joined_row(top: list[GridCell], bottom: list[GridCell]) -> list[GridCell] |
 
 
 def _name_column(chain: list[str]) -> Match | None:
-    """结果维持 under 未经复议直接起诉 → litigation_direct.upheld; 商业企业 → commercial_enterprise."""
-    leaf = norm_header(chain[-1])
+    """结果维持 under 未经复议直接起诉 → litigation_direct.upheld; 商业企业 → commercial_enterprise.
+    A leaf that opens with its table's caption (第二十条第（八）项 centred over 上一年项目数量 in a
+    table without rulings, read as one wrapped cell) is named by the rest."""
+    leaf = norm_header(_CAPTION.sub("", unicodedata.normalize("NFKC", chain[-1]).strip()))
     if not leaf:
         return None
     group = None
