@@ -502,3 +502,17 @@ def test_fixture_cells_are_read_at_their_boxes(truth):
         assert "".join(b.text for b in inside) == cell["text"], (cell["table"], cell["row"], cell["column"])
         checked += bool(cell["text"])
     assert checked or "blank_zero_table" in json.loads(truth.read_text(encoding="utf-8"))["traits"]
+
+
+def test_an_empty_marked_span_is_no_damage():
+    """Chromium leaves a marked span with ActualText and no glyph where the page broke a line of a
+    table row (the glyph is printed on the next page). MuPDF says "ActualText with no position"
+    (and "... repeated N times..."): nothing printed is missing, so the page is not damaged; a
+    complaint that is damage keeps its repeat line."""
+    from extractor.stages.ingest import _damage
+
+    assert _damage("ActualText with no position. Text may be lost or mispositioned.\n"
+                   "... repeated 2 times...") is None
+    assert _damage("syntax error in content stream\n... repeated 3 times...\n"
+                   "ActualText with no position. Text may be lost or mispositioned.") == \
+        "syntax error in content stream\n... repeated 3 times..."

@@ -270,3 +270,48 @@ def test_strokes_joined_to_the_rulings_of_a_tight_row_are_not_dividers():
     rows = _grid_texts(page)
     assert ["行政复议", "行政诉讼"] in rows
     assert rows[rows.index(["行政复议", "行政诉讼"]) + 1][:5] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+
+
+def test_a_row_the_page_broke_off_takes_its_columns_from_the_page_before():
+    """s21-lo-tail-scan (training/scan.py ENGINE_SCANS): a LibreOffice table set as tight as its
+    text, rows 11.7 pt high, lower than the vertical kernel that must be longer than a glyph's
+    stroke; the applications table broken before its last row, which stands alone at the head of
+    page 3, and the disclosure table broken before 行政处罚 | 63, its divider one row long under a
+    row spanning the table. Each such row takes the columns of the grid it continues, and its
+    dividers are found there: every cell read right, and the rows read from their ruled cells."""
+    try:
+        model = load_model()
+    except ModelError as error:
+        pytest.skip(f"no shipped layout model: {error}")
+    path = SCANNED / "s21-lo-tail-scan.pdf"
+    truth = json.loads(path.with_name(path.stem + ".truth.json").read_text("utf-8"))
+    record = extract(path, model=model)
+    cells = {(c["table"], c["row"], c["column"]): c for c in record["cells"]}
+    assert [key for key in template_cells("2021") if key not in cells
+            or get_value(record["tables"], *key) != get_value(truth["tables"], *key)] == []
+    carried = [cells["applications", "carried_forward", column] for column in
+               ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+                "legal_service_org", "other_org", "total")]
+    assert [(c["page"], c["value"], c["confidence"]) for c in carried] == [(3, None, 0.95)] * 6 + [(3, 0, 0.95)]
+    decisions = [cells["active_disclosure", row, "decisions"] for row in ("penalty", "enforcement")]
+    assert [(c["page"], c["text"], c["confidence"]) for c in decisions] == [(2, "63", 1.0), (2, "175", 1.0)]
+    assert {c["rule"]: c["status"] for c in record["checks"]}["tables.complete"] == "pass"
+
+
+def test_dividers_due_where_the_table_goes_on():
+    """geometry.grid.unseen_dividers: the first row of a page's first grid and the last of its
+    last take their own grid's column edges and those of the grid on the neighbouring page,
+    scaled onto them when the widths agree; so do rows between loose horizontals above or below
+    every grid. Rows higher than ``lowest``, and grids of another width, take none."""
+    from extractor.geometry.grid import Grid, GridCell, unseen_dividers
+
+    grid = Grid(1, [50.0, 200.0, 500.0], [300.0, 312.0, 340.0, 352.0],
+                [GridCell(0, 0, 1, 2, (50, 300, 500, 312)), GridCell(1, 0, 1, 1, (50, 312, 200, 340)),
+                 GridCell(1, 1, 1, 1, (200, 312, 500, 340)), GridCell(2, 0, 1, 2, (50, 340, 500, 352))], True)
+    loose = [(80.0, 51.0, 501.0), (92.0, 51.0, 501.0), (700.0, 40.0, 300.0)]
+    due = unseen_dividers([grid], loose, 28.0, above=[52.0, 102.0, 502.0], below=[10.0, 20.0])
+    assert due == [(51.0, 80.0, 92.0), (101.0, 80.0, 92.0), (501.0, 80.0, 92.0),      # the row broken off
+                   (50.0, 300.0, 312.0), (200.0, 300.0, 312.0), (500.0, 300.0, 312.0),   # its own columns
+                   (50.0, 300.0, 312.0), (100.0, 300.0, 312.0), (500.0, 300.0, 312.0),   # the page before's
+                   (50.0, 340.0, 352.0), (200.0, 340.0, 352.0), (500.0, 340.0, 352.0)]   # below: another width
+    assert unseen_dividers([grid], loose, 10.0, above=[52.0, 102.0, 502.0]) == []

@@ -162,6 +162,22 @@ def _placement(st: EngineStyle, doc: Document, loc: Located) -> dict[str, float]
         if box is None or head.glyphs[0].page != page:
             return {}
         return {"四": max(bottom - box.y1 - 1.0, 0.0)}
+    if st.force == "tail_split":
+        found = _table_items(loc, doc, "applications")
+        if not found:
+            return {}
+        t, items = found
+        # the row above the last: its bottom put at the foot of the page, the last row goes over
+        above = [it for it in items if t.cells[it.cell].row == t.n_rows - 2 and it.glyphs]
+        head = _heading(loc, "三")
+        if not above or any(g.page != head.glyphs[0].page for it in items if t.cells[it.cell].row < t.n_rows - 1
+                                for g in it.glyphs):
+            return {}
+        page = above[0].glyphs[0].page
+        box = _ruled_box(above[0].glyphs, *loc.rulings[page])
+        if box is None:
+            return {}
+        return {"三": max(bottom - box.y1 - 1.0, 0.0)}
     if st.force == "row_split":
         found = _table_items(loc, doc, "applications")
         if not found:

@@ -17,6 +17,8 @@ failure classes real reports show that the content cannot decide:
   row, the header not repeated (space is added before the section so the break lands there);
 - ``force="row_split"``: a row of the applications table itself broken by the page (Word's default
   "allow row to break across pages"; space is added before the section);
+- ``force="tail_split"``: the applications table broken before its last row (四、结转下年度继续
+  办理 alone at the head of the next page, no header repeated; asked for, never drawn);
 - ``title_break``: the title set as two lines (issuer / year and 年度报告) rather than one;
 - ``disclosure_blocks``: the 二 part as one small ruled table per 第二十条 item under its caption;
 - ``rows_can_split``: whether rows may break across pages at all (Word's default) or not.
@@ -85,7 +87,7 @@ class EngineStyle:
     title_break: bool
     rows_can_split: bool
     table_align: str               # center / left
-    force: str | None              # review_split / row_split / None
+    force: str | None              # review_split / row_split / tail_split / None
 
     @property
     def serif(self) -> bool:
@@ -307,6 +309,9 @@ def _tables(content: ReportContent, st: EngineStyle, name: str) -> list[Element]
             cant = set(range(n_rows))
         if name == "applications" and st.force == "row_split":
             cant = set(range(header_rows))
+        if name == "applications" and st.force == "tail_split":
+            repeat, keep = False, set()
+            cant = set(range(n_rows))
         # a row holding a blank cell is kept whole: broken by the page, the blank cell would have
         # two places, one on each page, and the truth can name only one
         cant |= {c.row for c in cells if c.key is not None and not c.text.strip()}

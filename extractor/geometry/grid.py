@@ -13,6 +13,7 @@ module only knows geometry.
 from __future__ import annotations
 
 import bisect
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -285,6 +286,60 @@ def _split_into(lb: LabelledBlock, g: Grid, owner: dict, row: int) -> None:
             cell.pieces.append(Piece(text, bbox, lb))
 
 
+def unseen_dividers(grids: list[Grid], loose: list[tuple[float, float, float]], lowest: float,
+                    above: list[float] | None = None, below: list[float] | None = None) -> list[tuple[float, float, float]]:
+    """Where a divider of a scanned table may stand that was too short to be told from a glyph's
+    stroke, as ``(x, y0, y1)``, for the image to confirm. A row at a page's head or foot has no
+    row on that page to continue its dividers, and one row of a tight table is shorter than a
+    glyph's stroke may be; but a table the page broke goes on with its columns, so such a row
+    takes the column edges of the grid that ends the page before (``above``) or opens the page
+    after (``below``), scaled onto the row when its width is theirs, and those of its own grid.
+    The rows, each no higher than ``lowest``:
+
+    - the first row of the page's first ruled grid, and the last row of its last (行政许可 | 0 at
+      the head of a page, the row under it spanning the table);
+    - a row between ``loose`` horizontals above or below every grid (``edge_rows``): the one row
+      of a table that the page broke off (四、结转下年度继续办理 | 0 …), none of its dividers seen.
+    """
+    tops, bottoms = edge_rows(grids, loose, lowest)
+    # (the row, its own grid's column edges, the neighbouring page's)
+    rows: list[tuple[tuple[float, float, float, float], list[float], list[float] | None]] = \
+        [(row, [], xs) for edge, xs in ((tops, above), (bottoms, below)) for row in edge]
+    ruled = [g for g in grids if g.ruled]
+    if ruled:
+        first, last = ruled[0], ruled[-1]
+        rows.append(((first.ys[0], first.ys[1], first.xs[0], first.xs[-1]), first.xs, above))
+        rows.append(((last.ys[-2], last.ys[-1], last.xs[0], last.xs[-1]), last.xs, below))
+    found = []
+    for (y0, y1, x0, x1), own, xs in rows:
+        if y1 - y0 > lowest:
+            continue
+        found += [(x, y0, y1) for x in own]
+        if xs and len(xs) > 1 and abs((x1 - x0) - (xs[-1] - xs[0])) <= 0.03 * (x1 - x0):
+            scale = (x1 - x0) / (xs[-1] - xs[0])
+            found += [(x0 + (x - xs[0]) * scale, y0, y1) for x in xs]
+    return found
+
+
+def edge_rows(grids: list[Grid], loose: list[tuple[float, float, float]], lowest: float
+              ) -> tuple[list[tuple[float, float, float, float]], list[tuple[float, float, float, float]]]:
+    """The rows ``(y0, y1, x0, x1)`` that two consecutive ``loose`` horizontals (``(y, x0, x1)``)
+    of one extent, at most ``lowest`` apart, enclose above every grid of the page, and those
+    below every one: where a table's piece without a divider of its own may stand."""
+    top = min((g.ys[0] for g in grids), default=float("inf"))
+    bottom = max((g.ys[-1] for g in grids), default=float("-inf"))
+    tops, bottoms = [], []
+    lines = sorted(loose)
+    for (ya, a0, a1), (yb, b0, b1) in zip(lines, lines[1:]):
+        if MIN_CELL < yb - ya <= lowest and abs(a0 - b0) <= TOL + MIN_CELL and abs(a1 - b1) <= TOL + MIN_CELL:
+            row = (ya, yb, (a0 + b0) / 2, (a1 + b1) / 2)
+            if yb <= top + TOL:
+                tops.append(row)
+            if ya >= bottom - TOL:
+                bottoms.append(row)
+    return tops, bottoms
+
+
 # --- tables without rulings -----------------------------------------------------------------------
 
 def alignment_grids(page: int, blocks: list[LabelledBlock]) -> list[Grid]:
@@ -348,11 +403,11 @@ def _aligned_rows(blocks: list[LabelledBlock]) -> list[tuple[list[list[GridCell]
 def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
     """One cell per run of vertically adjacent, x-overlapping text lines (never numbers)."""
     cells: list[GridCell] = []
-    lines = [(lb.block.bbox, lb.block.text.strip()[:1].isdigit()) for lb in blocks]
+    lines = [(lb.block.bbox, _value(lb.block.text)) for lb in blocks]
     for lb in sorted(blocks, key=lambda lb: (lb.block.bbox[1], lb.block.bbox[0])):
         x0, y0, x1, y1 = lb.block.bbox
         piece = Piece(lb.block.text, lb.block.bbox, lb)
-        numeric = lb.block.text.strip()[:1].isdigit()
+        numeric = _value(lb.block.text)
         home = None
         for cell in reversed(cells):
             cx0, cy0, cx1, cy1 = cell.bbox
@@ -361,7 +416,7 @@ def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
             above = cell.pieces[-1].text
             # a number never wraps, but a note beside it may: 150（其中废止 / 126件）
             opened = above.count("（") + above.count("(") > above.count("）") + above.count(")")
-            if ((opened or not numeric and not cell.pieces[0].text.strip()[:1].isdigit())
+            if ((opened or not numeric and not _value(cell.pieces[0].text))
                     and x0 < cx1 and x1 > cx0 and y0 >= cy1 - 0.3 * (y1 - y0)
                     and _aligned(cell.pieces[-1].bbox, lb.block.bbox, lb.block.font == "OCR")
                     and (numeric or not _rows_of_their_own(cell.pieces[-1].bbox, lb.block.bbox, lines))):
@@ -374,6 +429,16 @@ def _wrapped_cells(blocks: list[LabelledBlock]) -> list[GridCell]:
             cx0, cy0, cx1, cy1 = home.bbox
             home.bbox = (min(cx0, x0), cy0, max(cx1, x1), max(cy1, y1))
     return cells
+
+
+_VALUE = re.compile(r"[+\-−－]?\d.*|[/／\-—－]", re.DOTALL)
+
+
+def _value(text: str) -> bool:
+    """A cell's value as printed: a number, signed or not (-45, +493), or the slash or dash that
+    stands for none. A value never wraps, and a line of values is a row of its own: under
+    本年增/减 in a table set tight, -13 is not the header's second line."""
+    return bool(_VALUE.fullmatch(text.strip()))
 
 
 def _aligned(above: BBox, below: BBox, read: bool = False) -> bool:

@@ -129,14 +129,27 @@ def _zeroed(page: pymupdf.Page) -> bool:
 
 DAMAGE = "content damaged: "   # how a page whose content is damaged is reported
 _FONT_WARNING = re.compile(r"\bfont\b|\bcmap\b|glyph", re.IGNORECASE)
+# A marked span whose replacement text stands over no glyph: Chromium leaves one where the page
+# broke a line of a table row, its glyph printed on the next page. Nothing printed is missing.
+_EMPTY_SPAN = "ActualText with no position"
+_REPEATED = re.compile(r"\.\.\. repeated \d+ times\.\.\.")
 
 
 def _damage(warnings: str) -> str | None:
     """MuPDF's complaints about a page's content (syntax errors, broken streams, objects it could
     not load), without those about fonts (a font substituted or an encoding guessed: the text
-    layer's quality is judged from the text itself)."""
-    lines = [line for line in warnings.splitlines()
-             if line.strip() and not _FONT_WARNING.search(line) and "page may not be correct" not in line]
+    layer's quality is judged from the text itself) or about an empty marked span; MuPDF's
+    "... repeated N times..." goes with the complaint before it."""
+    lines, kept = [], False
+    for line in warnings.splitlines():
+        if _REPEATED.fullmatch(line.strip()):
+            if kept:
+                lines.append(line)
+            continue
+        kept = bool(line.strip()) and not _FONT_WARNING.search(line) and "page may not be correct" not in line \
+            and _EMPTY_SPAN not in line
+        if kept:
+            lines.append(line)
     return "\n".join(lines) or None
 
 

@@ -56,6 +56,7 @@ _OUTCOMES = norm("三、本年度办理结果")
 _AMOUNTS = frozenset(cell for cells in AMOUNT_CELLS.values() for cell in cells)
 _NOTE = re.compile(r"^\s*[（(]?\s*(?:注|备注|说明|(?:金额)?单位)")
 _GROUP_NUMBER = re.compile(r"^\(([一二三四五六七八九十]+)\)")
+_CAPTION = re.compile(r"^第[一二三四五六七八九十]+条第\([一二三四五六七八九十]+\)项")   # after NFKC
 
 
 # --- the row stream ---------------------------------------------------------------------------------
@@ -85,6 +86,10 @@ class _Reader:
     # inside its header, the header not repeated): (page, x0, x1, rows), for the next page's grid
     pending: tuple[int, float, float, list[list[GridCell]]] | None = None
     cut: bool = False       # the last row read was named by the opening of its label only
+    # the last data row read, while it is the last row of its grid with text: (grid, cells, its
+    # label's match, the template cells it filled), for the lower half of a row the page broke
+    tail: tuple[Grid, list[GridCell], Match, list[CellKey]] | None = None
+    filled: list[CellKey] = field(default_factory=list)   # the template cells the last data row filled
 
     def read(self, grids: list[Grid]) -> None:
         for grid in grids:
@@ -93,6 +98,7 @@ class _Reader:
     def read_grid(self, grid: Grid) -> None:
         # a header names the data rows below it in its own grid; a grid that opens with data rows
         # continues the table above it (a page break without a repeated header)
+        tail, self.tail = self.tail, None
         header: list[list[GridCell]] = []
         unread: list[str] = []      # worth a problem only where the grid is a table at all
         rows_read = 0
@@ -102,18 +108,26 @@ class _Reader:
             if all(not c.pieces for c in cells) and not (grid.ruled and (header or carried)
                                                          and _names_review(carried + header)):
                 continue   # an empty row, unless it is the review table's one row of values
+            self.tail = None
             numeric = any(looks_numeric(c.text) for c in cells if c.pieces)
             if not numeric and any(_is_header_text(c.text) for c in cells) and not self.blank_data_row(cells):
                 header.append(cells)
                 continue
-            if carried and opening and not numeric and any(c.pieces for c in cells) and not self.blank_data_row(cells):
-                # the lower half of a header row the page broke (结果 | 尚未 above, 维持 | 审结 here)
+            if carried and opening and not numeric and any(c.pieces for c in cells) \
+                    and not self.blank_data_row(cells, _header_columns(header, carried, grid.ruled)):
+                # the lower half of a header row the page broke (结果 | 尚未 above, 维持 | 审结 here),
+                # not a row of blank values under the columns that header names (表三 printed blank)
                 header.append(cells)
                 continue
             if opening and self.cut and not numeric and any(c.pieces for c in cells):
                 self.cut = False    # the rest of the last row's label, which the page broke
                 continue
+            if opening and tail is not None and not numeric and tail[0].page == grid.page - 1 \
+                    and self.lower_half(tail, cells):
+                tail = None
+                continue
             opening = False
+            tail = None
             if header or carried:
                 self.columns = self.header_columns(header, carried, grid)
                 self.header_units()
@@ -137,6 +151,8 @@ class _Reader:
             elif self.data_row(grid, cells, row_match):
                 rows_read += 1
                 self.cut = row_match is not None and row_match.cut
+                if row_match is not None:
+                    self.tail = (grid, cells, row_match, self.filled)
             else:
                 unread.append(f"page {grid.page + 1}: row not recognised: 「{text}」")
         if rows_read:
@@ -150,6 +166,32 @@ class _Reader:
                 self.columns = columns
                 self.header_units()
             self.pending = (grid.page, grid.bbox[0], grid.bbox[2], header)
+
+    def lower_half(self, tail: tuple[Grid, list[GridCell], Match, list[CellKey]], cells: list[GridCell]) -> bool:
+        """Whether ``cells``, opening a grid, are the lower half of the row the page broke at the
+        foot of the page before (1.信访举报 | 11 | 3 … there; 投诉类申请 and blank cells here, under
+        the repeated header): joined to that row cell by cell, its label names the same row, and
+        better than that row's own half. That row is then read again under the joined label, its
+        values where they were printed (a value's text continued here joined to it), and this
+        one is no row of its own."""
+        grid, top, match, keys = tail
+        # an empty cell beyond the row above (a column whose dividers the page before lost) adds nothing
+        x0, x1 = min(c.bbox[0] for c in top) - 2, max(c.bbox[2] for c in top) + 2
+        cells = [c for c in cells if c.pieces or x0 <= c.bbox[0] and c.bbox[2] <= x1]
+        halves = _halves(top, cells)
+        joined = _joined_row(top, cells)
+        if halves is None or joined is None:
+            return False
+        m = self.row_label(joined)
+        if m is None or m.key != match.key or m.score <= match.score:
+            return False
+        labels = {id(c) for c in self.label_cells(joined)}
+        row = [j if id(j) in labels else over if not cell.pieces
+               else replace(over, text=over.text + cell.text, pieces=over.pieces + cell.pieces)
+               for (over, cell), j in zip(halves, joined)]
+        for key in keys:
+            del self.readings[key]
+        return self.data_row(grid, row, m)
 
     def carried_header(self, grid: Grid) -> list[list[GridCell]]:
         """The header rows the page before ended with, when this grid continues that table: the
@@ -167,15 +209,7 @@ class _Reader:
         """The columns of a header, with the rows the page before ended with above it when they
         name more: as rows of their own, or their last row joined cell by cell with this grid's
         first (a row the page broke in two)."""
-        candidates = [_columns(header, grid.ruled)] if header else []
-        if carried:
-            candidates.append(_columns(carried, grid.ruled))
-            candidates.append(_columns(carried + header, grid.ruled))
-            if header:
-                joined = _joined_row(carried[-1], header[0])
-                if joined is not None:
-                    candidates.append(_columns(carried[:-1] + [joined] + header[1:], grid.ruled))
-        columns = max(candidates, key=_naming)
+        columns = _header_columns(header, carried, grid.ruled)
         if any(c.key and c.key[0] == "review_litigation" for c in columns):
             unnamed = [c.text for row in (header or carried)[-1:] for c in {id(c): c for c in row}.values()
                        if c.pieces and _column_at(columns, c) is None]
@@ -184,16 +218,18 @@ class _Reader:
                                      + "、".join(f"「{t}」" for t in unnamed))
         return columns
 
-    def blank_data_row(self, cells: list[GridCell]) -> bool:
+    def blank_data_row(self, cells: list[GridCell], columns: list[_Column] | None = None) -> bool:
         """A row with only its label printed, which names a template row exactly (（七）总计 of a
-        table printed blank): a row of blank values, not a header (总计 is a column's word too)."""
+        table printed blank): a row of blank values, not a header (总计 is a column's word too).
+        Under the columns read so far, or ``columns``."""
+        columns = self.columns if columns is None else columns
         filled = [c for c in {id(c): c for c in cells}.values() if c.pieces]
-        if not self.columns or not filled:
+        if not columns or not filled:
             return False
-        labels = self.label_cells(cells)
+        labels = self.label_cells(cells, columns)
         if len(labels) != len(filled):
             return False
-        m = self.row_label(cells)
+        m = self.row_label(cells, columns)
         return m is not None and m.confidence >= DOUBT.sure and m.score == 1.0
 
     def header_units(self) -> None:
@@ -204,9 +240,9 @@ class _Reader:
                     if col == column.key[1]:
                         self.units.setdefault(unit_key(row, col), column.unit)
 
-    def label_cells(self, cells: list[GridCell]) -> list[GridCell]:
+    def label_cells(self, cells: list[GridCell], columns: list[_Column] | None = None) -> list[GridCell]:
         """The row's cells left of its first value column (all of them before any header)."""
-        start = min((c.x0 for c in self.columns if c.key), default=None)
+        start = min((c.x0 for c in (self.columns if columns is None else columns) if c.key), default=None)
         seen, out = set(), []
         for c in cells:
             if id(c) in seen or not c.pieces:
@@ -217,15 +253,15 @@ class _Reader:
                 out.append(c)
         return out
 
-    def table(self) -> str | None:
-        tables = [c.key[0] for c in self.columns if c.key]
+    def table(self, columns: list[_Column] | None = None) -> str | None:
+        tables = [c.key[0] for c in (self.columns if columns is None else columns) if c.key]
         return max(set(tables), key=tables.count) if tables else None
 
-    def row_label(self, cells: list[GridCell]) -> Match | None:
-        texts = [c.text for c in self.label_cells(cells)]
+    def row_label(self, cells: list[GridCell], columns: list[_Column] | None = None) -> Match | None:
+        texts = [c.text for c in self.label_cells(cells, columns)]
         if not texts:
             return None
-        table = self.table()
+        table = self.table(columns)
         if table == "applications" or table is None and _starts_numbered(texts):
             return self.application_row(texts)
         if table in ("active_disclosure", None):
@@ -282,6 +318,7 @@ class _Reader:
     def data_row(self, grid: Grid, cells: list[GridCell], row_match: Match | None) -> bool:
         """Read one row of values into template cells; False when the row's label names no row."""
         table = self.table()
+        self.filled = []
         if row_match is None:
             return False
         if table is None:
@@ -361,6 +398,7 @@ class _Reader:
             first.confidence = min(first.confidence, DOUBT.duplicate)
             return
         self.readings[key] = reading
+        self.filled.append(key)
 
 
 def _cell_name(key: tuple) -> str:
@@ -461,6 +499,21 @@ def _columns(header: list[list[GridCell]], ruled: bool) -> list[_Column]:
     return out
 
 
+def _header_columns(header: list[list[GridCell]], carried: list[list[GridCell]], ruled: bool) -> list[_Column]:
+    """The columns of a header, with the rows the page before ended with above it when they name
+    more: as rows of their own, or their last row joined cell by cell with this grid's first (a
+    row the page broke in two)."""
+    candidates = [_columns(header, ruled)] if header else []
+    if carried:
+        candidates.append(_columns(carried, ruled))
+        candidates.append(_columns(carried + header, ruled))
+        if header:
+            joined = _joined_row(carried[-1], header[0])
+            if joined is not None:
+                candidates.append(_columns(carried[:-1] + [joined] + header[1:], ruled))
+    return max(candidates, key=_naming)
+
+
 def _names_review(header: list[list[GridCell]]) -> bool:
     return bool(header) and any(c.key and c.key[0] == "review_litigation" for c in _columns(header, True))
 
@@ -476,25 +529,38 @@ def _column_at(columns: list[_Column], cell: GridCell) -> ColumnKey | None:
     return next((c.key for c in columns if c.x0 <= mid <= c.x1), None)
 
 
-def _joined_row(top: list[GridCell], bottom: list[GridCell]) -> list[GridCell] | None:
-    """The two halves of a row the page broke, cell by cell (the same left and right edges): each
-    cell's text the top half's then the bottom's. None when the two rows' cells do not line up."""
+def _halves(top: list[GridCell], bottom: list[GridCell]) -> list[tuple[GridCell, GridCell]] | None:
+    """Each cell of ``bottom`` with the cell of ``top`` that has its left and right edges; None
+    when the two rows' cells do not line up."""
     tops = {(round(c.bbox[0]), round(c.bbox[2])): c for c in top}
-    out, made = [], {}
+    out = []
     for cell in bottom:
-        if id(cell) not in made:
-            over = next((t for (x0, x1), t in tops.items()
-                         if abs(x0 - cell.bbox[0]) <= 2 and abs(x1 - cell.bbox[2]) <= 2), None)
-            if over is None:
-                return None
-            made[id(cell)] = replace(cell, text=over.text + cell.text, pieces=over.pieces + cell.pieces)
-        out.append(made[id(cell)])
+        over = next((t for (x0, x1), t in tops.items()
+                     if abs(x0 - cell.bbox[0]) <= 2 and abs(x1 - cell.bbox[2]) <= 2), None)
+        if over is None:
+            return None
+        out.append((over, cell))
     return out
 
 
+def _joined_row(top: list[GridCell], bottom: list[GridCell]) -> list[GridCell] | None:
+    """The two halves of a row the page broke, cell by cell (the same left and right edges): each
+    cell's text the top half's then the bottom's. None when the two rows' cells do not line up."""
+    halves = _halves(top, bottom)
+    if halves is None:
+        return None
+    made: dict[int, GridCell] = {}
+    for over, cell in halves:
+        if id(cell) not in made:
+            made[id(cell)] = replace(cell, text=over.text + cell.text, pieces=over.pieces + cell.pieces)
+    return [made[id(cell)] for _, cell in halves]
+
+
 def _name_column(chain: list[str]) -> Match | None:
-    """结果维持 under 未经复议直接起诉 → litigation_direct.upheld; 商业企业 → commercial_enterprise."""
-    leaf = norm_header(chain[-1])
+    """结果维持 under 未经复议直接起诉 → litigation_direct.upheld; 商业企业 → commercial_enterprise.
+    A leaf that opens with its table's caption (第二十条第（八）项 centred over 上一年项目数量 in a
+    table without rulings, read as one wrapped cell) is named by the rest."""
+    leaf = norm_header(_CAPTION.sub("", unicodedata.normalize("NFKC", chain[-1]).strip()))
     if not leaf:
         return None
     group = None

@@ -17,6 +17,7 @@ from types import ModuleType
 import pymupdf
 
 from extractor.errors import InputError, SetupError
+from extractor.geometry.grid import page_grids
 from extractor.limits import Limits, exceeded, is_out_of_memory, out_of_memory
 from extractor.sanitize import clean_message
 from extractor.types import Document, Page
@@ -32,11 +33,16 @@ def ocr(doc: Document, limits: Limits | None = None) -> Document:
     if not todo:
         return doc
     pages, problems = list(doc.pages), list(doc.problems)
+    open_below = []     # scanned pages read with a row without dividers at their foot
     with pymupdf.open(stream=doc.pdf, filetype="pdf") as pdf:
         for page in todo:
             n = page.number
             if page.needs_ocr:
-                pages[n] = _read(_reader("a page has no usable text layer"), pdf, n, limits)
+                reader = _reader("a page has no usable text layer")
+                scan = _read(reader, pdf, n, limits, (_edges(pages, n - 1, -1), _edges(pages, n + 1, 0)))
+                pages[n] = scan.page
+                if scan.open_below and n + 1 < len(pages) and pages[n + 1].needs_ocr:
+                    open_below.append(n)
                 problems.append(f"page {n + 1}: {page.needs_ocr}, read by OCR")
                 continue
             pictures = f"page {n + 1}: {len(page.pictures)} picture(s) with no text layer over them"
@@ -50,13 +56,31 @@ def ocr(doc: Document, limits: Limits | None = None) -> Document:
             except InputError as error:     # too large to render: the text layer is still worth reading
                 problems += [f"{pictures}, needs OCR", str(error)]
                 continue
-            pages[n] = with_pictures(page, read)
+            pages[n] = with_pictures(page, read.page)
             problems.append(f"{pictures}, read by OCR")
+        for n in open_below:
+            # the row at its foot may be the table that goes on over the page: read again with
+            # the columns that page, read since, opens with
+            below = _edges(pages, n + 1, 0)
+            if below is not None:
+                pages[n] = _read(_reader("a page has no usable text layer"), pdf, n, limits,
+                                 (_edges(pages, n - 1, -1), below)).page
     return replace(doc, pages=pages, problems=problems)
 
 
-def _read(reader: ModuleType, pdf: pymupdf.Document, n: int, limits: Limits) -> Page:
-    """Page ``n`` read from its image, once that image is known to be within ``limits``."""
+def _edges(pages: list[Page], n: int, which: int) -> list[float] | None:
+    """The column edges of page ``n``'s first (``which`` 0) or last (-1) ruled grid, once the page is
+    read (None before, or where there is none)."""
+    if not 0 <= n < len(pages) or pages[n].needs_ocr:
+        return None
+    grids = [g for g in page_grids(pages[n], []) if g.ruled]
+    return grids[which].xs if grids else None
+
+
+def _read(reader: ModuleType, pdf: pymupdf.Document, n: int, limits: Limits,
+          carried: tuple[list[float] | None, list[float] | None] = (None, None)):
+    """Page ``n`` read from its image (a ``reader.Scan``), once that image is known to be within
+    ``limits``; ``carried`` as ``reader.Carried``."""
     page = pdf.load_page(n)
     zoom = reader.DPI / 72
     width, height = round(page.rect.width * zoom), round(page.rect.height * zoom)
@@ -66,7 +90,7 @@ def _read(reader: ModuleType, pdf: pymupdf.Document, n: int, limits: Limits) -> 
                        f"{width} × {height} px ({width * height / 1e6:.0f} megapixels) to read by OCR at "
                        f"{reader.DPI} dpi", width * height / 1e6)
     try:
-        return reader.ocr_page(page, n)
+        return reader.ocr_page(page, n, carried)
     except pymupdf.mupdf.FzErrorBase as error:   # e.g. "Overly large image", a broken image stream
         if is_out_of_memory(error):
             raise out_of_memory(limits) from None

@@ -41,6 +41,9 @@ FLANKED = 0.2             # … in this share of its rows, and on one side in th
 FLANKED_ONE = 0.4         # … (its character beside it; a cell's text touching a divider seldom is) …
 FLANKED_BOTH = 0.3        # … or on both sides in this share, is a character's stroke, not a divider …
 FLANK_MAX_PT = 60.0       # … if it is no longer than this (a row; a longer one is a divider)
+DIVIDER_REACH_PT = 1.2    # a divider too short to be found is looked for this far either side of where one is due …
+DIVIDER_ENDS_PT = 1.5     # … inked in every row this near either ruling …
+DIVIDER_COVER = 0.9       # … and in this share of the rows from ruling to ruling
 MIN_LINE_PT = 3.0         # runs of inked rows lower than this are strokes or marks, not lines
 GLYPH_PART = 0.8          # a run of ink lower than this (in text heights) is a part of a character …
 GLYPH_SQUARE = 1.25       # … joined to the next if together no taller than this many times as wide
@@ -176,6 +179,8 @@ class Lines:
     horizontal: list[tuple[float, float, float]]   # (y, x0, x1) in pixels
     vertical: list[tuple[float, float, float]]     # (x, y0, y1) in pixels
     mask: np.ndarray                               # their ink, slightly grown
+    loose: list[tuple[float, float, float]]        # horizontals that met no vertical, as (y, x0, x1)
+    opened: np.ndarray                             # the ink the long kernels kept
 
 
 def ruling_lines(flat: np.ndarray, dpi: int, red: np.ndarray | None = None, dashed: bool = False) -> Lines:
@@ -204,17 +209,83 @@ def ruling_lines(flat: np.ndarray, dpi: int, red: np.ndarray | None = None, dash
         printed[(red > SEAL_REDNESS) & (flat > SEAL_PIXEL_LIGHT)] = 0
     vertical = _unflanked(vertical, horizontal, printed, dpi)
     vertical = _meeting(vertical, horizontal, tol)
-    horizontal = _meeting(horizontal, vertical, tol)
+    met = _meeting(horizontal, vertical, tol)
+    loose = [h for h in horizontal if h not in met]
+    opened = np.bitwise_or(masks[0], masks[1])
     # the ink to erase: what the openings kept, near a ruling that survived (a heading's long
     # vertical strokes survive the opening but belong to no ruling)
-    zone = np.zeros_like(ink)
+    return Lines(met, vertical, _erased(opened, met, vertical, dpi), loose, opened)
+
+
+def _erased(opened: np.ndarray, horizontal, vertical, dpi: int) -> np.ndarray:
+    """The ink of the rulings ``horizontal`` and ``vertical`` in ``opened``, grown by a pixel."""
+    zone = np.zeros_like(opened)
     band = max(round(RULING_MAX_PT * pt(dpi)), 3)
     for y, a, b in horizontal:
         cv2.line(zone, (round(a), round(y)), (round(b), round(y)), 1, band)
     for x, a, b in vertical:
         cv2.line(zone, (round(x), round(a)), (round(x), round(b)), 1, band)
-    mask = cv2.dilate(np.bitwise_or(masks[0], masks[1]) & zone, np.ones((3, 3), np.uint8))
-    return Lines(horizontal, vertical, mask)
+    return cv2.dilate(opened & zone, np.ones((3, 3), np.uint8))
+
+
+def with_dividers(lines: Lines, flat: np.ndarray, due: list[tuple[float, float, float]], dpi: int) -> Lines:
+    """``lines`` with the dividers found where they are ``due`` (``(x, y0, y1)`` in pixels, y0 and y1
+    the rulings they would join; ``geometry.grid.unseen_dividers``): a divider one row long in a
+    tight table is shorter than the vertical kernel, which must be longer than a glyph's stroke.
+    Where one is due, a divider is there when one column of ink (give or take a pixel) runs from
+    ruling to ruling beside that place: touching both, where a glyph's stroke mostly stops short
+    of one, and inked in nearly every row between (JPEG thins a line); and it is no stroke by its
+    flanks, as ``_unflanked`` judges a stretch standing alone: paper on both sides but in a few
+    rows (the first stroke of 信 in a row as tight as its text touches both rulings, its
+    character's ink beside it). The loose horizontals it meets are rulings again."""
+    s = pt(dpi)
+    tol = JOIN_PT * s
+    _, ink = cv2.threshold(flat, RULING_INK, 1, cv2.THRESH_BINARY_INV)
+    printed = ink_of(flat) & (1 - cv2.dilate(lines.opened, np.ones((5, 1), np.uint8)))
+    reach, ends = round(DIVIDER_REACH_PT * s), max(round(DIVIDER_ENDS_PT * s), 1)
+    h, w = ink.shape
+    found = []
+    for x, a, b in due:
+        if any(abs(vx - x) <= tol and va <= (a + b) / 2 <= vb for vx, va, vb in lines.vertical):
+            continue    # seen already
+        y0, y1, xi = max(round(a), 0), min(round(b) + 1, h), round(x)
+        x0, x1 = max(xi - reach - 1, 0), min(xi + reach + 2, w)
+        if y1 - y0 < 2 * ends + 3 or x1 - x0 < 3:
+            continue
+        strip = ink[y0:y1, x0:x1].astype(bool)
+        # a line a pixel or two wide and a little aslant: each row inked at the column or beside it
+        near = strip[:, :-2] | strip[:, 1:-1] | strip[:, 2:]
+        # touching both: inked in every row from a pixel off either ruling's middle (where a thin
+        # ruling's one row of ink may lie, rounded) to ``ends`` further in
+        joined = near[1:1 + ends].all(axis=0) & near[-1 - ends:-1].all(axis=0)
+        cover = np.where(joined, near.mean(axis=0), 0.0)
+        best = int(cover.argmax())
+        if cover[best] < DIVIDER_COVER:
+            continue
+        at = x0 + best + 1
+        flanks = _flanks(at, a, b, printed, s)
+        if flanks is not None and (flanks[0] >= FLANKED_BOTH or flanks[1] >= FLANKED_ONE):
+            continue
+        found.append((float(at), float(a), float(b)))
+    if not found:
+        return lines
+    vertical = lines.vertical + found
+    horizontal = lines.horizontal + _meeting(lines.loose, found, tol)
+    loose = [h for h in lines.loose if h not in horizontal]
+    line_ink = lines.opened | _drawn(ink, found, dpi)
+    return Lines(horizontal, vertical, _erased(line_ink, horizontal, vertical, dpi), loose, line_ink)
+
+
+def _drawn(ink: np.ndarray, vertical, dpi: int) -> np.ndarray:
+    """The ink of short verticals: the runs down their band at least half their length (as the
+    vertical opening keeps a longer ruling's, not the text beside it)."""
+    out = np.zeros_like(ink)
+    band = max(round(RULING_MAX_PT * pt(dpi)), 3)
+    for x, a, b in vertical:
+        y0, y1, x0, x1 = round(a), round(b) + 1, max(round(x) - band, 0), round(x) + band + 1
+        out[y0:y1, x0:x1] |= cv2.morphologyEx(ink[y0:y1, x0:x1], cv2.MORPH_OPEN,
+                                              np.ones((max((y1 - y0) // 2, 1), 1), np.uint8))
+    return out
 
 
 def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tuple[float, float, float]]:

@@ -36,7 +36,7 @@ import numpy as np
 import pymupdf
 
 from extractor.errors import SetupError
-from extractor.geometry.grid import page_grids
+from extractor.geometry.grid import edge_rows, page_grids, unseen_dividers
 from extractor.stages.ocr import raster
 from extractor.types import Block, Page, Ruling
 
@@ -207,18 +207,26 @@ class Scan:
     page: Page
     rotation: int        # degrees clockwise the sheet had been turned: 0, 90, 180, 270
     skew: float          # degrees counter-clockwise it had been skewed
+    open_below: bool = False   # a ruled row without dividers at its foot, read without the page after's columns
 
 
-def ocr_page(page: pymupdf.Page, number: int) -> Page:
-    """A PDF page without a usable text layer, read from its image (``text_layer="ocr"``)."""
+# The column edges (points, left to right) of the grid that ends the page before and of the one
+# that opens the page after, where known: a table's row the page broke off takes its columns
+# from them (``geometry.grid.unseen_dividers``).
+Carried = tuple[list[float] | None, list[float] | None]
+
+
+def ocr_page(page: pymupdf.Page, number: int, carried: Carried = (None, None)) -> Scan:
+    """A PDF page without a usable text layer, read from its image (``text_layer="ocr"``, its
+    ``upright`` set)."""
     pix = page.get_pixmap(dpi=DPI, alpha=False)
     rgb = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)
-    scan = read_image(rgb, DPI, number)
+    scan = read_image(rgb, DPI, number, carried)
     scan.page.upright = (scan.rotation, scan.skew)
-    return scan.page
+    return scan
 
 
-def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
+def read_image(rgb: np.ndarray, dpi: int, number: int = 0, carried: Carried = (None, None)) -> Scan:
     """An RGB page image at ``dpi`` → the upright page's blocks and rulings, in points.
 
     The glyphs' nearest neighbours guess whether the lines run across or down; if they do not
@@ -234,7 +242,7 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
     # poorly either way (a photographed page's bent rulings) is no likelier to lie on its side
     best: _View | None = None
     for turns in (guess, 1 - guess):
-        view = _upright(flat, red, turns, dpi, number, dashed)
+        view = _upright(flat, red, turns, dpi, number, dashed, carried)
         if best is None or (view.legibility > best.legibility and (not clear or view.legibility >= LEGIBLE)):
             best = view
         if clear and view.legibility >= LEGIBLE:
@@ -242,7 +250,7 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0) -> Scan:
     assert best is not None     # the loop ran: there are two axes
     layout = best.layout
     page = Page(number, layout.width, layout.height, _blocks(layout, best.sample, dpi, number), layout.rulings, "ocr")
-    return Scan(page, best.rotation, best.skew)
+    return Scan(page, best.rotation, best.skew, layout.open_below)
 
 
 @dataclass(slots=True)
@@ -254,13 +262,14 @@ class _View:
     sample: dict[int, Reading]     # the lines read to tell it, by their index in the layout's pieces
 
 
-def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int, dashed: bool = False) -> _View:
+def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int, dashed: bool = False,
+             carried: Carried = (None, None)) -> _View:
     """The page (and its redness) turned by ``turns`` quarter turns counter-clockwise, levelled,
     and turned over if it reads better so: the line classifier says which way up to try first."""
     flat, red = raster.turn(flat, turns, 0.0), raster.turn(red, turns, 0.0, fill=0)
     skew = raster.skew_of(raster.ink_of(flat))
     flat, red = raster.turn(flat, 0, skew), raster.turn(red, 0, skew, fill=0)
-    layout = _layout(flat, red, dpi, number, dashed)
+    layout = _layout(flat, red, dpi, number, dashed, carried)
     pieces = layout.pieces
     sample = sorted(range(len(pieces)), key=lambda i: pieces[i].box[0] - pieces[i].box[2])[:SAMPLE_LINES]
     if not sample:
@@ -323,17 +332,28 @@ class _Layout:
     height: float
     rulings: list[Ruling]
     pieces: list[_Piece]
+    open_below: bool = False  # rows without dividers at its foot (``edge_rows``)
 
 
-def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bool = False) -> _Layout:
+def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bool = False,
+            carried: Carried = (None, None)) -> _Layout:
     ink = raster.ink_of(flat)
     lines = raster.ruling_lines(flat, dpi, red, dashed)
     s = raster.pt(dpi)
-    rulings = ([Ruling(a / s, y / s, b / s, y / s) for y, a, b in lines.horizontal]
-               + [Ruling(x / s, a / s, x / s, b / s) for x, a, b in lines.vertical])
     h, w = flat.shape
     width, height = w / s, h / s
-    grids = page_grids(Page(number, width, height, [], rulings), [])
+    grids = page_grids(Page(number, width, height, [], _rulings(lines, s)), [])
+    # dividers one row long are shorter than a glyph's stroke may be: looked for where the grid,
+    # or the grid the table continues from on the page before or after, has its columns
+    due = unseen_dividers(grids, [(y / s, a / s, b / s) for y, a, b in lines.loose], 2 * raster.VERTICAL_MIN_PT,
+                          *carried)
+    if due:
+        lines = raster.with_dividers(lines, flat, [(x * s, a * s, b * s) for x, a, b in due], dpi)
+        grids = page_grids(Page(number, width, height, [], _rulings(lines, s)), [])
+    rulings = _rulings(lines, s)
+    # a row without dividers at the page's foot: the page after may show its columns
+    open_below = bool(edge_rows(grids, [(y / s, a / s, b / s) for y, a, b in lines.loose],
+                                2 * raster.VERTICAL_MIN_PT)[1])
     text, seal = raster.print_ink(np.where(lines.mask > 0, 0, ink).astype(np.uint8), flat, red, dpi)
     # light red pixels are seal even where a component as a whole is not (a glyph of the seal
     # touching print): print under a seal stays dark
@@ -382,12 +402,19 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bo
         # a line's own height: the small print of an unruled table is not the body text's size
         for box in raster.band_segments(rest, band, split=True):
             pieces.append(_Piece(box, band[1] - band[0], False))
-    return _Layout(clean, text, width, height, rulings, pieces)
+    return _Layout(clean, text, width, height, rulings, pieces, open_below)
+
+
+def _rulings(lines: raster.Lines, s: float) -> list[Ruling]:
+    """The ruling lines found, in points (``s`` pixels per point)."""
+    return ([Ruling(a / s, y / s, b / s, y / s) for y, a, b in lines.horizontal]
+            + [Ruling(x / s, a / s, x / s, b / s) for x, a, b in lines.vertical])
 
 
 def _turned_over(layout: _Layout) -> _Layout:
     """The layout of the page turned by 180°: the same rulings, cells and lines seen from the
-    other corner, without finding them again."""
+    other corner, without finding them again (a row without dividers at the foot of the page as
+    it came now stands at its head: not ``open_below``)."""
     h, w = layout.clean.shape
     width, height = layout.width, layout.height
     rulings = [Ruling(width - r.x1, height - r.y1, width - r.x0, height - r.y0) for r in layout.rulings]
