@@ -8,13 +8,21 @@ Default PDF: fixtures/seed-002-lianzhou-2023.pdf (a 5-page text-layer report).
 - whole process: ``nianbao extract PDF -o DIR`` against ``python -c "import pymupdf; <rawdict
   and drawings of every page>"``, wall and CPU seconds (children included), median of N runs,
   the runs interleaved so that the machine's load falls on both alike;
+- where a whole process's time goes: the CPU seconds of a bare interpreter, of importing what
+  the front end imports (``extractor.apps.cli``) and what the worker process imports before its
+  first report (the pipeline), each the median of N fresh processes;
 - in-process: the pipeline's CPU ms per page once loaded, against PyMuPDF's
   ``get_text("rawdict")`` plus ``get_cdrawings()`` of each page.
+
+The package's bytecode is compiled first, as ``pip install`` does for a wheel: without it (an
+editable install under ``PYTHONDONTWRITEBYTECODE``) every process would compile the package's
+sources again, about 60 ms of CPU that no installed copy pays.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import resource
 import statistics
@@ -59,6 +67,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     nianbao = str(Path(sys.executable).with_name("nianbao"))
+    compileall.compile_dir(ROOT / "extractor", quiet=1)
+    # the worker's environment (workers.Worker): one BLAS thread
+    worker_imports = [sys.executable, "-c", "import extractor.apps.workers, extractor.pipeline"]
+    phases = {"interpreter": [sys.executable, "-c", "pass"],
+              "import pymupdf": [sys.executable, "-c", "import pymupdf"],
+              "front end's imports": [sys.executable, "-c", "import extractor.apps.cli"],
+              "worker's imports": ["env", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", *worker_imports]}
     for pdf in args.pdfs:
         pages = pymupdf.open(pdf).page_count
         ours, bare = [], []
@@ -72,6 +87,10 @@ def main() -> None:
         print(f"  whole process   nianbao extract {wall:5.2f} s wall {cpu:5.2f} s CPU   "
               f"PyMuPDF {bare_wall:5.2f} s wall {bare_cpu:5.2f} s CPU   ratio {wall / bare_wall:4.1f}× wall, "
               f"{cpu / bare_cpu:4.1f}× CPU")
+
+        cost = {name: statistics.median(_run(command)[1] for _ in range(args.repeat))
+                for name, command in phases.items()}
+        print("  CPU s, fresh process  " + "   ".join(f"{name} {cpu:4.2f}" for name, cpu in cost.items()))
 
         data = pdf.read_bytes()
         extract(data)   # the model loaded, caches warm: a long-lived process
