@@ -1,20 +1,28 @@
 """What one report costs as a whole process, and a text-layer page in-process, each as a ratio
 to PyMuPDF doing the least it must on the same file, measured side by side in one run.
 
-    python benchmarks/bench_startup.py [PDF ...] [--repeat N]
+    python benchmarks/bench_startup.py [PDF ...] [--repeat N] [--in-process]
 
 Default PDF: fixtures/seed-002-lianzhou-2023.pdf (a 5-page text-layer report).
 
 - whole process: ``nianbao extract PDF -o DIR`` against ``python -c "import pymupdf; <rawdict
   and drawings of every page>"``, wall and CPU seconds (children included), median of N runs,
   the runs interleaved so that the machine's load falls on both alike;
+- where a whole process's time goes: the CPU seconds of a bare interpreter, of importing what
+  the front end imports (``extractor.apps.cli``) and what the worker process imports before its
+  first report (the pipeline), each the median of N fresh processes;
 - in-process: the pipeline's CPU ms per page once loaded, against PyMuPDF's
   ``get_text("rawdict")`` plus ``get_cdrawings()`` of each page.
+
+The package's bytecode is compiled first, as ``pip install`` does for a wheel: without it (an
+editable install under ``PYTHONDONTWRITEBYTECODE``) every process would compile the package's
+sources again, about 60 ms of CPU that no installed copy pays.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import resource
 import statistics
@@ -53,40 +61,70 @@ def _bare_pages(doc: pymupdf.Document) -> None:
         page.get_cdrawings()
 
 
+def whole_process(pdf: Path, nianbao: str, repeat: int) -> None:
+    ours, bare = [], []
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(repeat):
+            ours.append(_run([nianbao, "extract", str(pdf), "-o", out]))
+            bare.append(_run([sys.executable, "-c", BARE, str(pdf)]))
+    wall, cpu = (statistics.median(t[i] for t in ours) for i in (0, 1))
+    bare_wall, bare_cpu = (statistics.median(t[i] for t in bare) for i in (0, 1))
+    print(f"  whole process   nianbao extract {wall:5.2f} s wall {cpu:5.2f} s CPU   "
+          f"PyMuPDF {bare_wall:5.2f} s wall {bare_cpu:5.2f} s CPU   ratio {wall / bare_wall:4.1f}× wall, "
+          f"{cpu / bare_cpu:4.1f}× CPU")
+
+
+def in_process(pdf: Path, pages: int, repeat: int) -> tuple[float, float]:
+    """(pipeline, PyMuPDF) median CPU ms per page."""
+    data = pdf.read_bytes()
+    extract(data)   # the model loaded, caches warm: a long-lived process
+    ours_ms, bare_ms = [], []
+    for _ in range(repeat):
+        start = time.process_time()
+        extract(data)
+        ours_ms.append((time.process_time() - start) * 1000 / pages)
+        start = time.process_time()
+        with pymupdf.open(stream=data, filetype="pdf") as doc:
+            _bare_pages(doc)
+        bare_ms.append((time.process_time() - start) * 1000 / pages)
+    mine, theirs = statistics.median(ours_ms), statistics.median(bare_ms)
+    print(f"  in-process      pipeline {mine:6.2f} CPU ms/page   rawdict+drawings {theirs:6.2f}   "
+          f"ratio {mine / theirs:4.1f}×")
+    return mine, theirs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pdfs", nargs="*", type=Path, default=[ROOT / "fixtures" / "seed-002-lianzhou-2023.pdf"])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--in-process", action="store_true",
+                        help="only the in-process figures (for many PDFs: the devset's text reports)")
     args = parser.parse_args()
     nianbao = str(Path(sys.executable).with_name("nianbao"))
+    compileall.compile_dir(ROOT / "extractor", quiet=1)
+    print(f"{len(args.pdfs)} PDF(s), {args.repeat} runs each, {os.cpu_count()} CPUs")
+    if not args.in_process:
+        # the worker's environment (workers.Worker): one BLAS thread
+        worker_imports = [sys.executable, "-c", "import extractor.apps.workers, extractor.pipeline"]
+        phases = {"interpreter": [sys.executable, "-c", "pass"],
+                  "import pymupdf": [sys.executable, "-c", "import pymupdf"],
+                  "front end's imports": [sys.executable, "-c", "import extractor.apps.cli"],
+                  "worker's imports": ["env", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", *worker_imports]}
+        cost = {name: statistics.median(_run(command)[1] for _ in range(args.repeat))
+                for name, command in phases.items()}
+        print("CPU s of a fresh process: " + ",  ".join(f"{name} {cpu:4.2f}" for name, cpu in cost.items()))
+    ratios = []
     for pdf in args.pdfs:
         pages = pymupdf.open(pdf).page_count
-        ours, bare = [], []
-        with tempfile.TemporaryDirectory() as out:
-            for _ in range(args.repeat):
-                ours.append(_run([nianbao, "extract", str(pdf), "-o", out]))
-                bare.append(_run([sys.executable, "-c", BARE, str(pdf)]))
-        wall, cpu = (statistics.median(t[i] for t in ours) for i in (0, 1))
-        bare_wall, bare_cpu = (statistics.median(t[i] for t in bare) for i in (0, 1))
-        print(f"{pdf.name}: {pages} pages, {args.repeat} runs each, {os.cpu_count()} CPUs")
-        print(f"  whole process   nianbao extract {wall:5.2f} s wall {cpu:5.2f} s CPU   "
-              f"PyMuPDF {bare_wall:5.2f} s wall {bare_cpu:5.2f} s CPU   ratio {wall / bare_wall:4.1f}× wall, "
-              f"{cpu / bare_cpu:4.1f}× CPU")
-
-        data = pdf.read_bytes()
-        extract(data)   # the model loaded, caches warm: a long-lived process
-        ours_ms, bare_ms = [], []
-        for _ in range(args.repeat):
-            start = time.process_time()
-            extract(data)
-            ours_ms.append((time.process_time() - start) * 1000 / pages)
-            start = time.process_time()
-            with pymupdf.open(stream=data, filetype="pdf") as doc:
-                _bare_pages(doc)
-            bare_ms.append((time.process_time() - start) * 1000 / pages)
-        mine, theirs = statistics.median(ours_ms), statistics.median(bare_ms)
-        print(f"  in-process      pipeline {mine:6.2f} CPU ms/page   rawdict+drawings {theirs:6.2f}   "
-              f"ratio {mine / theirs:4.1f}×")
+        print(f"{pdf.name}: {pages} pages")
+        if not args.in_process:
+            whole_process(pdf, nianbao, args.repeat)
+        mine, theirs = in_process(pdf, pages, args.repeat)
+        ratios.append((mine / theirs, mine, theirs))
+    if len(ratios) > 1:
+        ratio, mine, theirs = (statistics.median(r[i] for r in ratios) for i in range(3))
+        print(f"median over {len(ratios)} PDFs: in-process ratio {ratio:4.1f}× "
+              f"(pipeline {mine:.2f} CPU ms/page, rawdict+drawings {theirs:.2f})")
 
 
 if __name__ == "__main__":

@@ -129,7 +129,7 @@ def test_command_reads_the_good_reports_and_reports_the_bad(tmp_path):
     good = [CLEAN, INCONSISTENT]
     out = tmp_path / "out"
     run = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", *map(str, good), *map(str, bad.values()),
-                          "-o", str(out)], capture_output=True, text=True)
+                          "-o", str(out), "--review"], capture_output=True, text=True)
     assert run.returncode == 2, run.stderr
     lines = run.stdout.strip().splitlines()
     assert len(lines) == len(good) + len(bad) + 1
@@ -155,3 +155,10 @@ def test_command_reads_the_good_reports_and_reports_the_bad(tmp_path):
     clean = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", str(good[0]), "-o", str(out), "--strict"],
                            capture_output=True, text=True)
     assert clean.returncode == 0, clean.stdout
+    # without --review, the records alone: the workbook and the review pages are for a person to ask for
+    bare = tmp_path / "bare"
+    alone = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", str(good[0]), "-o", str(bare)],
+                           capture_output=True, text=True)
+    [line] = alone.stdout.splitlines()
+    assert line.startswith("ok (") and line.endswith(f"  {good[0]} → {bare / (good[0].stem + '.json')}")
+    assert sorted(p.name for p in bare.iterdir()) == [f"{good[0].stem}.json"]

@@ -92,7 +92,7 @@ def test_extract_reads_every_file_whatever_the_others_do(tmp_path):
     odd.write_bytes(GOOD.read_bytes())
     out = tmp_path / "out"
     run = subprocess.run([*CLI, "extract", str(stray), str(hang), str(tmp_path / "absent.pdf"), str(odd),
-                          str(GOOD), "-o", str(out), "--timeout", "3"],
+                          str(GOOD), "-o", str(out), "--timeout", "3", "--review"],
                          capture_output=True, text=True, errors="strict")
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stdout + run.stderr

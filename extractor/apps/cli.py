@@ -109,6 +109,8 @@ def extract(
     model: Annotated[Path | None, typer.Option(help="Layout model folder (default: the shipped model).")] = None,
     labels: Annotated[Path | None, typer.Option(exists=True, help="A label file or folder of them from "
                                                    "`nianbao label`: their labels win over the model's.")] = None,
+    review: Annotated[bool, typer.Option(help="Also write OUTDIR/findings.xlsx and OUTDIR/review/ for a person "
+                                              "to check the findings.")] = False,
     max_pages: MaxPages = default.MAX_PAGES,
     max_page_drawings: MaxPageDrawings = default.MAX_PAGE_DRAWINGS,
     max_page_chars: MaxPageChars = default.MAX_PAGE_CHARS,
@@ -118,23 +120,26 @@ def extract(
 ) -> None:
     """Read each REPORT.pdf and write OUTDIR/REPORT.json (schema nianbao/2).
 
-    Also writes OUTDIR/findings.xlsx (报告, 问题清单, 数据) and OUTDIR/review/: a review page per
-    report, index.html, and a marked page image per finding.
+    With --review, also writes OUTDIR/findings.xlsx (报告, 问题清单, 数据) and OUTDIR/review/: a
+    review page per report, index.html, and a marked page image per finding. (They take longer
+    than reading a text-layer report: its pages are rendered.)
 
     Prints one line per file: ok, checks failed (with the failing rules), or error (with the reason).
     Each report is read in a worker process within the limits (--timeout, --max-memory-mb, …), so
     one that hangs or crashes costs that file only. Exit status: 0 every file was read; 1 with
     --strict when a check failed; 2 a file could not be read (the others are still processed).
     """
-    import pickle
-
-    from extractor.apps.workers import Job, Pool, WorkerFailed
+    from extractor.apps.workers import Job, ModelFailed, ModelFolder, Pool, WorkerFailed
     from extractor.stages.record import failed_rules, output_name, write_json
 
     limits = _limits(max_pages, max_page_drawings, max_page_chars, max_image_mp, timeout, max_memory_mb)
-    pool = Pool(1, pickle.dumps(_load_model(model), protocol=pickle.HIGHEST_PROTOCOL), limits)
+    # The worker loads the model itself, and is not warmed up: the first report pays the lazy
+    # set-up once, as the warm-up would.
+    pool = Pool(1, ModelFolder(None if model is None else str(model)), limits, warm_up=False)
     try:
         pool.start()
+    except ModelFailed as e:
+        _fail(f"--model: {e}")
     except WorkerFailed as e:
         _fail(str(e))
     unreadable = checks_failed = False
@@ -170,7 +175,7 @@ def extract(
             _say(f"{_outcome(record)}  {path} → {target}")
     finally:
         pool.close()
-    if written or failed:
+    if review and (written or failed):
         from extractor.apps.findings import write_outputs
         book = write_outputs(out, written, failed=failed)
         _say(f"findings: {book}, review pages: {out / 'review' / 'index.html'}")

@@ -5,11 +5,15 @@ stopped when a report overruns its time limit (MuPDF holds the GIL and no Python
 it while it parses), and a crash inside the PDF library then costs that report, not the run or
 the server. A worker
 
-- is started with ``python -m extractor.apps.workers`` (so it can be started from anywhere, a
-  Dask worker's daemon process included), dies with the thread that started it, and ignores
+- is started as a new Python process that imports this module (so it can be started from
+  anywhere, a Dask worker's daemon process included), dies with the thread that started it, and ignores
   Ctrl-C, which is for the front end;
 - gets the layout model once, pickled by the front end that loaded and checked it, so a remote
-  Dask worker needs neither the model file nor a shared file system;
+  Dask worker needs neither the model file nor a shared file system (or, from ``extract``, the
+  folder to load it from: ``ModelFolder``); it imports the pipeline before, meanwhile;
+- is warmed up on a one-line report before it says it is ready, so that a long-lived front end's
+  first report does not pay the lazy set-up (fonts, caches); ``extract``, which reads a few
+  reports and exits, does not warm its worker up: the first report pays that set-up once anyway;
 - runs ``run_job`` for one ``Job`` at a time and answers with an ``Outcome``.
 
 ``Worker.run`` waits at most the time limit for the answer; a worker that overruns is killed, a
@@ -38,6 +42,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Literal
 
+from extractor.errors import ModelError
 from extractor.limits import Limits, allowed, is_out_of_memory, out_of_memory
 
 START_LIMIT = 120.0   # seconds for a worker to import the pipeline and unpickle the model
@@ -53,6 +58,14 @@ class Job:
     labels: str | None = None   # a person's label file or folder (``extract --labels``)
     as_json: bool = False       # the record as JSON bytes (serialised in the worker, not the caller)
     review: bool = False        # the report's review page instead (HTML bytes, its pages rendered in the worker)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFolder:
+    """The layout model for a local worker to load itself (``classify.load_model``; None: the
+    shipped one): a front end that reads a few reports and exits need not import NumPy and the
+    classifier to load, check and pickle it while the worker imports them anyway."""
+    path: str | None = None
 
 
 @dataclass(slots=True)
@@ -157,11 +170,21 @@ def _worker_main(requests_fd: str, replies_fd: str, parent: str) -> None:
     requests = Connection(int(requests_fd), writable=False)
     replies = Connection(int(replies_fd), readable=False)
     try:
-        model_bytes, limits = requests.recv()
+        # Imported before the model is asked for: the front end loads it meanwhile.
+        import extractor.pipeline  # noqa: F401
+        given, limits, warm_up = requests.recv()
         _limit_memory(limits.max_memory_mb)
-        model = pickle.loads(model_bytes)   # from the front end, which checked it
-        _warm_up(model, limits)
+        if isinstance(given, ModelFolder):
+            from extractor.stages.classify import load_model
+            model = load_model(given.path)
+        else:
+            model = pickle.loads(given)   # from the front end, which checked it
+        if warm_up:
+            _warm_up(model, limits)
     except EOFError:
+        return
+    except ModelError as e:
+        replies.send(("model", str(e)))
         return
     except Exception as e:
         replies.send(("error", f"{type(e).__name__}: {e}"))
@@ -187,8 +210,17 @@ def _worker_main(requests_fd: str, replies_fd: str, parent: str) -> None:
 
 # --- the front end's side -------------------------------------------------------------------------
 
+# What a worker process runs: the module imported by name (not run as ``-m``, which would execute
+# it twice, as __main__ and as the module whose classes the front end unpickles)
+_MAIN = "import sys; from extractor.apps.workers import _worker_main; _worker_main(*sys.argv[1:])"
+
 class WorkerFailed(Exception):
     """A worker that could not start (its reason is the message)."""
+
+
+class ModelFailed(WorkerFailed):
+    """A worker that could not load the layout model of its ``ModelFolder`` (the reason is the
+    message, as ``load_model`` says it)."""
 
 
 def _signal_name(number: int) -> str:
@@ -201,8 +233,9 @@ def _signal_name(number: int) -> str:
 class Worker:
     """One extraction process. ``run`` one job at a time; after a timeout or a death it is gone."""
 
-    def __init__(self, model: bytes, limits: Limits):
-        self.model = model   # the pickled layout model
+    def __init__(self, model: bytes | ModelFolder, limits: Limits, warm_up: bool = True):
+        """``model``: the pickled layout model, or the folder the worker loads it from."""
+        self.model = model
         self.limits = limits
         # The worker's stdout and stderr go to a file: they carry MuPDF's complaints, which must
         # not garble a progress bar or a terminal, and the last line explains a worker that exits.
@@ -218,7 +251,7 @@ class Worker:
                "MALLOC_ARENA_MAX": "2", **os.environ,
                "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "extractor.apps.workers", str(to_child), str(from_child), str(os.getpid())],
+            [sys.executable, "-c", _MAIN, str(to_child), str(from_child), str(os.getpid())],
             pass_fds=(to_child, from_child), stdin=subprocess.DEVNULL, stdout=self.log,
             stderr=self.log, env=env)
         os.close(to_child)
@@ -227,7 +260,7 @@ class Worker:
         self.replies = Connection(to_parent, writable=False)
         self.ready = False
         try:
-            self.requests.send((model, limits))
+            self.requests.send((model, limits, warm_up))
         except OSError:
             pass   # it died at once: wait_ready says why
 
@@ -244,6 +277,8 @@ class Worker:
             raise WorkerFailed(self._death()) from None
         if kind != "ready":
             self.kill()
+            if kind == "model":
+                raise ModelFailed(detail)
             raise WorkerFailed(f"the worker process could not start: {detail}")
         self.ready = True
 
@@ -306,10 +341,11 @@ class Pool:
     thread of the pool (a worker dies with the thread that started it, see ``_die_with_parent``).
     """
 
-    def __init__(self, size: int, model: bytes, limits: Limits):
+    def __init__(self, size: int, model: bytes | ModelFolder, limits: Limits, warm_up: bool = True):
         self.size = size
         self.model = model
         self.limits = limits
+        self.warm_up = warm_up
         self._idle: queue.SimpleQueue[Worker | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._workers: set[Worker] = set()
@@ -372,7 +408,7 @@ class Pool:
         self._waiters.shutdown(wait=False, cancel_futures=True)
 
     def _spawn(self) -> Worker:
-        worker = self._spawner.submit(Worker, self.model, self.limits).result()
+        worker = self._spawner.submit(Worker, self.model, self.limits, self.warm_up).result()
         with self._lock:
             self._workers.add(worker)
         return worker
@@ -453,6 +489,3 @@ def close_thread_workers() -> None:
         worker.kill()
 
 
-if __name__ == "__main__":   # run the importable module's copy, whose classes the front end unpickles
-    from extractor.apps.workers import _worker_main as main
-    main(*sys.argv[1:])

@@ -449,13 +449,18 @@ def _block(ink: list[Char], before: list[Char | None], page: int) -> Block:
     fonts = {ch.font for ch in ink}
     return Block(
         page=page,
-        bbox=(min(ch.x0 for ch in ink), min(ch.y0 for ch in ink), max(ch.x1 for ch in ink), max(ch.y1 for ch in ink)),
+        bbox=_union(boxes if len(boxes) == len(ink) else [_box(ch) for ch in ink]),
         text="".join(text),
         size=sorted(ch.size for ch in ink)[len(ink) // 2],
         bold=2 * sum(ch.bold for ch in ink) > len(ink),
         font=fonts.pop() if len(fonts) == 1 else Counter(ch.font for ch in ink).most_common(1)[0][0],
         char_boxes=tuple(boxes),
     )
+
+
+def _union(boxes: list[tuple[float, float, float, float]]) -> BBox:
+    x0s, y0s, x1s, y1s = zip(*boxes)
+    return (min(x0s), min(y0s), max(x1s), max(y1s))
 
 
 def _vertical_blocks(run: list[Char], horizontals: list[Ruling], page: int) -> list[Block]:
@@ -626,16 +631,16 @@ def text_quality(chars: list[Char]) -> tuple[str | None, int]:
     if len(CID_CODE.findall(text)) >= 3:
         return "text layer is garbage (CID codes)", 0
     unreadable = implausible = han = rare = 0
-    for c in text:
+    for c, n in Counter(text).items():   # each character judged once, however often it is printed
         if " " < c < "\x7f":
             continue
         if "\u3400" <= c <= "\u9fff" or "\U00020000" <= c <= "\U0003ffff":
-            han += 1
-            rare += c not in GB2312
+            han += n
+            rare += n * (c not in GB2312)
         elif _unreadable(c):
-            unreadable += 1
+            unreadable += n
         elif not any(lo <= ord(c) <= hi for lo, hi in _PLAUSIBLE):
-            implausible += 1
+            implausible += n
     if han >= MIN_HAN and rare > RARE_HAN_SHARE * han:
         return "text layer is garbage (rare Han characters: a wrong ToUnicode map)", unreadable
     if unreadable > UNREADABLE_SHARE * len(text):

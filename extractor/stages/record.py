@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 
-from extractor.sanitize import clean_tree
+from extractor.sanitize import clean_text, clean_tree
 from extractor.types import CellReading, Check, ReportInfo, Section
 
 SCHEMA = "nianbao/2"
@@ -31,15 +31,15 @@ def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, 
         source["upright"] = [{"page": viewer_page(n), "rotation": r, "skew": s}
                              for n, (r, s) in sorted(upright.items())]
     # every string made encodable: text and messages from the PDF library can hold lone surrogates
-    return clean_tree({
+    return _plain({
         "schema": SCHEMA,
         "source": source,
-        "report": asdict(info),
-        "sections": [{**asdict(s), "page": viewer_page(s.page)} for s in sections],
+        "report": info,
+        "sections": [{**_fields(s), "page": viewer_page(s.page)} for s in sections],
         "tables": tables,
         "units": units,
         "cells": [_cell(c) for c in cells],
-        "checks": [asdict(c) for c in checks],
+        "checks": checks,
         # Beyond SCHEMA.md: what the reader noticed and could not use (a repaired file, a page
         # without a usable text layer, text in a table that fits no cell), for a person to look at.
         # Each said once, in the order noticed (the same cell read twice on three empty rows of a
@@ -53,17 +53,45 @@ def viewer_page(index: int | None) -> int | None:
     return None if index is None else index + 1
 
 
+_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _names(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass, None for any other type."""
+    if kind not in _NAMES:
+        _NAMES[kind] = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
+    return _NAMES[kind]
+
+
+def _fields(value) -> dict:
+    """A dataclass's fields, by name, in order (their values as they are)."""
+    return {name: getattr(value, name) for name in _names(type(value)) or ()}
+
+
+def _plain(value):
+    """``value`` as JSON-like data with every string made encodable: what
+    ``clean_tree(asdict(value))`` gives (dataclasses as dicts, tuples as lists), in one walk and
+    without ``asdict``'s deep copies, which cost more than the rest of the record."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if _names(type(value)) is not None:
+        return {k: _plain(v) for k, v in _fields(value).items()}
+    return value
+
+
 def _cell(c: CellReading) -> dict:
-    d = asdict(c)
+    d = _fields(c)
     d["page"] = viewer_page(c.page)
     d["bbox"] = None if c.bbox is None else [round(v, 2) for v in c.bbox]
     d["confidence"] = round(c.confidence, 3)
     # beyond SCHEMA.md, and only where set: ``corrected_by`` on a cell whose ``value`` is not what
     # ``text`` says, ``confirmed_by`` on a doubtful reading that the table's sums vouch for
     for key in ("corrected_by", "confirmed_by"):
-        if d[key]:
-            d[key] = list(d[key])
-        else:
+        if not d[key]:
             del d[key]
     return d
 
