@@ -85,14 +85,13 @@ def ink_of(flat: np.ndarray) -> np.ndarray:
 
 def _profile_score(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> np.ndarray:
     """For each angle, how sharply the ink falls into rows when the page is turned by it: the sum
-    of squared row counts, highest when text lines are level."""
-    rad = np.deg2rad(angles)[:, None]
-    rows = np.round(ys[None, :] * np.cos(rad) - xs[None, :] * np.sin(rad)).astype(np.int64)
-    rows -= rows.min(axis=1, keepdims=True)
-    width = int(rows.max()) + 1
-    flat = rows + (np.arange(len(angles)) * width)[:, None]
-    counts = np.bincount(flat.ravel(), minlength=len(angles) * width).reshape(len(angles), width)
-    return (counts.astype(np.float64) ** 2).sum(axis=1)
+    of squared row counts, highest when text lines are level. One angle at a time: the arrays of
+    all angles at once, as large as the page's ink times the angles, run out of the cache."""
+    scores = np.empty(len(angles))
+    for k, angle in enumerate(np.deg2rad(angles)):
+        rows = np.rint(ys * np.cos(angle) - xs * np.sin(angle)).astype(np.int64)
+        scores[k] = (np.bincount(rows - rows.min()).astype(np.float64) ** 2).sum()
+    return scores
 
 
 def _ink_points(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
