@@ -353,7 +353,7 @@ def _sparse_components(binary: np.ndarray, by_rows: bool) -> list[tuple[int, int
     columns holding ink, which no component crosses. Labelling the whole page costs a pass over
     its four megapixels and a label image as large for a few dozen lines."""
     out = []
-    for a, b in _runs(binary.any(axis=1 if by_rows else 0)):
+    for a, b in _runs(binary.max(axis=1 if by_rows else 0)):
         band = binary[a:b] if by_rows else np.ascontiguousarray(binary[:, a:b])
         n, _, stats = components(band)
         for x, y, w, h, area in stats[1:n].tolist():
