@@ -88,14 +88,13 @@ def ink_of(flat: np.ndarray) -> np.ndarray:
 
 def _profile_score(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> np.ndarray:
     """For each angle, how sharply the ink falls into rows when the page is turned by it: the sum
-    of squared row counts, highest when text lines are level."""
-    rad = np.deg2rad(angles)[:, None]
-    rows = np.round(ys[None, :] * np.cos(rad) - xs[None, :] * np.sin(rad)).astype(np.int64)
-    rows -= rows.min(axis=1, keepdims=True)
-    width = int(rows.max()) + 1
-    flat = rows + (np.arange(len(angles)) * width)[:, None]
-    counts = np.bincount(flat.ravel(), minlength=len(angles) * width).reshape(len(angles), width)
-    return (counts.astype(np.float64) ** 2).sum(axis=1)
+    of squared row counts, highest when text lines are level. One angle at a time: the arrays of
+    all angles at once, as large as the page's ink times the angles, run out of the cache."""
+    scores = np.empty(len(angles))
+    for k, angle in enumerate(np.deg2rad(angles)):
+        rows = np.rint(ys * np.cos(angle) - xs * np.sin(angle)).astype(np.int64)
+        scores[k] = (np.bincount(rows - rows.min()).astype(np.float64) ** 2).sum()
+    return scores
 
 
 def _ink_points(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -289,10 +288,8 @@ def _drawn(ink: np.ndarray, vertical, dpi: int) -> np.ndarray:
 
 
 def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tuple[float, float, float]]:
-    n, labels, stats = components(opened)
     segments = []
-    for i in range(1, n):
-        x, y, w, h, area = stats[i]
+    for x, y, w, h, area in _sparse_components(opened, horizontal):
         along = w if horizontal else h
         if area / max(along, 1) > max_thick:
             continue
@@ -390,8 +387,8 @@ def _meeting(lines, across, tol: float) -> list[tuple[float, float, float]]:
 
 def redness(rgb: np.ndarray) -> np.ndarray:
     """How much redder than green and blue each pixel is (0–255)."""
-    r = rgb[:, :, 0].astype(np.int16)
-    return np.clip(r - np.maximum(rgb[:, :, 1], rgb[:, :, 2]), 0, 255).astype(np.uint8)
+    r, g, b = cv2.split(rgb)
+    return cv2.subtract(r, cv2.max(g, b))     # saturates at 0
 
 
 def print_ink(ink: np.ndarray, flat: np.ndarray, red: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -419,6 +416,20 @@ def components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     stats several times faster than OpenCV's default algorithm."""
     n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(binary, 8, cv2.CV_32S, cv2.CCL_BBDT)
     return n, labels, stats
+
+
+def _sparse_components(binary: np.ndarray, by_rows: bool) -> list[tuple[int, int, int, int, int]]:
+    """The (x, y, width, height, area) of the 8-connected components of a mask that is mostly
+    empty (a page's rulings): labelled band by band, each band a run of rows (``by_rows``) or of
+    columns holding ink, which no component crosses. Labelling the whole page costs a pass over
+    its four megapixels and a label image as large for a few dozen lines."""
+    out = []
+    for a, b in _runs(binary.max(axis=1 if by_rows else 0)):
+        band = binary[a:b] if by_rows else np.ascontiguousarray(binary[:, a:b])
+        n, _, stats = components(band)
+        for x, y, w, h, area in stats[1:n].tolist():
+            out.append((x, y + a, w, h, area) if by_rows else (x + a, y, w, h, area))
+    return out
 
 
 def _runs(profile: np.ndarray) -> list[list[int]]:

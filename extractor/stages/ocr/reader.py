@@ -60,7 +60,7 @@ MINUS_SURE = 0.95            # a minus sign found by its shape, not read
 GLYPH_REACH = 0.15           # a character read this near a glyph (in line heights) is its reading …
 UNREAD_INK = 0.5             # … a glyph with none near it was not read: the number is doubtful
 GLYPH_HEIGHT = 0.6           # ink at least this share of the tallest glyph's height is a glyph
-RUNNING_WIDTH = 0.5          # running text outside the tables is read at this share of its width …
+RUNNING_WIDTH = 0.5          # a line of running text (a cell's too) is read at this share of its width …
 RUNNING_FROM = 6             # … a piece at least this many times as wide as high (see _crop)
 EDGE_MM = 5                  # a margin of the sheet where nothing is printed
 NUMBER_TEXT = re.compile(r"[0-9+\-.,]+")
@@ -434,15 +434,15 @@ def _without_strays(boxes: list[raster.PxBox], em: float) -> list[raster.PxBox]:
 def _crop(layout: _Layout, piece: _Piece) -> np.ndarray:
     """The piece's ink on paper: only its own rows, so a neighbouring line cannot creep in.
 
-    A long line outside the tables (running text) is squeezed to half its width: the recogniser
-    costs the same per column, and it reads square Han characters as well at half width (it was
-    trained on lines squeezed into 320 columns). Cells and short pieces keep their width: digits
-    are narrow already, and a short piece is read stitched to its neighbours."""
+    A long line, outside the tables or in a cell (a row's label), is squeezed to half its width:
+    the recogniser costs the same per column, and it reads square Han characters as well at half
+    width (it was trained on lines squeezed into 320 columns). Short pieces keep their width: a
+    cell's number is narrow already, and a short piece is read stitched to its neighbours."""
     cx0, cy0, cx1, cy1 = piece.crop_box()
     x0, y0, x1, y1 = piece.box
     crop = np.full((cy1 - cy0, cx1 - cx0), 255, np.uint8)
     crop[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = layout.clean[y0:y1, x0:x1]
-    if piece.in_cell or crop.shape[1] < RUNNING_FROM * crop.shape[0]:
+    if crop.shape[1] < RUNNING_FROM * crop.shape[0]:
         return crop
     return cv2.resize(crop, (max(1, round(crop.shape[1] * RUNNING_WIDTH)), crop.shape[0]), interpolation=cv2.INTER_AREA)
 
