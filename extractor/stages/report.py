@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from extractor.settings import REVIEW
 from extractor.types import LabelledBlock, ReportInfo, Section
 
 SECTION_NUMBERS = "一二三四五六"
@@ -261,10 +262,16 @@ def _title_issuer(title: str) -> str | None:
 
 
 def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None]:
-    """(issuer, ISO date) from the blocks after the last prose: the signing body above the date."""
+    """(issuer, ISO date) from the blocks after the last prose: the signing body above the date.
+
+    A seal stamped over the signature leaves specks and stroke fragments that OCR reads as a dot,
+    a star or one stray character, and it makes the layout model unsure of the signature's own
+    lines: neither kind ends the signature, and the specks are not part of it."""
     tail: list[LabelledBlock] = []
     for lb in reversed(ordered):
-        if lb.label in ("prose", "table_cell", "heading"):
+        if _speck(lb.block.text):
+            continue
+        if lb.label in ("prose", "table_cell", "heading") and lb.confidence >= REVIEW.confident:
             break
         if not _FOOTER.match(lb.block.text):      # a page number is no signing body
             tail.insert(0, lb)
@@ -275,3 +282,8 @@ def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None]:
             before = [re.sub(r"\s+", "", t.block.text) for t in tail[:i] if not _DATE.search(t.block.text)]
             return (before[-1] if before else None), f"{y:04d}-{mo:02d}-{d:02d}"
     return None, None
+
+
+def _speck(text: str) -> bool:
+    """No word: fewer than two characters that are letters or digits (·, *, a lone 的)."""
+    return sum(ch.isalnum() for ch in text) < 2
