@@ -317,3 +317,25 @@ def test_dividers_due_where_the_table_goes_on():
                    (50.0, 300.0, 312.0), (100.0, 300.0, 312.0), (500.0, 300.0, 312.0),   # the page before's
                    (50.0, 340.0, 352.0), (200.0, 340.0, 352.0), (500.0, 340.0, 352.0)]   # below: another width
     assert unseen_dividers([grid], loose, 10.0, above=[52.0, 102.0, 502.0]) == []
+
+
+@pytest.mark.parametrize("grey", [False, True], ids=["colour", "grey"])
+def test_a_seal_over_the_signature(grey):
+    """The seal pressed over the signature, as a body signs its report. In colour the red channel
+    lifts it off the print: the issuer and the signing date under it are read. Scanned in grey,
+    the seal's ink is no longer told by its colour and the signature under it is not read yet
+    (class I): the date is left unknown and report.identified warns, never a date guessed."""
+    from training.scan import scan_report
+
+    content, style = report_for(11)
+    ts = typeset(content, style)
+    pdf, _ = scan_report(ts.pdf, truth_of(content, style, ts), 11, signed=True, dpi=200, rotation=0, grey=grey)
+    record = extract(pdf)
+    identified = {c["rule"]: c for c in record["checks"]}["report.identified"]
+    assert record["report"]["issuer"] == content.issuer == "东源县林业局"
+    if grey:
+        assert record["report"]["date"] is None
+        assert (identified["status"], identified["message"]) == ("warn", f"未找到成文日期（标题：「{content.title}」）")
+    else:
+        assert record["report"]["date"] == content.date == "2023-01-01"
+        assert identified["status"] == "pass"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,6 +52,8 @@ class ScanStyle:
     # a page sent by fax: printed, sent in standard mode (half the vertical resolution) and
     # received as black and white, this grey level the threshold; 0 = not a fax
     fax: int = 0
+    # a scanner set to grey: the seal's red ink comes out grey as well, no longer told by its colour
+    grey: bool = False
 
 
 KINDS = ("scan", "photo", "fax")
@@ -87,22 +90,27 @@ def scan_style(rng: random.Random, **overrides) -> ScanStyle:
     return ScanStyle(**{**asdict(style), **overrides})
 
 
-def scan_report(pdf: bytes, truth: dict, seed: int, kind: str = "scan", **overrides) -> tuple[bytes, dict]:
+def scan_report(pdf: bytes, truth: dict, seed: int, kind: str = "scan", signed: bool = False,
+                **overrides) -> tuple[bytes, dict]:
     """The scanned PDF of a report and its truth with the transforms of every page under ``scan``.
 
     ``kind`` "photo" or "fax" photographs or faxes each page instead (``kind_style``; drawn from
-    a stream of their own, so a plain scan of a seed stays what it was). ``overrides`` fix
-    ScanStyle fields on every page (e.g. ``rotation=90``, ``dpi=200``)."""
+    a stream of their own, so a plain scan of a seed stays what it was). ``signed``: the seal is
+    pressed over the signature (the issuer's name and the date, as a body signs its report)
+    instead of over the numbers. ``overrides`` fix ScanStyle fields on every page (e.g.
+    ``rotation=90``, ``dpi=200``, ``grey=True``)."""
     rng = random.Random(seed)
     kind_rng = random.Random(f"{kind}-{seed}")
     doc = pymupdf.open(stream=pdf, filetype="pdf")
-    seal_page = _seal_page(truth, doc.page_count)
+    signature = _signature_place(doc) if signed else None
+    seal_page = signature[0] if signature else _seal_page(truth, doc.page_count)
     out = pymupdf.open()
     styles = []
     for number, page in enumerate(doc):
         style = scan_style(rng, **kind_style(kind, kind_rng, **overrides))
         if number == seal_page:
-            style = ScanStyle(**{**asdict(style), "seal": _seal_place(truth, number, rng)})
+            place = signature[1] if signature else _seal_place(truth, number, rng)
+            style = ScanStyle(**{**asdict(style), "seal": place})
         image = scan_image(page, style, truth["report"]["issuer"] or "", rng)
         _add_image_page(out, image, style)
         styles.append(asdict(style))
@@ -186,6 +194,8 @@ def scan_image(page: pymupdf.Page, style: ScanStyle, issuer: str, rng: random.Ra
     if style.noise:
         noise = np.random.default_rng(rng.getrandbits(32)).normal(0, style.noise, image.shape[:2])
         image = (image + noise[..., None]).clip(0, 255).astype(np.uint8)
+    if style.grey:
+        image = np.repeat(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
     if style.fax:
         # standard mode: every other line sent, each received line printed twice; black or white
         grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[::2]
@@ -201,6 +211,8 @@ def _add_image_page(out: pymupdf.Document, image: np.ndarray, style: ScanStyle) 
     h, w = image.shape[:2]
     if style.fax:     # a fax comes as a lossless black-and-white image (CCITT in a real one)
         ok, data = cv2.imencode(".png", image[:, :, 0])
+    elif style.grey:
+        ok, data = cv2.imencode(".jpg", image[:, :, 0], [cv2.IMWRITE_JPEG_QUALITY, style.jpeg])
     else:
         ok, data = cv2.imencode(".jpg", image[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, style.jpeg])
     assert ok
@@ -225,6 +237,22 @@ def _seal_place(truth: dict, page: int, rng: random.Random) -> tuple[float, floa
     radius = rng.uniform(55, 75)     # a 42 mm official seal is ~60 pt in radius
     return (round((x0 + x1) / 2 + rng.uniform(-20, 20), 1), round((y0 + y1) / 2 + rng.uniform(-20, 20), 1),
             round(radius, 1))
+
+
+_SIGNING_DATE = re.compile(r"20\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
+
+
+def _signature_place(doc: pymupdf.Document) -> tuple[int, tuple[float, float, float]] | None:
+    """(page, seal) over the signature: centred on the signing date's line, the last line of the
+    report that is a date alone, so that the ring and the name cross both it and the issuer above."""
+    for number in range(doc.page_count - 1, -1, -1):
+        lines = [(b, line) for b in doc[number].get_text("dict")["blocks"] for line in b.get("lines", [])]
+        for _, line in reversed(lines):
+            text = "".join(span["text"] for span in line["spans"]).strip()
+            if _SIGNING_DATE.fullmatch(text):
+                x0, y0, x1, y1 = line["bbox"]
+                return number, (round((x0 + x1) / 2 - 8, 1), round(y0 - 6, 1), 60.0)
+    return None
 
 
 def _stamp(image: np.ndarray, style: ScanStyle, issuer: str) -> np.ndarray:
