@@ -10,6 +10,7 @@ terminal's cursor or recolour it, become U+FFFD in messages too.
 from __future__ import annotations
 
 import re
+from dataclasses import fields, is_dataclass
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -27,12 +28,31 @@ def clean_message(text: str) -> str:
     return _CONTROL.sub("\ufffd", text) if _CONTROL.search(text) else text
 
 
+_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _names(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass, None for any other type."""
+    if kind not in _NAMES:
+        _NAMES[kind] = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
+    return _NAMES[kind]
+
+
+def fields_of(value) -> dict:
+    """A dataclass's fields, by name, in order (their values as they are)."""
+    return {name: getattr(value, name) for name in _names(type(value)) or ()}
+
+
 def clean_tree(value):
-    """Every string in a JSON-like value (dicts, lists, tuples), keys included, made encodable."""
+    """``value`` as JSON-like data with every string, keys included, made encodable: dicts,
+    lists, tuples (as lists) and dataclasses (as dicts: what ``asdict`` gives, in one walk and
+    without its deep copies, which cost more than the rest of a record)."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
         return {clean_tree(k): clean_tree(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [clean_tree(v) for v in value]
+    if _names(type(value)) is not None:
+        return {k: clean_tree(v) for k, v in fields_of(value).items()}
     return value

@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import fields, is_dataclass
 from pathlib import Path
 
-from extractor.sanitize import clean_text, clean_tree
+from extractor.sanitize import clean_tree, fields_of
 from extractor.types import CellReading, Check, ReportInfo, Section
 
 SCHEMA = "nianbao/2"
@@ -31,11 +30,11 @@ def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, 
         source["upright"] = [{"page": viewer_page(n), "rotation": r, "skew": s}
                              for n, (r, s) in sorted(upright.items())]
     # every string made encodable: text and messages from the PDF library can hold lone surrogates
-    return _plain({
+    return clean_tree({
         "schema": SCHEMA,
         "source": source,
         "report": info,
-        "sections": [{**_fields(s), "page": viewer_page(s.page)} for s in sections],
+        "sections": [{**fields_of(s), "page": viewer_page(s.page)} for s in sections],
         "tables": tables,
         "units": units,
         "cells": [_cell(c) for c in cells],
@@ -53,38 +52,8 @@ def viewer_page(index: int | None) -> int | None:
     return None if index is None else index + 1
 
 
-_NAMES: dict[type, tuple[str, ...] | None] = {}
-
-
-def _names(kind: type) -> tuple[str, ...] | None:
-    """The field names of a dataclass, None for any other type."""
-    if kind not in _NAMES:
-        _NAMES[kind] = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
-    return _NAMES[kind]
-
-
-def _fields(value) -> dict:
-    """A dataclass's fields, by name, in order (their values as they are)."""
-    return {name: getattr(value, name) for name in _names(type(value)) or ()}
-
-
-def _plain(value):
-    """``value`` as JSON-like data with every string made encodable: what
-    ``clean_tree(asdict(value))`` gives (dataclasses as dicts, tuples as lists), in one walk and
-    without ``asdict``'s deep copies, which cost more than the rest of the record."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if _names(type(value)) is not None:
-        return {k: _plain(v) for k, v in _fields(value).items()}
-    return value
-
-
 def _cell(c: CellReading) -> dict:
-    d = _fields(c)
+    d = fields_of(c)
     d["page"] = viewer_page(c.page)
     d["bbox"] = None if c.bbox is None else [round(v, 2) for v in c.bbox]
     d["confidence"] = round(c.confidence, 3)
