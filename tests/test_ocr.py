@@ -319,23 +319,37 @@ def test_dividers_due_where_the_table_goes_on():
     assert unseen_dividers([grid], loose, 10.0, above=[52.0, 102.0, 502.0]) == []
 
 
-@pytest.mark.parametrize("grey", [False, True], ids=["colour", "grey"])
-def test_a_seal_over_the_signature(grey):
+SIGNED = {   # seed, grey, the seal's ink → the date read (None: not read), and report.identified
+    "colour": (11, False, 1.0, "2023-01-01", "pass"),
+    "light grey": (11, True, 0.4, "2023-01-01", "warn"),                    # right, read unsurely
+    "light grey, a digit lost": (12, True, 0.4, "2023-01-01", "warn"),      # printed 2023年1月11日
+    "dark grey": (11, True, 1.0, None, "warn"),
+}
+
+
+@pytest.mark.parametrize("case", SIGNED, ids=list(SIGNED))
+def test_a_seal_over_the_signature(case):
     """The seal pressed over the signature, as a body signs its report. In colour the red channel
-    lifts it off the print: the issuer and the signing date under it are read. Scanned in grey,
-    the seal's ink is no longer told by its colour and the signature under it is not read yet
-    (class I): the date is left unknown and report.identified warns, never a date guessed."""
+    lifts it off the print. In grey it is told by its shape and its one grey: its ring, and what
+    inside it is no darker than the ring (star, rim), are lifted, and the darker print is read.
+    A date read unsurely there (a digit under the star) warns report.identified with the
+    confidence; under a seal as dark as the print (a fresh pad scanned in grey) the date is not
+    read yet and is left unknown, which warns too: never a date taken as sure that is not."""
     from training.scan import scan_report
 
-    content, style = report_for(11)
+    seed, grey, ink, date, status = SIGNED[case]
+    content, style = report_for(seed)
     ts = typeset(content, style)
-    pdf, _ = scan_report(ts.pdf, truth_of(content, style, ts), 11, signed=True, dpi=200, rotation=0, grey=grey)
+    pdf, _ = scan_report(ts.pdf, truth_of(content, style, ts), seed, signed=True, dpi=200, rotation=0,
+                         grey=grey, seal_ink=ink)
     record = extract(pdf)
     identified = {c["rule"]: c for c in record["checks"]}["report.identified"]
-    assert record["report"]["issuer"] == content.issuer == "东源县林业局"
-    if grey:
-        assert record["report"]["date"] is None
-        assert (identified["status"], identified["message"]) == ("warn", f"未找到成文日期（标题：「{content.title}」）")
+    assert record["report"]["issuer"] == content.issuer
+    assert (record["report"]["date"], identified["status"]) == (date, status)
+    if status == "pass":
+        assert date == content.date
+    elif date is None:
+        assert identified["message"] == f"未找到成文日期（标题：「{content.title}」）"
     else:
-        assert record["report"]["date"] == content.date == "2023-01-01"
-        assert identified["status"] == "pass"
+        sure = record["report"]["confidence"]["date"]
+        assert sure < 0.9 and identified["message"] == f"成文日期读作 {date}，识别可信度 {sure:.2f}，请核对原文"

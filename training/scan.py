@@ -54,6 +54,8 @@ class ScanStyle:
     fax: int = 0
     # a scanner set to grey: the seal's red ink comes out grey as well, no longer told by its colour
     grey: bool = False
+    # how much ink the seal left: 1 a fresh pad (as dark as 87 in grey), less a dry or light press
+    seal_ink: float = 1.0
 
 
 KINDS = ("scan", "photo", "fax")
@@ -257,7 +259,7 @@ def _signature_place(doc: pymupdf.Document) -> tuple[int, tuple[float, float, fl
 
 def _stamp(image: np.ndarray, style: ScanStyle, issuer: str) -> np.ndarray:
     """Press the seal in with multiply blending: red on paper, black text stays black under it."""
-    ink = _seal_ink(style.seal, style.dpi, image.shape[1], image.shape[0], issuer)
+    ink = _seal_ink(style.seal, style.dpi, image.shape[1], image.shape[0], issuer) * style.seal_ink
     return image * (1 - ink[..., None] * (1 - SEAL_RED))
 
 

@@ -125,7 +125,7 @@ def read_report(ordered: list[LabelledBlock], fmt: str | None = None) -> tuple[R
     announced = _ANNOUNCED.search(intro_text) or _ANNOUNCED.search(all_text)
     compiled = _COMPILED.search(intro_text)
     period = _PERIOD.search(all_text)
-    signer, date = _signature(ordered)
+    signer, date, date_conf = _signature(ordered)
 
     years: list[tuple[str, int]] = []
     title_year = _YEAR.search(title or "")
@@ -168,7 +168,7 @@ def read_report(ordered: list[LabelledBlock], fmt: str | None = None) -> tuple[R
         problems.append("the report's issuer was not read: neither the title, nor a 现公布… or 由…编制 "
                         "sentence, nor a signature names it")
     confidence = {"title": 0.95 if title and title_year and "报告" in title else 0.7 if title else 0.0,
-                  "issuer": issuer_conf, "year": year_conf, "date": 0.9 if date else 0.0}
+                  "issuer": issuer_conf, "year": year_conf, "date": date_conf}
     sources = {"issuer": issuer_from, "year": year_from}
     return ReportInfo(title=title, issuer=issuer, year=year, format=None, date=date,
                       confidence=confidence, sources=sources), problems
@@ -261,8 +261,10 @@ def _title_issuer(title: str) -> str | None:
     return (rest[: m.start()] if m else None) or None
 
 
-def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None]:
-    """(issuer, ISO date) from the blocks after the last prose: the signing body above the date.
+def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None, float]:
+    """(issuer, ISO date, the date's confidence) from the blocks after the last prose: the signing
+    body above the date. The date is as sure as the reading of its line (1 on a text layer, the
+    OCR's score on a scan), at most 0.9, for it is the signature's.
 
     A seal stamped over the signature leaves specks and stroke fragments that OCR reads as a dot,
     a star or one stray character, and it makes the layout model unsure of the signature's own
@@ -275,13 +277,31 @@ def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None]:
             break
         if not _FOOTER.match(lb.block.text):      # a page number is no signing body
             tail.insert(0, lb)
-    for i, lb in enumerate(tail):
-        m = _DATE.search(re.sub(r"\s+", "", lb.block.text))
+    lines = _lines(tail)
+    for i, (text, sure) in enumerate(lines):
+        m = _DATE.search(text)
         if m:
             y, mo, d = map(int, m.groups())
-            before = [re.sub(r"\s+", "", t.block.text) for t in tail[:i] if not _DATE.search(t.block.text)]
-            return (before[-1] if before else None), f"{y:04d}-{mo:02d}-{d:02d}"
-    return None, None
+            before = [t for t, _ in lines[:i] if not _DATE.search(t)]
+            return (before[-1] if before else None), f"{y:04d}-{mo:02d}-{d:02d}", min(round(sure, 3), 0.9)
+    return None, None, 0.0
+
+
+def _lines(blocks: list[LabelledBlock]) -> list[tuple[str, float]]:
+    """(text without spaces, its least sure block's confidence) of ``blocks`` (in reading order)
+    joined line by line: a date OCR read in two pieces (2021年2月 | 18日, the gap widened where a
+    seal's marks were lifted) is one line."""
+    lines: list[tuple[LabelledBlock, list[LabelledBlock]]] = []
+    for lb in blocks:
+        if lines:
+            first, parts = lines[-1]
+            (_, a0, _, a1), (_, b0, _, b1) = first.block.bbox, lb.block.bbox
+            if first.block.page == lb.block.page and min(a1, b1) - max(a0, b0) > 0.5 * min(a1 - a0, b1 - b0):
+                parts.append(lb)
+                continue
+        lines.append((lb, [lb]))
+    return [(re.sub(r"\s+", "", "".join(p.block.text for p in parts)), min(p.block.confidence for p in parts))
+            for _, parts in lines]
 
 
 def _speck(text: str) -> bool:

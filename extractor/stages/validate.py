@@ -459,6 +459,9 @@ def sections_complete(sections: list[Section]) -> Check:
     return Check(rule, "pass", "一至六部分齐全、按序，标题规范", [], [], "the six parts are there, in order")
 
 
+DATE_SURE = 0.9   # the signature's own ceiling (report.py): below it, the date's line was read unsurely
+
+
 def report_identified(report: ReportInfo) -> Check:
     """The issuer and the year name the record: without either it cannot be placed in a series,
     so that fails. A missing signing date is a fault of the report a person should see, but it
@@ -472,6 +475,12 @@ def report_identified(report: ReportInfo) -> Check:
         return Check(rule, "warn" if missing == ["成文日期"] else "fail", message, [],
                      [{"message": message, "cells": [], "pages": []}],
                      "not found: " + ", ".join(english[m] for m in missing))
+    date_sure = report.confidence.get("date", 0.9)
+    if date_sure < DATE_SURE:
+        # a date read off a scan unsurely (under a seal, say) may be a digit off: a person looks
+        message = f"成文日期读作 {report.date}，识别可信度 {date_sure:.2f}，请核对原文"
+        return Check(rule, "warn", message, [], [{"message": message, "cells": [], "pages": []}],
+                     f"signing date read as {report.date} with confidence {date_sure:.2f}")
     return Check(rule, "pass", f"发布机关：{report.issuer}；年度：{report.year}；成文日期：{report.date}", [], [],
                  "issuer, year and signing date found")
 

@@ -22,6 +22,9 @@ INK_MAX = 200             # darker than this (paper = 255 after flattening) is i
 SEAL_REDNESS = 50         # a mark this red on average …
 SEAL_LIGHT = 170          # … and this light on average is the edge of a seal, not print under it
 SEAL_PIXEL_LIGHT = 150    # a pixel that red and this light is seal ink
+SEAL_MIN_PT, SEAL_MAX_PT = 80, 170   # a seal's diameter (official ones 40–45 mm, about 120 pt)
+RING_PT = 5               # the ring's band, from its outer edge inwards
+SEAL_PRINT_GAP = 30       # print under a grey seal is at least this much darker than the seal
 RULING_INK = 200          # rulings are looked for in fainter ink: a thin line under a seal fades
 PROFILE_SCALE = 0.25      # skew and orientation are measured on a quarter-size image
 GLYPH_LIMIT_PT = 30.0     # marks larger than this are not characters …
@@ -408,7 +411,34 @@ def print_ink(ink: np.ndarray, flat: np.ndarray, red: np.ndarray, dpi: int) -> t
     printed = ~speck & ~seal
     out = np.zeros_like(ink), np.zeros_like(ink)
     out[0][ys, xs], out[1][ys, xs] = printed[label], seal[label]
+    _lift_rings(out, labels, stats, flat, dpi)
     return out
+
+
+def _lift_rings(out: tuple[np.ndarray, np.ndarray], labels: np.ndarray, stats: np.ndarray,
+                flat: np.ndarray, dpi: int) -> None:
+    """A seal scanned in grey is not told by its colour, but by its shape and its ink: a ring the
+    size of a seal, sparse, printed in one grey. Its ring, and whatever inside it is no darker
+    than that grey (the star, the name around the rim), move from print to seal marks; print
+    inside it (the signature, the date) is darker and stays."""
+    s = pt(dpi)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(w * h, 1)
+    rings = np.nonzero((w >= SEAL_MIN_PT * s) & (h >= SEAL_MIN_PT * s) & (w <= SEAL_MAX_PT * s)
+                       & (np.abs(w - h) <= 0.2 * np.maximum(w, h)) & (fill < 0.25))[0]
+    for i in rings[rings > 0]:
+        x, y, bw, bh = (int(v) for v in stats[i, :4])
+        box = (slice(y, y + bh), slice(x, x + bw))
+        yy, xx = np.mgrid[0:bh, 0:bw]
+        r, centre = (bw + bh) / 4, np.hypot(xx - bw / 2, yy - bh / 2)
+        inside = centre < r
+        band = (labels[box] == i) & (centre >= r - RING_PT * s)
+        if not band.any():
+            continue
+        grey = float(np.median(flat[box][band]))
+        lifted = (band | (inside & (flat[box] > grey - SEAL_PRINT_GAP))) & (out[0][box] > 0)
+        out[0][box][lifted] = 0
+        out[1][box][lifted] = 255
 
 
 def components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
