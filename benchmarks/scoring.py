@@ -18,7 +18,8 @@ class Score:
 
 def score(record: dict, truth: dict) -> Score:
     """A cell not found is wrong (tables.complete names it); a report whose format was taken for
-    the other one is wrong as a whole ("report/format", never flagged)."""
+    the other one is wrong as a whole ("report/format", never flagged). A format not recognised
+    at all is no wrong value: the record says so, and tables.complete names every cell."""
     fmt = truth["report"]["format"]
     failed = [check for check in record["checks"] if check["status"] == "fail"]
     flagged = {c for check in failed for c in check["cells"]}
@@ -30,6 +31,6 @@ def score(record: dict, truth: dict) -> Score:
     wrong = [cell_id(*k) for k in keys
              if cell_id(*k) not in found or get_value(record["tables"], *k) != get_value(truth["tables"], *k)]
     alarms = [cell_id(*k) for k in keys if cell_id(*k) in unexpected and cell_id(*k) not in wrong]
-    if record["report"]["format"] != fmt:
+    if record["report"]["format"] not in (None, fmt):
         wrong.append("report/format")
     return Score(len(keys), wrong, [c for c in wrong if c not in flagged], alarms)
