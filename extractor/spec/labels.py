@@ -24,6 +24,14 @@ _PUNCT = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]")
 _BRACKETED = re.compile(r"\([^()]*\)")
 
 
+# a page number as printed at a page's foot or head: - 3 -, 第 3 页, 第 3 页 共 5 页, 3/5
+PAGE_NUMBER = re.compile(
+    r"[-—–－~·]+\s*\d{1,3}\s*[-—–－~·]+"
+    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
+    r"|\d{1,3}\s*/\s*\d{1,3}"
+)
+
+
 @lru_cache(maxsize=8192)
 def norm(text: str) -> str:
     """What a label says, without width, spacing or punctuation: （三）不予公开 → 三不予公开."""

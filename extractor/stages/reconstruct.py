@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 from extractor.geometry.grid import Grid, GridCell, page_grids
 from extractor.settings import DOUBT
 from extractor.spec.labels import (
+    PAGE_NUMBER,
     ColumnKey,
     Labels,
     Match,
@@ -577,6 +578,26 @@ def _name_column(chain: list[str]) -> Match | None:
 
 # --- the whole document ------------------------------------------------------------------------------
 
+PAGE_MARGIN = 0.1   # of the page's height: where a page number stands, at its foot or its head
+
+
+def _without_page_number(page: Page, blocks: list[LabelledBlock]) -> list[LabelledBlock]:
+    """The page's blocks but its page number: the line at the page's foot or head that reads as
+    one (第 3 页, in pieces or whole) and that the classifier did not call a table cell. A row the
+    page broke leaves its cells open over the foot of the page, and a page number there would be
+    read into them (0第 3, 0页)."""
+    outer = [lb for lb in blocks if lb.label != "table_cell"
+             and not PAGE_MARGIN * page.height < lb.block.bbox[1] < (1 - PAGE_MARGIN) * page.height]
+    dropped: set[int] = set()
+    for lb in outer:
+        _, y0, _, y1 = lb.block.bbox
+        line = sorted((o for o in outer if min(y1, o.block.bbox[3]) - max(y0, o.block.bbox[1]) > 0.5 * (y1 - y0)),
+                      key=lambda o: o.block.bbox[0])
+        if PAGE_NUMBER.fullmatch("".join(o.block.text for o in line).strip()):
+            dropped.update(id(o) for o in line)
+    return [lb for lb in blocks if id(lb) not in dropped] if dropped else blocks
+
+
 def reconstruct(pages: list[Page], labelled: list[LabelledBlock]) -> TableReading:
     """The fixed tables of a report: every template cell of the format its labels show, null where
     blank or not found; ``cells`` holds only the cells found, each with its page, box and
@@ -584,7 +605,7 @@ def reconstruct(pages: list[Page], labelled: list[LabelledBlock]) -> TableReadin
     by_page: dict[int, list[LabelledBlock]] = {}
     for lb in labelled:
         by_page.setdefault(lb.block.page, []).append(lb)
-    grids = [g for page in pages for g in page_grids(page, by_page.get(page.number, []))]
+    grids = [g for page in pages for g in page_grids(page, _without_page_number(page, by_page.get(page.number, [])))]
     reader = _Reader(scanned=frozenset(p.number for p in pages if p.text_layer in ("ocr", "mixed")))
     reader.read(grids)
     _note_units(reader, grids, labelled)

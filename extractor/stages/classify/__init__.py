@@ -22,6 +22,7 @@ import numpy as np
 
 import extractor
 from extractor.errors import ModelError
+from extractor.spec.labels import PAGE_NUMBER
 from extractor.stages.classify.trees import TreeEnsemble
 from extractor.types import LABELS, Block, Label, LabelledBlock, Page
 
@@ -68,11 +69,6 @@ _NUMBERING = re.compile(
     r"|(?P<num_circled>[①-⑳]))"
 )
 _ITEM_REF = re.compile(r"第[^第项]{1,8}项")
-_FOOTER = re.compile(
-    r"[-—–－~·]+\s*\d{1,3}\s*[-—–－~·]+"
-    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
-    r"|\d{1,3}\s*/\s*\d{1,3}"
-)
 _DATE = re.compile(r"(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月"
                    r"(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?")
 _DIGITS = re.compile(r"\d+")
@@ -124,7 +120,7 @@ def _patterns(text: str) -> tuple[bool, ...]:
         *(m is not None and m.lastgroup == name for name in _NUMBERING.groupindex),
         "项" in text and _ITEM_REF.search(text) is not None,
         _NUMERIC.fullmatch(text) is not None,
-        _FOOTER.fullmatch(text) is not None,
+        PAGE_NUMBER.fullmatch(text) is not None,
         date is not None,
         date is not None and len(text) - (date.end() - date.start()) <= 1,
         text.startswith(("注", "备注")),
