@@ -136,7 +136,7 @@ def run_cli(sample: dict[str, list[hostile.Case]], limits: Limits) -> dict[str, 
                 path = Path(tmp) / f"{case.name}.pdf"
                 path.write_bytes(case.data)
                 files.append(str(path))
-            run = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", *files, "-o",
+            run = subprocess.run([sys.executable, "-m", "extractor.apps.command", "extract", *files, "-o",
                                   str(Path(tmp) / "out"), "--timeout", f"{limits.timeout:g}"],
                                  capture_output=True, text=True, errors="replace", cwd=ROOT)
             output = run.stdout + run.stderr

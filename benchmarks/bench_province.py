@@ -39,7 +39,7 @@ RULE_OF = {"carry_over": ("series.carry_over", "fail"), "in_force": ("series.in_
 
 def run(folder: Path, out: Path, units: Path, executor: str, workers: int) -> float:
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "batch", str(folder), "-o", str(out),
+    done = subprocess.run([sys.executable, "-m", "extractor.apps.command", "batch", str(folder), "-o", str(out),
                            "--workers", str(workers), "--executor", executor, "--expect", str(units)],
                           capture_output=True, text=True)
     if done.returncode != 0:

@@ -31,7 +31,7 @@ def start_server(workers: int) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "extractor.apps.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "extractor.apps.command", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers), "--queue", str(max(LEVELS))],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -140,7 +140,7 @@ def _session(sid: int) -> list[int]:
 
 
 def _command(inputs: Path, out: Path, executor: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "extractor.apps.cli", "batch", str(inputs), "-o", str(out),
+    return [sys.executable, "-m", "extractor.apps.command", "batch", str(inputs), "-o", str(out),
             "--workers", "2", "--timeout", str(TIMEOUT), "--executor", executor, *extra]
 
 

@@ -128,7 +128,7 @@ def test_command_reads_the_good_reports_and_reports_the_bad(tmp_path):
     bad = _bad_files(tmp_path)
     good = [CLEAN, INCONSISTENT]
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", *map(str, good), *map(str, bad.values()),
+    run = subprocess.run([sys.executable, "-m", "extractor.apps.command", "extract", *map(str, good), *map(str, bad.values()),
                           "-o", str(out), "--review"], capture_output=True, text=True)
     assert run.returncode == 2, run.stderr
     lines = run.stdout.strip().splitlines()
@@ -149,15 +149,15 @@ def test_command_reads_the_good_reports_and_reports_the_bad(tmp_path):
     assert rules == set(_expected_fail(good[1]))
     assert (out / "review" / f"{good[1].stem}.html").is_file() and (out / "review" / "index.html").is_file()
 
-    strict = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", str(good[1]), "-o", str(out), "--strict"],
+    strict = subprocess.run([sys.executable, "-m", "extractor.apps.command", "extract", str(good[1]), "-o", str(out), "--strict"],
                             capture_output=True, text=True)
     assert strict.returncode == 1
-    clean = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", str(good[0]), "-o", str(out), "--strict"],
+    clean = subprocess.run([sys.executable, "-m", "extractor.apps.command", "extract", str(good[0]), "-o", str(out), "--strict"],
                            capture_output=True, text=True)
     assert clean.returncode == 0, clean.stdout
     # without --review, the records alone: the workbook and the review pages are for a person to ask for
     bare = tmp_path / "bare"
-    alone = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "extract", str(good[0]), "-o", str(bare)],
+    alone = subprocess.run([sys.executable, "-m", "extractor.apps.command", "extract", str(good[0]), "-o", str(bare)],
                            capture_output=True, text=True)
     [line] = alone.stdout.splitlines()
     assert line.startswith("ok (") and line.endswith(f"  {good[0]} → {bare / (good[0].stem + '.json')}")

@@ -64,7 +64,7 @@ def audit(tmp_path_factory):
         content.name = name
         truths[name] = write_report(inputs, content, style)
         (inputs / f"{name}.blocks.jsonl").unlink()
-    done = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "batch", str(inputs), "-o", str(out),
+    done = subprocess.run([sys.executable, "-m", "extractor.apps.command", "batch", str(inputs), "-o", str(out),
                            "--workers", "2"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return inputs, out, truths, done

@@ -35,7 +35,7 @@ from extractor.types import LABELS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOOD = FIXTURES / "seed-002-lianzhou-2023.pdf"
-CLI = [sys.executable, "-m", "extractor.apps.cli"]
+CLI = [sys.executable, "-m", "extractor.apps.command"]
 
 
 def stray_surrogate(source: Path = GOOD, page: int = 1) -> bytes:

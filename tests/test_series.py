@@ -201,7 +201,7 @@ def batch(pdfs, tmp_path_factory):
     out = tmp_path_factory.mktemp("batch")
     units = out.parent / "units.csv"
     units.write_text("发布机关\n" + "\n".join([*(s.issuer for s in made.values()), MISSING]) + "\n", "utf-8")
-    done = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "batch", str(folder), "-o", str(out),
+    done = subprocess.run([sys.executable, "-m", "extractor.apps.command", "batch", str(folder), "-o", str(out),
                            "--workers", "2", "--expect", str(units)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return folder, out, done
@@ -290,7 +290,7 @@ def test_the_series_panel(batch):
 
 def test_compare_command_with_a_pdf_and_a_record(batch, tmp_path):
     folder, out, _ = batch
-    done = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "compare", str(folder / "copied-2022.pdf"),
+    done = subprocess.run([sys.executable, "-m", "extractor.apps.command", "compare", str(folder / "copied-2022.pdf"),
                            str(out / "records" / "copied-2023.json"), "-o", str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -301,14 +301,14 @@ def test_compare_command_with_a_pdf_and_a_record(batch, tmp_path):
     assert "  通过  现行有效件数与上年度相接" in done.stdout
     assert (tmp_path / "review" / "compare-copied-2023.html").exists()
     assert "比对" in openpyxl.load_workbook(tmp_path / "findings.xlsx").sheetnames
-    strict = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "compare", str(folder / "clean-2022.pdf"),
+    strict = subprocess.run([sys.executable, "-m", "extractor.apps.command", "compare", str(folder / "clean-2022.pdf"),
                              str(folder / "clean-2023.pdf"), "-o", str(tmp_path / "clean"), "--strict",
                              "--corpus", str(out / "records")],
                             capture_output=True, text=True, timeout=300)
     assert strict.returncode == 0, strict.stdout + strict.stderr[-2000:]
     assert "0 项大幅变化" in strict.stdout and "，照抄" not in strict.stdout
     assert strict.stdout.splitlines()[-1].startswith(f"→ {tmp_path / 'clean' / 'review' / 'compare-clean-2023.html'}, ")
-    bad = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "compare", str(folder / "clean-2022.pdf"),
+    bad = subprocess.run([sys.executable, "-m", "extractor.apps.command", "compare", str(folder / "clean-2022.pdf"),
                           str(out / "summary.json"), "-o", str(tmp_path / "bad")], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.startswith("error  ") and "not a nianbao/2 record" in bad.stderr
     assert "Traceback" not in bad.stderr
@@ -325,7 +325,7 @@ def test_a_small_province_gives_the_same_series_outputs_on_the_local_executor_an
     outs = []
     for executor in ("local", "dask"):
         out = tmp_path / executor
-        done = subprocess.run([sys.executable, "-m", "extractor.apps.cli", "batch", str(folder), "-o", str(out),
+        done = subprocess.run([sys.executable, "-m", "extractor.apps.command", "batch", str(folder), "-o", str(out),
                                "--workers", "2", "--executor", executor, "--expect", str(units)],
                               capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, done.stderr[-3000:]

@@ -41,7 +41,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "extractor.apps.cli", "serve", "--host", "127.0.0.1",
+            [sys.executable, "-m", "extractor.apps.command", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), *options],
             stdout=log.open("wb"), stderr=subprocess.STDOUT)
 

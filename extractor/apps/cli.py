@@ -507,6 +507,3 @@ def evaluate(
     _, reports = _labelled_reports(dirs)
     typer.echo(f"{len(reports)} reports:\n{format_scores(score(layout_model, reports))}")
 
-
-if __name__ == "__main__":
-    app()

@@ -14,7 +14,9 @@ the server. A worker
 - is warmed up on a one-line report before it says it is ready, so that a long-lived front end's
   first report does not pay the lazy set-up (fonts, caches); ``extract``, which reads a few
   reports and exits, does not warm its worker up: the first report pays that set-up once anyway;
-- runs ``run_job`` for one ``Job`` at a time and answers with an ``Outcome``.
+- runs ``run_job`` for one ``Job`` at a time and answers with an ``Outcome``;
+- may be started before it is needed (``prestart``): ``nianbao extract`` starts its worker before
+  it imports Typer, so that the two imports run side by side.
 
 ``Worker.run`` waits at most the time limit for the answer; a worker that overruns is killed, a
 worker that dies is noticed by the end of its pipe, and either way the job's outcome says why
@@ -40,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 from extractor.errors import ModelError
 from extractor.limits import Limits, allowed, is_out_of_memory, out_of_memory
@@ -190,8 +192,10 @@ def _worker_main(requests_fd: str, replies_fd: str, parent: str) -> None:
         replies.send(("error", f"{type(e).__name__}: {e}"))
         return
     # The model and the libraries are ~200k long-lived objects. A full garbage collection walks
-    # them all, 150 ms CPU charged to the first report and again whenever one comes due.
-    gc.collect()
+    # them all, 150 ms CPU charged to the first report and again whenever one comes due. (The
+    # import's garbage is collected first only in a long-lived worker: 10 ms, worth it there.)
+    if warm_up:
+        gc.collect()
     gc.freeze()
     replies.send(("ready", os.getpid()))
     while True:
@@ -230,6 +234,41 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+def _launch() -> tuple[subprocess.Popen, IO[bytes], Connection, Connection]:
+    """A new worker process, importing the pipeline until it is sent its model and limits: its
+    process, its log, and the ends of its pipes (requests, replies)."""
+    # The worker's stdout and stderr go to a file: they carry MuPDF's complaints, which must
+    # not garble a progress bar or a terminal, and the last line explains a worker that exits.
+    log = tempfile.TemporaryFile()
+    to_child, from_parent = os.pipe()
+    to_parent, from_child = os.pipe()
+    package_root = str(Path(__file__).resolve().parents[2])
+    # One thread per worker: the front end is already as parallel as asked, and OpenMP
+    # threads of several workers spinning against each other cost more than they bring.
+    # Two malloc arenas: glibc reserves 64 MiB of address space per arena and thread, which
+    # counts against the worker's address-space limit without being used.
+    env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "MALLOC_ARENA_MAX": "2", **os.environ,
+           "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _MAIN, str(to_child), str(from_child), str(os.getpid())],
+        pass_fds=(to_child, from_child), stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
+    os.close(to_child)
+    os.close(from_child)
+    return proc, log, Connection(from_parent, readable=False), Connection(to_parent, writable=False)
+
+
+_prestarted: list[tuple[subprocess.Popen, IO[bytes], Connection, Connection]] = []
+
+
+def prestart() -> None:
+    """Start the next worker now, before the command has parsed its options: it imports the
+    pipeline (about 0.2 s of CPU) while this process imports the front end, and the first
+    ``Worker`` made takes it over. Only from the main thread (a worker dies with the thread
+    that started it); one left untaken dies with this process."""
+    _prestarted.append(_launch())
+
+
 class Worker:
     """One extraction process. ``run`` one job at a time; after a timeout or a death it is gone."""
 
@@ -237,27 +276,7 @@ class Worker:
         """``model``: the pickled layout model, or the folder the worker loads it from."""
         self.model = model
         self.limits = limits
-        # The worker's stdout and stderr go to a file: they carry MuPDF's complaints, which must
-        # not garble a progress bar or a terminal, and the last line explains a worker that exits.
-        self.log = tempfile.TemporaryFile()
-        to_child, from_parent = os.pipe()
-        to_parent, from_child = os.pipe()
-        package_root = str(Path(__file__).resolve().parents[2])
-        # One thread per worker: the front end is already as parallel as asked, and OpenMP
-        # threads of several workers spinning against each other cost more than they bring.
-        # Two malloc arenas: glibc reserves 64 MiB of address space per arena and thread, which
-        # counts against the worker's address-space limit without being used.
-        env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "MALLOC_ARENA_MAX": "2", **os.environ,
-               "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", _MAIN, str(to_child), str(from_child), str(os.getpid())],
-            pass_fds=(to_child, from_child), stdin=subprocess.DEVNULL, stdout=self.log,
-            stderr=self.log, env=env)
-        os.close(to_child)
-        os.close(from_child)
-        self.requests = Connection(from_parent, readable=False)
-        self.replies = Connection(to_parent, writable=False)
+        self.proc, self.log, self.requests, self.replies = _prestarted.pop() if _prestarted else _launch()
         self.ready = False
         try:
             self.requests.send((model, limits, warm_up))
