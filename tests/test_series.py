@@ -100,6 +100,9 @@ def test_a_jump_is_flagged_and_nothing_else_in_generated_series(many):
             if "jump" in _faults(s, now.year):
                 assert "applications/new_received/natural_person" in large, now.name
                 assert figures["applications/new_received/natural_person"].ratio > 1
+                # the jump is said once: the outcomes and totals it feeds move with it
+                assert {i for i in large if figures[i].follows is None} == {"applications/new_received/natural_person"}
+                assert {figures[i].follows for i in large} - {None} == {"applications/new_received/natural_person"}
                 flagged += 1
             else:
                 assert large == set(), (now.name, large)
@@ -117,6 +120,10 @@ def test_each_finding_where_it_was_put_and_none_elsewhere(many, standard):
             assert status["series.carry_over"] == ("fail" if "carry_over" in faults else "pass"), now.name
             assert status["series.in_force"] == ("warn" if "in_force" in faults else "pass"), now.name
             assert status["series.change"] == ("warn" if "jump" in faults else "pass"), now.name
+            if "jump" in faults:
+                (jump,) = c.check("series.change").findings
+                assert jump["message"].startswith("表三 一、本年新收政府信息公开申请数量 · 自然人 由 ")
+                assert "随之同向大幅变化的还有" in jump["message"]
             assert status["series.copied_prose"] == ("fail" if "copied" in faults else "pass"), (
                 now.name, [(x.number, x.share) for x in c.sections])
             copied = [x.number for x in c.sections if x.finding]

@@ -241,7 +241,7 @@ def compare(
     from extractor.sanitize import clean_text
     from extractor.series.compare import BatchSeries, compare, not_compared
     from extractor.series.copying import shipped_corpus, standard_sentences
-    from extractor.series.figures import change_text
+    from extractor.series.figures import change_kind, change_text
     from extractor.series.issuers import Filed, issuer_key, names_taken_as_one
     from extractor.spec import messages as zh
 
@@ -282,12 +282,14 @@ def compare(
     changed = [f for f in c.figures if f.change]
     _say(f"数据：{len(c.figures)} 项，{len(changed)} 项有变化，{len(large)} 项大幅变化")
     for f in large:
-        _say(f"  大幅变化  {f.indicator.label} {change_text(f)}")
+        _say(f"  {change_kind(f)}  {f.indicator.label} {change_text(f)}")
     _say("正文重复率：" + "；".join(
         f"第{s.number}部分 {s.share:.0%}（{len(s.copied)}/{s.considered} 句）" + ("，照抄" if s.finding else "")
         for s in c.sections if s.share is not None))
     for check in c.checks:
-        said = f"{len(large)} 项，见上" if check.rule == "series.change" and large else check.message
+        heads = sum(not f.follows for f in large)
+        said = (f"{heads} 项" + (f"，另 {len(large) - heads} 项随之变化" if len(large) > heads else "") + "，见上"
+                if check.rule == "series.change" and large else check.message)
         _say(f"  {zh.STATUS.get(check.status, check.status)}  {zh.rule_name(check.rule)}：{said}")
     series = BatchSeries({files[0]: not_compared("比对中的上一年度报告", "the year before of the comparison"),
                           files[1]: c.checks}, [c], merged)

@@ -66,7 +66,8 @@ CHECKS = pa.schema([("file", _text), ("rule", _text), ("status", _text), ("messa
 SERIES = pa.schema([("issuer", _text), ("issuer_key", _text), ("level", _text), ("year", pa.int32()),
                     ("file", _text), ("format", _text), ("indicator", _text), ("table_label", _text),
                     ("label", _text), ("value", pa.float64()), ("previous", pa.float64()),
-                    ("change", pa.float64()), ("ratio", pa.float64()), ("large", pa.bool_())])
+                    ("change", pa.float64()), ("ratio", pa.float64()), ("large", pa.bool_()),
+                    ("follows", _text)])
 
 
 def _read(path: Path) -> dict:
@@ -206,7 +207,8 @@ def write_series(out: Path, records: list[tuple[str, Path]], series: BatchSeries
     wants: the issuer as it signed that year, ``issuer_key`` (the body, across spellings), its level
     (省/市/县/乡镇/部门, where the name says it), the file and format, the indicator's id and official
     label, its value, and where the batch has the body's report of the year before, last year's
-    value, the change, its ratio and whether the large-change rule flags it. Rows are sorted by body,
+    value, the change, its ratio, whether the large-change rule flags it and, for a large change
+    that follows a larger one feeding it, that one's indicator (``follows``). Rows are sorted by body,
     year and indicator, so that the same records give the same bytes however they were read."""
     compared = {c.new_file: {f.indicator.id: f for f in c.figures} for c in series.comparisons}
     rows = []
@@ -225,7 +227,7 @@ def write_series(out: Path, records: list[tuple[str, Path]], series: BatchSeries
                 level=issuer_level(info["issuer"]), year=info["year"], file=file, format=info["format"],
                 indicator=indicator.id, table_label=zh.table_name(indicator.table), label=indicator.label,
                 value=value, previous=f.old if f else None, change=f.change if f else None,
-                ratio=f.ratio if f else None, large=f.large if f else None)))
+                ratio=f.ratio if f else None, large=f.large if f else None, follows=f.follows if f else None)))
     table = _TableWriter(out, "series", SERIES)
     for *_, row in sorted(rows, key=lambda r: r[:4]):
         table.add(**row)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from extractor.sanitize import clean_text
 from extractor.series.compare import BatchSeries, Comparison
-from extractor.series.figures import change_text
+from extractor.series.figures import change_kind, change_note
 from extractor.spec import messages as zh
 from extractor.spec.templates import cell_id, template_cells
 
@@ -322,14 +322,14 @@ def write_workbook(path: Path, reports: list[dict], series: BatchSeries | None =
 
 
 def _compare_rows(put, c: Comparison, page: str | None, bad) -> None:
-    """A row per figure (changed ones first marked 大幅变化 where the rule flags them), then per
+    """A row per figure (changed ones first marked 大幅变化 or 随之变化 where the rule flags them), then per
     section with its 重复率."""
     issuer, (old_year, new_year) = c.issuer, c.years
     link = (page, "比对")
     for f in c.figures:
         put("比对", [issuer, f.indicator.label, old_year, new_year, f.old, f.new, f.change,
-                   None if f.ratio is None else round(f.ratio, 4), "大幅变化" if f.large else None,
-                   change_text(f) if f.large else None, c.old_file, c.new_file, link], {8: bad} if f.large else None)
+                   None if f.ratio is None else round(f.ratio, 4), change_kind(f),
+                   change_note(f), c.old_file, c.new_file, link], {8: bad} if f.large else None)
     for s in c.sections:
         if s.share is None:
             continue

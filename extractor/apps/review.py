@@ -317,6 +317,7 @@ table.figures{border-collapse:collapse;font-size:13px;width:100%}
 .figures th{background:#f2dcdb}.figures td:first-child,.figures th:first-child{text-align:left}
 .figures tr.changed td{background:#fff8e1}
 .figures tr.large td{background:#ffe3e3;color:#a00000;font-weight:bold}
+.figures tr.large.follows td{font-weight:normal}
 .sections{display:grid;grid-template-columns:1fr 1fr;gap:0 14px;font-size:13px;line-height:1.7}
 .sections h3{grid-column:1 / 3;font-size:14px;margin:12px 0 4px;border-bottom:1px solid #eee}
 .sections h3 .share{font-weight:normal;color:#555;margin-left:8px}.sections h3 .share.copied{color:#c00000;font-weight:bold}
@@ -356,7 +357,7 @@ def compare_html(c: Comparison) -> str:
     """The 比对 page of one body's two years: the checks across years, every figure of both years
     side by side (changed ones shaded, the large changes red), and each section of both years side
     by side with the sentences found in both marked and the section's 重复率."""
-    from extractor.series.figures import change_text
+    from extractor.series.figures import change_kind, change_note
 
     (old_year, new_year), issuer = c.years, c.issuer or "发布机关未找到"
     names = list(dict.fromkeys(n for n in (c.old["report"]["issuer"], c.new["report"]["issuer"]) if n))
@@ -378,13 +379,13 @@ def compare_html(c: Comparison) -> str:
                  f"<th>{_e(old_year)} 年度</th><th>{_e(new_year)} 年度</th><th>增减值</th><th>增减率</th><th>说明</th>"
                  "</tr></thead><tbody>")
     for f in c.figures:
-        kind = "large" if f.large else "changed" if f.change else ""
+        kind = "large follows" if f.follows else "large" if f.large else "changed" if f.change else ""
         ratio = "" if f.ratio is None else f"{f.ratio:+.1%}"
         change = "" if f.change is None else zh.value_text(f.change)
         parts.append(f"<tr class=\"{kind}\" data-indicator=\"{_e(f.indicator.id)}\"><td>{_e(f.indicator.label)}</td>"
                      f"<td>{_e(zh.value_text(f.old) if f.old is not None else '—')}</td>"
                      f"<td>{_e(zh.value_text(f.new) if f.new is not None else '—')}</td><td>{_e(change)}</td>"
-                     f"<td>{_e(ratio)}</td><td>{_e('大幅变化：' + change_text(f) if f.large else '')}</td></tr>")
+                     f"<td>{_e(ratio)}</td><td>{_e(f'{change_kind(f)}：{change_note(f)}' if f.large else '')}</td></tr>")
     parts.append("</tbody></table></section><section><h2>正文</h2><div class=\"sections\">"
                  f"<div class=\"year\">{_e(old_year)} 年度</div><div class=\"year\">{_e(new_year)} 年度</div>")
     for s in c.sections:

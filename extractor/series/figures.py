@@ -131,6 +131,7 @@ class Figure:
     change: float | None       # new − old
     ratio: float | None        # change / old; None when old is 0 or unknown
     large: bool
+    follows: str | None = None   # a large change that moves with a larger one feeding it: that one's indicator id
 
 
 def is_large(old: float, new: float, scale: float) -> bool:
@@ -157,7 +158,58 @@ def side_by_side(old: dict, new: dict) -> list[Figure]:
         ratio = None if change is None or not a else change / a
         large = i.judged and a is not None and b is not None and is_large(a, b, scale[i.table])
         figures.append(Figure(i, a, b, change, ratio, large))
+    _mark_followers(figures)
     return figures
+
+
+# 表三's figures move together: 本年新收 feeds every 办理结果 row and the 总计 row of its column, and
+# the applicant columns feed the 总计 column of their row. A large change that goes the same way
+# as a large change feeding it is that one's consequence: said with it, not as a jump of its own
+# (one jump in 本年新收 · 自然人 otherwise flags 14 figures).
+_FED_ROWS = ("granted", "partially_granted", "denied", "unable", "not_processed", "other_handling", "total")
+
+
+def _feeders(indicator: str) -> list[str]:
+    table, group, column = indicator.split("/") if indicator.count("/") == 2 else ("", "", "")
+    if table != "applications":
+        return []
+    feeding = [f"applications/{group}/{c}" for c in APPLICATION_COLUMNS if c != "total"] if column == "total" else []
+    return feeding + ([f"applications/new_received/{column}"] if group in _FED_ROWS else [])
+
+
+def _mark_followers(figures: list[Figure]) -> None:
+    """Set ``follows`` of each large change fed by a larger one that goes the same way, to the
+    indicator at the head of that chain."""
+    large = {f.indicator.id: f for f in figures if f.large}
+
+    def source(f: Figure) -> Figure | None:
+        feeding = [large[i] for i in _feeders(f.indicator.id)
+                   if i in large and (large[i].change or 0) * (f.change or 0) > 0]
+        return max(feeding, key=lambda g: abs(g.change or 0), default=None)
+
+    for f in large.values():
+        head = source(f)
+        while head is not None and (up := source(head)) is not None:
+            head = up
+        f.follows = None if head is None else head.indicator.id
+
+
+def change_kind(f: Figure) -> str | None:
+    """How the comparison marks a figure: 大幅变化, 随之变化 (a large change following a larger one
+    that feeds it), or None."""
+    return None if not f.large else "随之变化" if f.follows else "大幅变化"
+
+
+def change_note(f: Figure) -> str | None:
+    """A large change: 由 30 增至 170（…）, and what it follows: …（随 表三 一、本年新收… · 自然人）"""
+    if not f.large:
+        return None
+    return change_text(f) + (f"（随 {_by_id()[f.follows].label}）" if f.follows else "")
+
+
+@cache
+def _by_id() -> dict[str, Indicator]:
+    return {i.id: i for i in indicators()}
 
 
 def change_text(f: Figure) -> str:
@@ -173,18 +225,29 @@ def change_text(f: Figure) -> str:
 
 
 def changes_check(figures: Iterable[Figure], before: str) -> Check:
-    """``series.change``: a warning naming every figure the large-change rule flags."""
+    """``series.change``: a warning with a finding per large change that follows from no other,
+    naming the large changes that follow from it."""
     rule = "series.change"
-    large = [f for f in figures if f.large]
-    if not large:
+    figures = list(figures)
+    heads = [f for f in figures if f.large and f.follows is None]
+    if not heads:
         return Check(rule, "pass", f"与{before}相比，各项数据没有大幅变化", [], [],
                      "no figure changed by much against the year before")
-    findings: list[dict] = [{"message": f"{f.indicator.label} {change_text(f)}，与{before}相比变化较大，请核实",
-                 "cells": list(f.indicator.cells), "pages": [], "left": f.new, "right": f.old,
-                 "difference": f.change, "expected": zh.RULE_MEANING[rule]} for f in large]
+    findings: list[dict] = []
+    for head in heads:
+        moved = [f for f in figures if f.follows == head.indicator.id]
+        also = (f"，随之同向大幅变化的还有 {len(moved)} 项："
+                + "、".join(f"{f.indicator.label.removeprefix('表三 ')} {change_text(f)}" for f in moved)
+                if moved else "")
+        findings.append({"message": f"{head.indicator.label} {change_text(head)}，与{before}相比变化较大，请核实{also}",
+                         "cells": [c for f in (head, *moved) for c in f.indicator.cells], "pages": [],
+                         "left": head.new, "right": head.old, "difference": head.change,
+                         "expected": zh.RULE_MEANING[rule]})
     return Check(rule, "warn", "；".join(f["message"] for f in findings),
-                 [c for f in large for c in f.indicator.cells], findings,
-                 "; ".join(f"{f.indicator.id}: {zh.value_text(f.old)} → {zh.value_text(f.new)}" for f in large))
+                 [c for f in findings for c in f["cells"]], findings,
+                 "; ".join(f"{f.indicator.id}: {zh.value_text(f.old)} → {zh.value_text(f.new)}"
+                           + (f" (and {n} that follow it)" if (n := sum(g.follows == f.indicator.id for g in figures)) else "")
+                           for f in heads))
 
 
 def carry_over_check(old: dict, new: dict, before: str) -> Check:
