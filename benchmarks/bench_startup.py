@@ -9,8 +9,9 @@ Default PDF: fixtures/seed-002-lianzhou-2023.pdf (a 5-page text-layer report).
   and drawings of every page>"``, wall and CPU seconds (children included), median of N runs,
   the runs interleaved so that the machine's load falls on both alike;
 - where a whole process's time goes: the CPU seconds of a bare interpreter, of importing what
-  the front end imports (``extractor.apps.cli``) and what the worker process imports before its
-  first report (the pipeline), each the median of N fresh processes;
+  the front end imports (``extractor.apps.cli``), what the worker process imports before its
+  first report (the pipeline), and of the worker's imports with the first PDF's report, each the
+  median of N fresh processes;
 - in-process: the pipeline's CPU ms per page once loaded, against PyMuPDF's
   ``get_text("rawdict")`` plus ``get_cdrawings()`` of each page.
 
@@ -104,15 +105,22 @@ def main() -> None:
     compileall.compile_dir(ROOT / "extractor", quiet=1)
     print(f"{len(args.pdfs)} PDF(s), {args.repeat} runs each, {os.cpu_count()} CPUs")
     if not args.in_process:
-        # the worker's environment (workers.Worker): one BLAS thread
-        worker_imports = [sys.executable, "-c", "import extractor.apps.workers, extractor.pipeline"]
+        # as the command and its worker start (command.run, workers._MAIN): no garbage collection
+        # during the imports, the worker with one BLAS thread
+        quiet = "import gc; gc.disable(); "
+        worker = ["env", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", sys.executable, "-c"]
         phases = {"interpreter": [sys.executable, "-c", "pass"],
                   "import pymupdf": [sys.executable, "-c", "import pymupdf"],
-                  "front end's imports": [sys.executable, "-c", "import extractor.apps.cli"],
-                  "worker's imports": ["env", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", *worker_imports]}
+                  "front end's imports": [sys.executable, "-c", quiet + "import extractor.apps.command, extractor.apps.cli"],
+                  "worker's imports": [*worker, quiet + "import extractor.apps.workers, extractor.pipeline"],
+                  "worker's imports and the first report": [
+                      *worker, quiet + "import sys, extractor.apps.workers; from extractor.pipeline import extract; "
+                      "gc.freeze(); gc.enable(); extract(open(sys.argv[1], 'rb').read())", str(args.pdfs[0])]}
         cost = {name: statistics.median(_run(command)[1] for _ in range(args.repeat))
                 for name, command in phases.items()}
         print("CPU s of a fresh process: " + ",  ".join(f"{name} {cpu:4.2f}" for name, cpu in cost.items()))
+        print("  (the command runs the front end and its worker side by side: on two free cores its wall time is "
+              "about the worker's, its CPU time the sum)")
     ratios = []
     for pdf in args.pdfs:
         pages = pymupdf.open(pdf).page_count
