@@ -173,8 +173,8 @@ def test_a_table_pasted_as_a_picture_is_read_by_ocr():
     assert pymupdf.open(stream=pdf, filetype="pdf")[pages[0]].search_for("予以公开") == []
     record = extract(pdf)
     assert record["source"]["text_layer"] == "partial"
-    assert [p for p in record["problems"] if "picture" in p] == \
-        [f"page {n + 1}: 1 picture(s) with no text layer over them, read by OCR" for n in pages]
+    assert [p for p in record["problems"] if "图片" in p] == \
+        [f"第 {n + 1} 页：1 张图片上没有文字层，已用 OCR 识别" for n in pages]
     got = {cell_id(c["table"], c["row"], c["column"]): c["value"] for c in record["cells"]}
     assert {k: v for k, v in got.items() if k.startswith("applications/")} == \
         {cell_id(*k): get_value(truth["tables"], *k) for k in template_cells("2021") if k[0] == "applications"}
