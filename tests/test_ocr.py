@@ -97,6 +97,8 @@ def test_scanned_fixture_extracts_right_or_flagged(path):
     truth = json.loads(path.with_name(path.stem + ".truth.json").read_text("utf-8"))
     record = extract(path, model=model)
     assert record["source"]["text_layer"] == "none"
+    assert record["problems"] == [f"第 {n} 页：没有文字层（扫描图像，或文字以轮廓绘制），已用 OCR 识别"
+                                  for n in range(1, record["source"]["pages"] + 1)]
     assert record["report"]["format"] == truth["report"]["format"]
     flagged = {c for check in record["checks"] if check["status"] == "fail" for c in check["cells"]}
     found = {cell_id(c["table"], c["row"], c["column"]) for c in record["cells"]}

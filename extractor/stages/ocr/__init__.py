@@ -54,7 +54,7 @@ def ocr(doc: Document, limits: Limits | None = None) -> Document:
             try:
                 read = _read(reader, pdf, n, limits)
             except InputError as error:     # too large to render: the text layer is still worth reading
-                problems.append(f"{pictures}，需要 OCR 识别，但未能识别（{error}）")
+                problems.append(f"{pictures}，需要 OCR 识别，但页面超出限制或无法渲染，未能识别（{error}）")
                 continue
             pages[n] = with_pictures(page, read.page)
             problems.append(f"{pictures}，已用 OCR 识别")
