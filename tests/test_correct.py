@@ -65,7 +65,12 @@ def test_letter_o_in_an_applications_cell_is_corrected_by_the_sums(fmt):
     assert "applications.total_column" in cell["corrected_by"]
     assert set(_failed(record)) == _own_failures(fmt)
     assert not any(rule.startswith(("applications.", "review_litigation.")) for rule in _own_failures(fmt))
-    assert any(p.startswith(f"applications/{key[1]}/{key[2]}: read ") for p in record["problems"])
+    cell_named, printed, value = {
+        "2019": ("表三 一、本年新收政府信息公开申请数量 · 其他（applications/new_received/other_org）", "5O", 50),
+        "2021": ("表三 一、本年新收政府信息公开申请数量 · 商业企业（applications/new_received/commercial_enterprise）",
+                 "1O", 10)}[fmt]
+    assert record["problems"] == [f"第 2 页：{cell_named}：「{printed}」不是数字",
+                                  f"{cell_named}：读作「{printed}」，改为 {value}，申请数量平衡、申请人合计随之成立"]
 
 
 def test_letter_l_in_a_review_cell_is_corrected_by_its_group_total():

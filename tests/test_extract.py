@@ -71,6 +71,12 @@ def test_every_rule_is_reported_once():
     assert [s["page"] for s in record["sections"]] == [s["page"] + 1 for s in _run(CLEAN.stem)[1]["sections"]]
 
 
+def test_problems_are_said_in_chinese():
+    # the review page lists them under 读取备注, for a person
+    record, _ = _run("seed-004-bureau-2020")
+    assert record["problems"] == ["未读到发布机关：标题、“现公布……”一句、“由……编制”一句、落款都没有写明"]
+
+
 def test_cells_have_provenance():
     record, truth = _run(CLEAN.stem)
     where = {(c["table"], c["row"], c["column"]): c for c in truth["cells"]}

@@ -76,6 +76,6 @@ def test_damage_mupdf_reported_fails_source_intact(outcomes):
     for kind, (_, outcome) in outcomes[0].items():
         if outcome.kind != "ok":
             continue
-        damaged = any(": content damaged: " in p or "MuPDF repaired" in p for p in outcome.record["problems"])
+        damaged = any("：内容损坏（" in p or "经 MuPDF 修复" in p for p in outcome.record["problems"])
         intact = next(c for c in outcome.record["checks"] if c["rule"] == "source.intact")
         assert intact["status"] == ("fail" if damaged else "pass"), (kind, outcome.record["problems"])

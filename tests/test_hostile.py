@@ -56,7 +56,7 @@ def model_bytes() -> bytes:
 
 def test_a_surrogate_in_a_mupdf_warning_is_made_safe():
     record = extract(stray_surrogate(), "stray.pdf")
-    assert "page 2: content damaged: MuPDF: syntax error: unknown keyword: '574\ufffd60'" in record["problems"]
+    assert "第 2 页：内容损坏（MuPDF 提示：syntax error: unknown keyword: '574\ufffd60'）" in record["problems"]
     json.dumps(record, ensure_ascii=False).encode("utf-8")   # the record is UTF-8 JSON
     intact = next(c for c in record["checks"] if c["rule"] == "source.intact")
     assert intact["status"] == "fail"
@@ -282,7 +282,7 @@ def test_a_repaired_report_fails_source_intact_naming_every_cell():
     case = hostile.Case("broken_xref", "x", hostile.broken_xref(random.Random(3), GOOD.stem))
     record = extract(case.data)
     intact = next(c for c in record["checks"] if c["rule"] == "source.intact")
-    assert "file is damaged; MuPDF repaired it" in record["problems"]
+    assert "PDF 文件已损坏，经 MuPDF 修复" in record["problems"]
     assert intact["status"] == "fail"
     assert intact["detail"] == ("MuPDF had to repair the file (its cross-reference table is broken): any page "
                                 "may differ from the original; cells were read on pages 2, 3, 4")

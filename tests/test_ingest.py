@@ -278,14 +278,14 @@ def builtin_font_page(page):
     page.insert_text((72, 100), PROSE, fontname="china-ss", fontsize=10)
 
 
-UNMAPPED = "unmapped glyphs: U+FFFD, private-use or control characters"
+UNMAPPED = "字形未映射：U+FFFD、私用区或控制字符"
 
 
 @pytest.mark.parametrize("good, bad, edit, reason", [
     (builtin_font_page, embedded_font_page, drop_tounicode, UNMAPPED),
     (builtin_font_page, embedded_font_page, tounicode_to(0xE000), UNMAPPED),
-    (builtin_font_page, embedded_font_page, tounicode_to(0x0100), "mojibake"),
-    (embedded_font_page, builtin_font_page, identity_encoding, "rare Han characters: a wrong ToUnicode map"),
+    (builtin_font_page, embedded_font_page, tounicode_to(0x0100), "编码错乱"),
+    (embedded_font_page, builtin_font_page, identity_encoding, "生僻汉字过多：ToUnicode 映射有误"),
 ], ids=["no-tounicode", "private-use", "mojibake", "wrong-cmap"])
 def test_garbage_text_layer_is_reported_not_passed_on(tmp_path, good, bad, edit, reason):
     path = make_pdf(tmp_path / "t.pdf", good, bad)
@@ -293,7 +293,7 @@ def test_garbage_text_layer_is_reported_not_passed_on(tmp_path, good, bad, edit,
     assert [p.text_layer for p in doc.pages] == ["text", "none"]
     assert texts(doc, 0)[0] == PROSE and doc.pages[1].blocks == []
     assert doc.text_layer == "partial"
-    assert [p.needs_ocr for p in doc.pages] == [None, f"text layer is garbage ({reason})"]
+    assert [p.needs_ocr for p in doc.pages] == [None, f"文字层是乱码（{reason}）"]
 
 
 @pytest.mark.parametrize("text, lookalikes, printed", [
@@ -324,7 +324,7 @@ def test_a_few_unreadable_characters_are_noted_and_kept(tmp_path):
     doc = ingest(make_pdf(tmp_path / "t.pdf", draw))
     assert doc.pages[0].text_layer == "text"
     assert texts(doc) == [PROSE * 2 + "\ufffd"]   # the font has no glyph for it
-    assert doc.problems == ["page 1: 1 unreadable character(s) (U+FFFD or private-use)"]
+    assert doc.problems == ["第 1 页：1 个字符无法识别（U+FFFD 或私用区字符）"]
 
 
 @pytest.mark.ocr
@@ -347,8 +347,8 @@ def test_scanned_page_has_no_text_layer(tmp_path):
     doc = ingest(pdf)
     assert [p.text_layer for p in doc.pages] == ["none", "none", "text"] and doc.text_layer == "partial"
     assert [p.needs_ocr for p in doc.pages] == [
-        "no text layer (scanned image or text drawn as outlines)",
-        "scanned image with only 3 characters of text",
+        "没有文字层（扫描图像，或文字以轮廓绘制）",
+        "扫描图像，文字层只有 3 个字符",
         None,
     ]
     assert doc.problems == []
@@ -356,8 +356,8 @@ def test_scanned_page_has_no_text_layer(tmp_path):
     read = ocr(doc)
     assert [p.text_layer for p in read.pages] == ["ocr", "ocr", "text"] and read.text_layer == "partial"
     assert read.problems == [
-        "page 1: no text layer (scanned image or text drawn as outlines), read by OCR",
-        "page 2: scanned image with only 3 characters of text, read by OCR",
+        "第 1 页：没有文字层（扫描图像，或文字以轮廓绘制），已用 OCR 识别",
+        "第 2 页：扫描图像，文字层只有 3 个字符，已用 OCR 识别",
     ]
 
 
@@ -393,9 +393,7 @@ def test_a_picture_without_the_ocr_extra_leaves_the_text_layer_read(tmp_path, mo
     doc = ocr(ingest(make_pdf(tmp_path / "picture.pdf", page_with_picture)))
     assert [b.text for b in doc.pages[0].blocks] == ["一、总体情况"]
     assert doc.text_layer == "full"
-    assert doc.problems[0] == "page 1: 1 picture(s) with no text layer over them, needs OCR"
-    assert doc.problems[1].startswith("page 1: its pictures are not read and OCR is not installed (")
-    assert doc.problems[1].endswith(": pip install 'nianbao[ocr]'")
+    assert doc.problems == ["第 1 页：1 张图片上没有文字层，需要 OCR 识别，但未安装 OCR：pip install 'nianbao[ocr]'"]
 
 
 # --- bad input --------------------------------------------------------------------------------
@@ -433,7 +431,7 @@ def test_damaged_but_complete_pdf_is_read_with_a_note(tmp_path):
     data = good_bytes(tmp_path)
     doc = ingest(data[:-40])   # the trailer and startxref are gone; every object is still there
     assert [texts(doc, n) for n in range(3)] == [[PROSE]] * 3
-    assert doc.problems == ["file is damaged; MuPDF repaired it"]
+    assert doc.problems == ["PDF 文件已损坏，经 MuPDF 修复"]
 
 
 @pytest.mark.parametrize("content, reason", [

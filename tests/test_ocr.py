@@ -97,6 +97,8 @@ def test_scanned_fixture_extracts_right_or_flagged(path):
     truth = json.loads(path.with_name(path.stem + ".truth.json").read_text("utf-8"))
     record = extract(path, model=model)
     assert record["source"]["text_layer"] == "none"
+    assert record["problems"] == [f"第 {n} 页：没有文字层（扫描图像，或文字以轮廓绘制），已用 OCR 识别"
+                                  for n in range(1, record["source"]["pages"] + 1)]
     assert record["report"]["format"] == truth["report"]["format"]
     flagged = {c for check in record["checks"] if check["status"] == "fail" for c in check["cells"]}
     found = {cell_id(c["table"], c["row"], c["column"]) for c in record["cells"]}
@@ -173,8 +175,8 @@ def test_a_table_pasted_as_a_picture_is_read_by_ocr():
     assert pymupdf.open(stream=pdf, filetype="pdf")[pages[0]].search_for("予以公开") == []
     record = extract(pdf)
     assert record["source"]["text_layer"] == "partial"
-    assert [p for p in record["problems"] if "picture" in p] == \
-        [f"page {n + 1}: 1 picture(s) with no text layer over them, read by OCR" for n in pages]
+    assert [p for p in record["problems"] if "图片" in p] == \
+        [f"第 {n + 1} 页：1 张图片上没有文字层，已用 OCR 识别" for n in pages]
     got = {cell_id(c["table"], c["row"], c["column"]): c["value"] for c in record["cells"]}
     assert {k: v for k, v in got.items() if k.startswith("applications/")} == \
         {cell_id(*k): get_value(truth["tables"], *k) for k in template_cells("2021") if k[0] == "applications"}

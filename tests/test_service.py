@@ -341,7 +341,7 @@ def test_a_surrogate_from_the_pdf_library_is_a_200(client):
     from tests.test_hostile import stray_surrogate
     r = client.post("/v1/extract", content=stray_surrogate(REPORT), headers={"content-type": "application/pdf"})
     assert r.status_code == 200, r.text
-    assert "page 2: content damaged: MuPDF: syntax error: unknown keyword: '574\ufffd60'" in r.json()["problems"]
+    assert "第 2 页：内容损坏（MuPDF 提示：syntax error: unknown keyword: '574\ufffd60'）" in r.json()["problems"]
 
 
 def test_a_limit_of_the_report_is_413_naming_it(client):

@@ -81,6 +81,11 @@ SECTION_TITLES = {
     "六": "其他需要报告的事项",
 }
 
+# report signal (``report.sources``) → what a person calls it
+SOURCES = {"title": "标题", "announced": "“现公布……”一句", "statistics_period": "统计期限",
+           "first_sentence": "正文首句", "signing_date": "成文日期", "signature": "落款",
+           "compiled_by": "“由……编制”一句"}
+
 TABLE_NUMBERS = {"active_disclosure": "二", "applications": "三", "review_litigation": "四"}
 
 # the short words for a row inside an equation (the full label names the cells elsewhere)
@@ -162,6 +167,12 @@ def cell_label(cell: str, fmt: str | None = None) -> str:
     """表三 （一）予以公开 · 自然人; 表四 行政复议 · 结果维持"""
     t, r, c = labels(cell, fmt)
     return f"{t} {r}" + (f" · {c}" if c else "")
+
+
+def cell_reference(cell: str, fmt: str | None = None) -> str:
+    """表三 （一）予以公开 · 自然人（applications/granted/natural_person）: how a record's ``problems``
+    name a cell (or a row), the official words for a person and the id for a machine."""
+    return f"{cell_label(cell, fmt).strip()}（{cell}）"
 
 
 def value_text(value) -> str:

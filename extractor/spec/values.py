@@ -34,7 +34,7 @@ def parse_value(text: str, amount: bool = False) -> Value:
         return Value(None, None, DOUBT.sure)
     m = _NUMBER.match(t)
     if not m:
-        return Value(None, None, DOUBT.unparseable, f"not a number: 「{text}」")
+        return Value(None, None, DOUBT.unparseable, f"「{text}」不是数字")
     sign, digits, unit = m.groups()
     rest = t[m.end():].strip()
     number = re.sub(r"[,\s]", "", digits)
@@ -45,7 +45,7 @@ def parse_value(text: str, amount: bool = False) -> Value:
         return Value(value, unit, DOUBT.sure)
     if rest[0] == "(" and rest[-1] == ")" or rest in _COUNTERS:
         return Value(value, unit, DOUBT.extra_text)
-    return Value(None, None, DOUBT.unparseable, f"not a number: 「{text}」")
+    return Value(None, None, DOUBT.unparseable, f"「{text}」不是数字")
 
 
 @lru_cache(maxsize=4096)

@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import replace
 
 from extractor.settings import REVIEW
+from extractor.spec import messages as zh
 from extractor.spec.rules import SUMS, Equation, equation_holds
 from extractor.spec.templates import cell_id, set_value
 from extractor.spec.values import parse_value
@@ -56,8 +57,8 @@ def correct(reading: TableReading) -> TableReading:
                 if all(_holds(eq, reading.tables, found, cell, v) for _, eq in mine)]
         if len(fits) == 1:
             corrected[name] = replace(cell, value=fits[0], confidence=REVIEW.confident, corrected_by=rules)
-            problems.append(f"{name}: read 「{cell.text}」, corrected to {fits[0]}: "
-                            f"{', '.join(rules)} hold with it")
+            problems.append(f"{zh.cell_reference(name, reading.format)}：读作{zh.quoted(cell.text)}，改为 {fits[0]}，"
+                            f"{'、'.join(map(zh.rule_name, rules))}随之成立")
     if not corrected and not confirmed:
         return reading
     tables = copy.deepcopy(reading.tables)

@@ -75,10 +75,10 @@ def ingest(source: str | Path | bytes, name: str | None = None, limits: Limits |
             raise exceeded(limits, "max_pages", f"the PDF has {count} pages", count)
         repaired = doc.is_repaired
         if repaired:
-            problems.append("file is damaged; MuPDF repaired it")
+            problems.append("PDF 文件已损坏，经 MuPDF 修复")
         for number in range(count):
-            page, problem = _read_page(doc, number, limits)
-            if any(p.startswith(f"page {number + 1}: {DAMAGE}") for p in problem):
+            page, problem, damage = _read_page(doc, number, limits)
+            if damage:
                 damaged.append(number)
             pages.append(page)
             problems += problem
@@ -127,7 +127,6 @@ def _zeroed(page: pymupdf.Page) -> bool:
     return b"\0\0\0\0" in contents and b"ID" not in contents
 
 
-DAMAGE = "content damaged: "   # how a page whose content is damaged is reported
 _FONT_WARNING = re.compile(r"\bfont\b|\bcmap\b|glyph", re.IGNORECASE)
 # A marked span whose replacement text stands over no glyph: Chromium leaves one where the page
 # broke a line of a table row, its glyph printed on the next page. Nothing printed is missing.
@@ -159,9 +158,10 @@ def _first_line(message: object) -> str:
     return clean_message(re.sub(r"^code=\d+: ", "", line))   # PyMuPDF's error code says nothing to a person
 
 
-def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page, list[str]]:
-    """The page's text layer (or, with none usable, an empty page marked for OCR) and what was
-    wrong with it; the pictures on it that no text lies over (a table pasted as a screenshot)."""
+def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page, list[str], bool]:
+    """The page's text layer (or, with none usable, an empty page marked for OCR), what was
+    wrong with it and whether its content is damaged; the pictures on it that no text lies over
+    (a table pasted as a screenshot)."""
     try:
         page = doc.load_page(number)
         check_page(page, number, limits)   # before anything of the page is held in memory
@@ -175,15 +175,18 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(error)}") from None
     warnings = pymupdf.TOOLS.mupdf_warnings()
     problems = []
-    if zeroed and not warnings:
-        problems.append(f"page {number + 1}: {DAMAGE}a run of zero bytes in its content stream")
+    damaged = zeroed and not warnings
+    if damaged:
+        problems.append(f"第 {number + 1} 页：内容损坏（内容流中有一串字节被清零）")
     if warnings:
         # In a repaired file a complaint while reading a page means lost content (MuPDF then
         # returns an empty or partial page without raising); elsewhere it is worth a note.
         if doc.is_repaired:
             raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(warnings)}")
         damage = _damage(warnings)
-        problems.append(f"page {number + 1}: {DAMAGE if damage else ''}MuPDF: {_first_line(damage or warnings)}")
+        damaged = damage is not None
+        said = f"MuPDF 提示：{_first_line(damage or warnings)}"
+        problems.append(f"第 {number + 1} 页：内容损坏（{said}）" if damaged else f"第 {number + 1} 页：{said}")
 
     chars, vertical = page_chars(raw)
     width, height = page.rect.width, page.rect.height
@@ -192,15 +195,15 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
     reason, unreadable = text_quality(every_char)
     reason = reason or _missing_text_reason(page, every_char, drawings, has_images)
     if reason:
-        return Page(number, width, height, [], rulings, "none", needs_ocr=reason), problems
+        return Page(number, width, height, [], rulings, "none", needs_ocr=reason), problems, damaged
     pictures = _bare_pictures(page, every_char) if has_images else ()
     if unreadable:
-        problems.append(f"page {number + 1}: {unreadable} unreadable character(s) (U+FFFD or private-use)")
+        problems.append(f"第 {number + 1} 页：{unreadable} 个字符无法识别（U+FFFD 或私用区字符）")
     verticals = sorted((r for r in rulings if not r.horizontal), key=lambda r: r.x0)
     horizontals = [r for r in rulings if r.horizontal]
     blocks = [block for line in _lines(chars) for block in _blocks(line, verticals, number)]
     blocks += [block for run in vertical for block in _vertical_blocks(run, horizontals, number)]
-    return Page(number, width, height, blocks, rulings, pictures=pictures), problems
+    return Page(number, width, height, blocks, rulings, pictures=pictures), problems, damaged
 
 
 class _Tally(pymupdf.mupdf.FzDevice2):
@@ -272,9 +275,9 @@ def _missing_text_reason(page: pymupdf.Page, chars: list[Char], drawings: list[d
     """Why a page with (almost) no text needs OCR: it is a scan, or its text is drawn as outlines."""
     ink = sum(not ch.c.isspace() for ch in chars)
     if ink == 0 and (has_images or _curve_count(drawings) >= OUTLINE_CURVES):
-        return "no text layer (scanned image or text drawn as outlines)"
+        return "没有文字层（扫描图像，或文字以轮廓绘制）"
     if 0 < ink < SCAN_TEXT and has_images and _image_cover(page) > 0.5:
-        return f"scanned image with only {ink} characters of text"
+        return f"扫描图像，文字层只有 {ink} 个字符"
     return None
 
 
@@ -625,7 +628,7 @@ def text_quality(chars: list[Char]) -> tuple[str | None, int]:
     its characters are unreadable."""
     text = "".join(ch.c for ch in chars if not ch.c.isspace())
     if len(CID_CODE.findall(text)) >= 3:
-        return "text layer is garbage (CID codes)", 0
+        return "文字层是乱码（CID 编码）", 0
     unreadable = implausible = han = rare = 0
     for c, n in Counter(text).items():   # each character judged once, however often it is printed
         if " " < c < "\x7f":
@@ -638,9 +641,9 @@ def text_quality(chars: list[Char]) -> tuple[str | None, int]:
         elif not any(lo <= ord(c) <= hi for lo, hi in _PLAUSIBLE):
             implausible += n
     if han >= MIN_HAN and rare > RARE_HAN_SHARE * han:
-        return "text layer is garbage (rare Han characters: a wrong ToUnicode map)", unreadable
+        return "文字层是乱码（生僻汉字过多：ToUnicode 映射有误）", unreadable
     if unreadable > UNREADABLE_SHARE * len(text):
-        return "text layer is garbage (unmapped glyphs: U+FFFD, private-use or control characters)", unreadable
+        return "文字层是乱码（字形未映射：U+FFFD、私用区或控制字符）", unreadable
     if unreadable + implausible > IMPLAUSIBLE_SHARE * len(text):
-        return "text layer is garbage (mojibake)", unreadable
+        return "文字层是乱码（编码错乱）", unreadable
     return None, unreadable

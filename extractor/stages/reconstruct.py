@@ -22,6 +22,7 @@ from functools import cache, lru_cache
 
 from extractor.geometry.grid import Grid, GridCell, page_grids
 from extractor.settings import DOUBT
+from extractor.spec import messages as zh
 from extractor.spec.labels import (
     PAGE_NUMBER,
     ColumnKey,
@@ -146,16 +147,16 @@ class _Reader:
                 # label cut by a page break, a line of prose that strayed into the table (not
                 # worth a word when the classifier never called it a table cell)
                 if any(p.block.label == "table_cell" for c in filled.values() for p in c.pieces):
-                    unread.append(f"page {grid.page + 1}: text in a table ignored: 「{text}」")
+                    unread.append(f"第 {grid.page + 1} 页：表格中的文字未采用：「{text}」")
             elif not self.columns:
-                unread.append(f"page {grid.page + 1}: a table row with no header: 「{text}」")
+                unread.append(f"第 {grid.page + 1} 页：表格行上方没有表头，未读取：「{text}」")
             elif self.data_row(grid, cells, row_match):
                 rows_read += 1
                 self.cut = row_match is not None and row_match.cut
                 if row_match is not None:
                     self.tail = (grid, cells, row_match, self.filled)
             else:
-                unread.append(f"page {grid.page + 1}: row not recognised: 「{text}」")
+                unread.append(f"第 {grid.page + 1} 页：未能识别的表格行：「{text}」")
         if rows_read:
             self.problems += unread
         if header or carried:
@@ -215,8 +216,8 @@ class _Reader:
             unnamed = [c.text for row in (header or carried)[-1:] for c in {id(c): c for c in row}.values()
                        if c.pieces and _column_at(columns, c) is None]
             if unnamed:
-                self.problems.append(f"page {grid.page + 1}: review_litigation: header cells that name no column: "
-                                     + "、".join(f"「{t}」" for t in unnamed))
+                self.problems.append(f"第 {grid.page + 1} 页：{zh.cell_reference('review_litigation')}：表头中有单元格"
+                                     "不是任何一列的名称：" + "、".join(f"「{t}」" for t in unnamed))
         return columns
 
     def blank_data_row(self, cells: list[GridCell], columns: list[_Column] | None = None) -> bool:
@@ -341,8 +342,8 @@ class _Reader:
         if stray or len(set(keys)) < len(keys):
             # a number under no column, or two under one: the columns are not what this row's
             # cells stand under, so none of its readings (its blanks least) can be trusted
-            self.problems.append(f"page {grid.page + 1}: {_cell_name((table, row))}: the cells do not line up with "
-                                 f"the columns{' (' + ', '.join(stray) + ' under none)' if stray else ''}")
+            self.problems.append(f"第 {grid.page + 1} 页：{_cell_name((table, row))}：各单元格与表头的列对不上"
+                                 f"{'（' + '、'.join(f'「{t}」' for t in stray) + '不在任何一列下）' if stray else ''}")
             confidence = min(confidence, DOUBT.ambiguous_column)
         if not grid.ruled:
             # without rulings a blank cell leaves no trace: it is the column this row has no text in
@@ -380,7 +381,7 @@ class _Reader:
         text = cell.text
         parsed = parse_value(text, amount)
         if parsed.problem:
-            self.problems.append(f"page {grid.page + 1}: {_cell_name(key)}: {parsed.problem}")
+            self.problems.append(f"第 {grid.page + 1} 页：{_cell_name(key)}：{parsed.problem}")
         confidence = min(conf, column.confidence, parsed.confidence, DOUBT.sure if grid.ruled else DOUBT.aligned)
         for p in cell.pieces:
             if p.block.label != "table_cell":
@@ -394,8 +395,8 @@ class _Reader:
                               round(confidence, 3))
         if key in self.readings:
             first = self.readings[key]
-            self.problems.append(f"{_cell_name(key)} read twice: 「{first.text}」 on page {(first.page or 0) + 1}"
-                                 f" and 「{text}」 on page {grid.page + 1}")
+            self.problems.append(f"{_cell_name(key)}：读到两次，第 {(first.page or 0) + 1} 页为「{first.text}」，"
+                                 f"第 {grid.page + 1} 页为「{text}」")
             first.confidence = min(first.confidence, DOUBT.duplicate)
             return
         self.readings[key] = reading
@@ -403,7 +404,7 @@ class _Reader:
 
 
 def _cell_name(key: tuple) -> str:
-    return "/".join(k for k in key if k is not None)
+    return zh.cell_reference("/".join(k for k in key if k is not None))
 
 
 @cache
@@ -661,7 +662,7 @@ def _reading(fmt: Format | None, reader: _Reader) -> TableReading:
     problems = list(reader.problems)
     if fmt is None:
         return TableReading(None, {}, {}, list(reader.readings.values()),
-                            problems + ["the table format (2019 or 2021) was not recognised"])
+                            problems + ["未识别出表格格式（2019 或 2021 格式）"])
     tables = empty_tables(fmt)
     wanted = set(template_cells(fmt))
     cells = []
@@ -671,7 +672,7 @@ def _reading(fmt: Format | None, reader: _Reader) -> TableReading:
             set_value(tables, *key, reading.value)
             cells.append(reading)
         else:
-            problems.append(f"{_cell_name(key)} is not a cell of the {fmt} format (text 「{reading.text}」)")
+            problems.append(f"{_cell_name(key)}：不是 {fmt} 格式的单元格（文字「{reading.text}」）")
     order = {k: i for i, k in enumerate(template_cells(fmt))}
     cells.sort(key=lambda c: order.get((c.table, c.row, c.column), len(order)))
     units = {unit_key(row, col): reader.units.get(unit_key(row, col)) for row, col in AMOUNT_CELLS[fmt]}

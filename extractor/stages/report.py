@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 
 from extractor.settings import REVIEW
+from extractor.spec import messages as zh
 from extractor.types import LabelledBlock, ReportInfo, Section
 
 SECTION_NUMBERS = "一二三四五六"
@@ -157,16 +158,14 @@ def read_report(ordered: list[LabelledBlock], fmt: str | None = None) -> tuple[R
         issuers.append(("compiled_by", _ALIAS_NOTE.sub("", compiled.group(1))))
 
     problems: list[str] = []
-    year, year_conf, year_from = _settle("year", years, problems)
+    year, year_conf, year_from = _settle("年度", years, problems)
     if year is not None and fmt is not None and (fmt == "2021") != (year >= 2021):
         year_conf = min(year_conf, 0.5)
-    issuer, issuer_conf, issuer_from = _settle("issuer", issuers, problems, _same_body)
+    issuer, issuer_conf, issuer_from = _settle("发布机关", issuers, problems, _same_body)
     if year is None:
-        problems.append("the report's year was not read: neither the title, nor a 现公布…年度报告 or "
-                        "统计期限 sentence, nor the signing date states it")
+        problems.append("未读到年度：标题、“现公布……年度报告”一句、统计期限、成文日期都没有写明")
     if issuer is None:
-        problems.append("the report's issuer was not read: neither the title, nor a 现公布… or 由…编制 "
-                        "sentence, nor a signature names it")
+        problems.append("未读到发布机关：标题、“现公布……”一句、“由……编制”一句、落款都没有写明")
     confidence = {"title": 0.95 if title and title_year and "报告" in title else 0.7 if title else 0.0,
                   "issuer": issuer_conf, "year": year_conf, "date": date_conf}
     sources = {"issuer": issuer_from, "year": year_from}
@@ -174,9 +173,10 @@ def read_report(ordered: list[LabelledBlock], fmt: str | None = None) -> tuple[R
                       confidence=confidence, sources=sources), problems
 
 
-def _settle(field: str, signals: list, problems: list[str], same=lambda a, b: a == b):
+def _settle(what: str, signals: list, problems: list[str], same=lambda a, b: a == b):
     """The value most signals stand behind (the first signal breaking a tie), its confidence and
-    the signals that gave it; a signal naming another value lowers the confidence and is said."""
+    the signals that gave it; a signal naming another value lowers the confidence and is said
+    (of ``what``, as a person calls it: 年度)."""
     if not signals:
         return None, 0.0, []
     groups: list[tuple[object, list[str]]] = []
@@ -199,8 +199,8 @@ def _settle(field: str, signals: list, problems: list[str], same=lambda a, b: a 
     others = [(v, n) for v, n in groups if v is not value]
     if others:
         confidence *= 1 - max(belief(n) for _, n in others)
-        said = "; ".join(f"{', '.join(n)}: {v}" for v, n in others)
-        problems.append(f"the report's {field} is read as {value} ({', '.join(names)}), but {said}")
+        said = "；".join(f"{'、'.join(zh.SOURCES[s] for s in n)}为 {v}" for v, n in others)
+        problems.append(f"{what}读作 {value}（{'、'.join(zh.SOURCES[s] for s in names)}），但{said}")
     return value, round(confidence, 3), names
 
 

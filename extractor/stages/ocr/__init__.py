@@ -43,21 +43,21 @@ def ocr(doc: Document, limits: Limits | None = None) -> Document:
                 pages[n] = scan.page
                 if scan.open_below and n + 1 < len(pages) and pages[n + 1].needs_ocr:
                     open_below.append(n)
-                problems.append(f"page {n + 1}: {page.needs_ocr}, read by OCR")
+                problems.append(f"第 {n + 1} 页：{page.needs_ocr}，已用 OCR 识别")
                 continue
-            pictures = f"page {n + 1}: {len(page.pictures)} picture(s) with no text layer over them"
+            pictures = f"第 {n + 1} 页：{len(page.pictures)} 张图片上没有文字层"
             try:
                 reader = _reader(f"page {n + 1}: its pictures are not read")
-            except SetupError as error:     # the text layer is still worth reading
-                problems += [f"{pictures}, needs OCR", str(error)]
+            except SetupError:     # the text layer is still worth reading
+                problems.append(f"{pictures}，需要 OCR 识别，但未安装 OCR：pip install 'nianbao[ocr]'")
                 continue
             try:
                 read = _read(reader, pdf, n, limits)
             except InputError as error:     # too large to render: the text layer is still worth reading
-                problems += [f"{pictures}, needs OCR", str(error)]
+                problems.append(f"{pictures}，需要 OCR 识别，但页面超出限制或无法渲染，未能识别（{error}）")
                 continue
             pages[n] = with_pictures(page, read.page)
-            problems.append(f"{pictures}, read by OCR")
+            problems.append(f"{pictures}，已用 OCR 识别")
         for n in open_below:
             # the row at its foot may be the table that goes on over the page: read again with
             # the columns that page, read since, opens with
