@@ -43,16 +43,27 @@ def fields_of(value) -> dict:
     return {name: getattr(value, name) for name in _names(type(value)) or ()}
 
 
+_SCALARS = (int, float, bool, type(None))
+
+
 def clean_tree(value):
     """``value`` as JSON-like data with every string, keys included, made encodable: dicts,
     lists, tuples (as lists) and dataclasses (as dicts: what ``asdict`` gives, in one walk and
     without its deep copies, which cost more than the rest of a record)."""
+    kind = type(value)   # the exact types first: a record is a few thousand of them
+    if kind is str:
+        return _SURROGATE.sub("\ufffd", value) if not value.isascii() and _SURROGATE.search(value) else value
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {clean_tree(k): clean_tree(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [clean_tree(v) for v in value]
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
         return {clean_tree(k): clean_tree(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [clean_tree(v) for v in value]
-    if _names(type(value)) is not None:
-        return {k: clean_tree(v) for k, v in fields_of(value).items()}
-    return value
+    names = _names(kind)
+    return value if names is None else {k: clean_tree(getattr(value, k)) for k in names}
