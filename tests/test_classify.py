@@ -155,3 +155,16 @@ def test_trees_whose_nodes_point_outside_are_refused(tmp_path):
     broken.save(tmp_path / cl.COMPILED_FILE)
     with pytest.raises(ModelError, match="model.npz is not a readable layout model: its node indices are out of range"):
         load_model(tmp_path)
+
+
+def test_trees_whose_leaves_lead_on_are_refused(tmp_path):
+    """The first levels are stepped for every sample, a leaf included: it must step to itself."""
+    from dataclasses import replace
+
+    ensemble = load_model()
+    broken = replace(ensemble, right=ensemble.right.copy())
+    leaf = int(np.flatnonzero(ensemble.leaf)[0])
+    broken.right[leaf] = leaf + 1
+    broken.save(tmp_path / cl.COMPILED_FILE)
+    with pytest.raises(ModelError, match="model.npz is not a readable layout model: its trees are not trees"):
+        load_model(tmp_path)

@@ -20,6 +20,7 @@ import numpy as np
 _ARRAYS = ("feature", "threshold", "missing_left", "leaf", "left", "right", "value", "root", "baseline")
 _META = ("classes", "features", "feature_version")
 MAX_INFLATED = 64 << 20
+FULL_LEVELS = 3   # levels of every tree stepped for all samples at once (few leaves are shallower)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,20 +68,28 @@ class TreeEnsemble:
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         n, k = len(X), len(self.classes_)
         trees = len(self.root)
-        node = np.tile(self.root, n)                    # per (sample, tree), sample-major
-        row = np.repeat(np.arange(n, dtype=np.intp) * X.shape[1], trees)
+        # per (tree, sample), tree-major: the pairs of one tree read the same few nodes
+        node = np.repeat(self.root, n)
+        row = np.tile(np.arange(n, dtype=np.intp) * X.shape[1], trees)
         flat = np.ascontiguousarray(X, dtype=float).ravel()
         missing = bool(np.isnan(flat).any())
-        active = np.arange(n * trees, dtype=np.intp)    # the (sample, tree) pairs not at a leaf yet
-        while active.size:
-            at = node[active]
-            x = flat[row[active] + self.feature[at]]
+
+        def step(at: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            x = flat[rows + self.feature[at]]
             go_left = x <= self.threshold[at]
             if missing:
                 go_left |= np.isnan(x) & self.missing_left[at]
-            node[active] = step = np.where(go_left, self.left[at], self.right[at])
-            active = active[~self.leaf[step]]
-        values = self.value[node].reshape(n, trees // k, k)
+            return np.where(go_left, self.left[at], self.right[at])
+
+        # The first levels step every pair (a leaf steps to itself): nearly all are still inside
+        # their tree there, and the bookkeeping of which are not would cost more than it saves.
+        for _ in range(FULL_LEVELS):
+            node = step(node, row)
+        active = np.flatnonzero(~self.leaf[node])    # the pairs not at a leaf yet
+        while active.size:
+            node[active] = at = step(node[active], row[active])
+            active = active[~self.leaf[at]]
+        values = self.value[node].reshape(trees // k, k, n).transpose(2, 0, 1)
         raw = np.repeat(self.baseline, n, axis=0)
         for iteration in range(trees // k):             # in the estimator's order of summation
             raw += values[:, iteration, :]
@@ -123,10 +132,11 @@ class TreeEnsemble:
             raise ValueError("its arrays do not fit together")
         if (nodes == 0 or self.root.min(initial=0) < 0 or self.root.max(initial=0) >= nodes
                 or self.left.min() < 0 or self.left.max() >= nodes or self.right.min() < 0 or self.right.max() >= nodes
-                or self.feature[~self.leaf].min(initial=0) < 0
-                or self.feature[~self.leaf].max(initial=0) >= len(self.features)):
+                or self.feature.min() < 0 or self.feature.max() >= len(self.features)):
             raise ValueError("its node indices are out of range")
-        # every internal node points further down its tree, so evaluation ends
+        # every internal node points further down its tree, so evaluation ends, and a leaf to itself
         internal = np.flatnonzero(~self.leaf)
-        if (self.left[internal] <= internal).any() or (self.right[internal] <= internal).any():
+        leaves = np.flatnonzero(self.leaf)
+        if ((self.left[internal] <= internal).any() or (self.right[internal] <= internal).any()
+                or (self.left[leaves] != leaves).any() or (self.right[leaves] != leaves).any()):
             raise ValueError("its trees are not trees")
