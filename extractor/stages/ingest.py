@@ -297,6 +297,7 @@ class Char:
     size: float
     font: str
     bold: bool
+    box: BBox          # (x0, y0, x1, y1)
 
 
 _BOLD_NAME = re.compile(r"bold|black|heavy|黑|(?<!ya)hei|标宋|biaosong", re.IGNORECASE)
@@ -346,11 +347,14 @@ def _line_chars(line: dict) -> list[Char]:
         font, size = font_name(span["font"]), span["size"]
         bold = is_bold(font, span["flags"])
         for ch in span["chars"]:
-            x0, y0, x1, y1 = ch["bbox"]
-            c = UNIFIED.get(ch["c"], ch["c"])
-            if "\ud800" <= c <= "\udfff":   # a ToUnicode map pointing at a surrogate: not a character
+            box = ch["bbox"]
+            x0, y0, x1, y1 = box
+            c = ch["c"]
+            if c in UNIFIED:
+                c = UNIFIED[c]
+            elif "\ud800" <= c <= "\udfff":   # a ToUnicode map pointing at a surrogate: not a character
                 c = "\ufffd"
-            chars.append(Char(c, x0, y0, x1, y1, (x0 + x1) / 2, ch["origin"][1], size, font, bold))
+            chars.append(Char(c, x0, y0, x1, y1, (x0 + x1) / 2, ch["origin"][1], size, font, bold, box))
     return chars
 
 
@@ -437,22 +441,22 @@ def _block(ink: list[Char], before: list[Char | None], page: int) -> Block:
     A space goes where the PDF has one, or between ASCII letters and digits set a word apart,
     but never between two Han/fullwidth chars (justification and WPS spacing put spaces there).
     """
-    text, boxes = [ink[0].c], [_box(ink[0])]
+    text, boxes = [ink[0].c], [ink[0].box]
     for a, b, space in zip(ink, ink[1:], before[1:]):
         if space is not None:
             if not (_is_wide(a.c) and _is_wide(b.c)):
                 text.append(" ")
-                boxes.append(_box(space))
+                boxes.append(space.box)
         elif (a.c.isascii() and a.c.isalnum() and b.c.isascii() and b.c.isalnum()
               and b.x0 - a.x1 >= WORD_GAP_EM * (a.size + b.size) / 2):
             text.append(" ")
             boxes.append((a.x1, min(a.y0, b.y0), b.x0, max(a.y1, b.y1)))
         text.append(b.c)
-        boxes.append(_box(b))
+        boxes.append(b.box)
     fonts = {ch.font for ch in ink}
     return Block(
         page=page,
-        bbox=_union(boxes if len(boxes) == len(ink) else [_box(ch) for ch in ink]),
+        bbox=_union(boxes if len(boxes) == len(ink) else [ch.box for ch in ink]),
         text="".join(text),
         size=sorted(ch.size for ch in ink)[len(ink) // 2],
         bold=2 * sum(ch.bold for ch in ink) > len(ink),
@@ -484,10 +488,6 @@ def _vertical_blocks(run: list[Char], horizontals: list[Ruling], page: int) -> l
         else:
             groups[-1].append(b)
     return [_block(group, [None] * len(group), page) for group in groups]
-
-
-def _box(ch: Char) -> tuple[float, float, float, float]:
-    return (ch.x0, ch.y0, ch.x1, ch.y1)
 
 
 # ---------------------------------------------------------------------------------------------

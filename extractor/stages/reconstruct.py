@@ -15,6 +15,7 @@ label, a block the classifier called table_cell or not, a clean number or one wi
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -360,12 +361,17 @@ class _Reader:
     def column_of(self, cell: GridCell) -> tuple[_Column | None, float]:
         x0, x1 = cell.bbox[0], cell.bbox[2]
         width = max(x1 - x0, 1e-6)
-        overlaps = sorted(((min(x1, c.x1) - max(x0, c.x0), c) for c in self.columns),
-                          key=lambda oc: -oc[0])
-        if not overlaps or overlaps[0][0] <= 0:
+        # the column it overlaps most (the first of equals) and the largest overlap of the others
+        col, best, second = None, -math.inf, -math.inf
+        for c in self.columns:
+            overlap = min(x1, c.x1) - max(x0, c.x0)
+            if overlap > best:
+                col, best, second = c, overlap, best
+            elif overlap > second:
+                second = overlap
+        if col is None or best <= 0:
             return None, DOUBT.sure
-        best, col = overlaps[0]
-        second = overlaps[1][0] if len(overlaps) > 1 else 0.0
+        second = second if len(self.columns) > 1 else 0.0
         sure = second <= 0.25 * width and best >= 0.5 * min(width, col.x1 - col.x0)
         return col, DOUBT.sure if sure else DOUBT.ambiguous_column
 
