@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import operator
 import re
 import statistics
 import unicodedata
@@ -373,13 +374,16 @@ def _lines(chars: list[Char]) -> list[list[Char]]:
     """Chars grouped by baseline, each line sorted by x, lines top to bottom."""
     lines: list[list[Char]] = []
     base = 0.0
-    for ch in sorted(chars, key=lambda ch: ch.base):
+    for ch in sorted(chars, key=_BASE):
         if lines and ch.base - base <= BASELINE_TOLERANCE_EM * ch.size:
             lines[-1].append(ch)
         else:
             lines.append([ch])
             base = ch.base
-    return [_dedupe(sorted(line, key=lambda ch: ch.x0)) for line in lines]
+    return [_dedupe(sorted(line, key=_X0)) for line in lines]
+
+
+_BASE, _X0 = operator.attrgetter("base"), operator.attrgetter("x0")
 
 
 def _dedupe(line: list[Char]) -> list[Char]:
@@ -406,17 +410,19 @@ def _is_wide(c: str) -> bool:
 
 
 def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]:
-    ink = [ch for ch in line if not ch.c.isspace()]
+    ink, spaces = [], []
+    for ch in line:
+        (spaces if ch.c.isspace() else ink).append(ch)
     if not ink:
         return []
-    spaces = [ch for ch in line if ch.c.isspace()]
     space_x = [ch.cx for ch in spaces]
-    mid = (min(ch.y0 for ch in ink) + max(ch.y1 for ch in ink)) / 2
+    mid = (min([ch.y0 for ch in ink]) + max([ch.y1 for ch in ink])) / 2
     cuts = [r.x0 for r in verticals if r.y0 - MERGE_TOLERANCE <= mid <= r.y1 + MERGE_TOLERANCE]
     blocks, start = [], 0
     before: list[Char | None] = [None]   # before[i]: the space char printed before ink[i]
+    a = ink[0]
     for i in range(1, len(ink)):
-        a, b = ink[i - 1], ink[i]
+        b = ink[i]
         gap, space = b.x0 - a.x1, None
         if spaces:
             between = spaces[bisect.bisect_right(space_x, a.cx):bisect.bisect_left(space_x, b.cx)]
@@ -431,6 +437,7 @@ def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]
             blocks.append(_block(ink[start:i], before[start:i], page))
             start, space = i, None
         before.append(space)
+        a = b
     blocks.append(_block(ink[start:], before[start:], page))
     return blocks
 
@@ -458,8 +465,8 @@ def _block(ink: list[Char], before: list[Char | None], page: int) -> Block:
         page=page,
         bbox=_union(boxes if len(boxes) == len(ink) else [ch.box for ch in ink]),
         text="".join(text),
-        size=sorted(ch.size for ch in ink)[len(ink) // 2],
-        bold=2 * sum(ch.bold for ch in ink) > len(ink),
+        size=sorted([ch.size for ch in ink])[len(ink) // 2],
+        bold=2 * sum([ch.bold for ch in ink]) > len(ink),
         font=fonts.pop() if len(fonts) == 1 else Counter(ch.font for ch in ink).most_common(1)[0][0],
         char_boxes=tuple(boxes),
     )
@@ -626,7 +633,7 @@ def _unreadable(c: str) -> bool:
 def text_quality(chars: list[Char]) -> tuple[str | None, int]:
     """Why a page's text layer cannot be trusted (None when it reads as text), and how many of
     its characters are unreadable."""
-    text = "".join(ch.c for ch in chars if not ch.c.isspace())
+    text = "".join([ch.c for ch in chars if not ch.c.isspace()])
     if len(CID_CODE.findall(text)) >= 3:
         return "文字层是乱码（CID 编码）", 0
     unreadable = implausible = han = rare = 0

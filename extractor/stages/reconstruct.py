@@ -364,7 +364,7 @@ class _Reader:
         # the column it overlaps most (the first of equals) and the largest overlap of the others
         col, best, second = None, -math.inf, -math.inf
         for c in self.columns:
-            overlap = min(x1, c.x1) - max(x0, c.x0)
+            overlap = (x1 if x1 < c.x1 else c.x1) - (x0 if x0 > c.x0 else c.x0)
             if overlap > best:
                 col, best, second = c, overlap, best
             elif overlap > second:
