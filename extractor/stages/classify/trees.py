@@ -73,13 +73,14 @@ class TreeEnsemble:
         row = np.tile(np.arange(n, dtype=np.intp) * X.shape[1], trees)
         flat = np.ascontiguousarray(X, dtype=float).ravel()
         missing = bool(np.isnan(flat).any())
+        child = np.stack([self.left, self.right], axis=1).ravel()   # node i's children at 2i, 2i + 1
 
         def step(at: np.ndarray, rows: np.ndarray) -> np.ndarray:
             x = flat[rows + self.feature[at]]
             go_left = x <= self.threshold[at]
             if missing:
                 go_left |= np.isnan(x) & self.missing_left[at]
-            return np.where(go_left, self.left[at], self.right[at])
+            return child[2 * at + ~go_left]
 
         # The first levels step every pair (a leaf steps to itself): nearly all are still inside
         # their tree there, and the bookkeeping of which are not would cost more than it saves.
