@@ -136,6 +136,11 @@ def _nearest(dist: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return best, np.where(np.isfinite(best), j, -1)
 
 
+def _smallest(dist: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Per row, the smallest valid distance (or inf): ``_nearest``'s distance, without its column."""
+    return dist.min(axis=1, initial=np.inf, where=valid)
+
+
 def _ruling_features(page: Page, box: np.ndarray, body: float, out: np.ndarray) -> None:
     r = np.array([(g.x0, g.y0, g.x1, g.y1) for g in page.rulings], dtype=float).reshape(-1, 4)
     horizontal = (r[:, 2] - r[:, 0]) >= (r[:, 3] - r[:, 1])
@@ -151,11 +156,11 @@ def _ruling_features(page: Page, box: np.ndarray, body: float, out: np.ndarray) 
         x0, y0, x1, y1 = box[c].T
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         spans_y = (v[None, :, 1] <= cy[:, None]) & (v[None, :, 3] >= cy[:, None])
-        left, _ = _nearest(x0[:, None] - vx[None, :], spans_y & (vx[None, :] <= x0[:, None] + tol))
-        right, _ = _nearest(vx[None, :] - x1[:, None], spans_y & (vx[None, :] >= x1[:, None] - tol))
+        left = _smallest(x0[:, None] - vx[None, :], spans_y & (vx[None, :] <= x0[:, None] + tol))
+        right = _smallest(vx[None, :] - x1[:, None], spans_y & (vx[None, :] >= x1[:, None] - tol))
         spans_x = (h[None, :, 0] <= cx[:, None]) & (h[None, :, 2] >= cx[:, None])
-        above, _ = _nearest(y0[:, None] - hy[None, :], spans_x & (hy[None, :] <= y0[:, None] + tol))
-        below, _ = _nearest(hy[None, :] - y1[:, None], spans_x & (hy[None, :] >= y1[:, None] - tol))
+        above = _smallest(y0[:, None] - hy[None, :], spans_x & (hy[None, :] <= y0[:, None] + tol))
+        below = _smallest(hy[None, :] - y1[:, None], spans_x & (hy[None, :] >= y1[:, None] - tol))
         distances[c] = np.clip(np.abs(np.stack([left, right, above, below], axis=1)) / body, 0, FAR)
         near[c] = ((r[None, :, 0] <= x1[:, None] + m) & (r[None, :, 2] >= x0[:, None] - m)
                    & (r[None, :, 1] <= y1[:, None] + m) & (r[None, :, 3] >= y0[:, None] - m)).sum(axis=1)
@@ -193,9 +198,9 @@ def _neighbour_features(box: np.ndarray, size: np.ndarray, body: float, out: np.
         down = y0[None, :] - y1[c, None]     # [i, j]: how far j's top is below i's bottom
         gap_below[c], below[c] = _nearest(down, stacked & (down > -0.5 * h[c, None]))
         right = x0[None, :] - x1[c, None]    # [i, j]: how far j starts right of i's end
-        gap_right[c], _ = _nearest(right, same_line & (right > -0.5 * body))
+        gap_right[c] = _smallest(right, same_line & (right > -0.5 * body))
         left = x0[c, None] - x1[None, :]     # [i, j]: how far j ends left of i's start
-        gap_left[c], _ = _nearest(left, same_line & (left > -0.5 * body))
+        gap_left[c] = _smallest(left, same_line & (left > -0.5 * body))
 
     f = FEATURES.index
     for name, gap in (("gap_above", gap_above), ("gap_below", gap_below),
