@@ -47,6 +47,10 @@ class GridCell:
         """Join the pieces line by line, top to bottom: 本年新 / 制作数量 → 本年新制作数量."""
         if not self.pieces:
             return
+        if len(self.pieces) == 1:   # most cells
+            p = self.pieces[0]
+            self.text, self.text_bbox = p.text, (p.bbox[0], p.bbox[1], p.bbox[2], p.bbox[3])
+            return
         pieces = sorted(self.pieces, key=lambda p: p.bbox[1] + p.bbox[3])
         lines: list[list[Piece]] = []
         for p in pieces:
@@ -178,8 +182,12 @@ def lattice(page: int, horizontal: list[Ruling], vertical: list[Ruling]) -> Grid
             squares.setdefault(sets.find(r * ncols + c), []).append((r, c))
     cells = []
     for members in squares.values():
-        r0, r1 = min(m[0] for m in members), max(m[0] for m in members)
-        c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
+        if len(members) == 1:   # most cells
+            (r0, c0), = members
+            r1, c1 = r0, c0
+        else:
+            rows, cols = [m[0] for m in members], [m[1] for m in members]
+            r0, r1, c0, c1 = min(rows), max(rows), min(cols), max(cols)
         if len(members) == (r1 - r0 + 1) * (c1 - c0 + 1):
             cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
             continue
@@ -208,11 +216,11 @@ def _place(grids: list[Grid], blocks: list[LabelledBlock]) -> list[LabelledBlock
                     owner[r, c] = cell
         owners.append(owner)
     rest = []
+    placed = [(g, owner, g.bbox) for g, owner in zip(grids, owners)]
     for lb in blocks:
         x0, y0, x1, y1 = lb.block.bbox
         ym = (y0 + y1) / 2
-        for g, owner in zip(grids, owners):
-            gx0, gy0, gx1, gy1 = g.bbox
+        for g, owner, (gx0, gy0, gx1, gy1) in placed:
             if gy0 <= ym <= gy1 and x0 < gx1 and x1 > gx0:
                 r = min(max(bisect.bisect_right(g.ys, ym) - 1, 0), len(g.ys) - 2)
                 _split_into(lb, g, owner, r)
