@@ -410,7 +410,8 @@ def _is_wide(c: str) -> bool:
 
 
 def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]:
-    ink, spaces = [], []
+    ink: list[Char] = []
+    spaces: list[Char] = []
     for ch in line:
         (spaces if ch.c.isspace() else ink).append(ch)
     if not ink:
