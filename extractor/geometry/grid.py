@@ -136,7 +136,10 @@ class _Segments:
                 self.spans[i].append((a - TOL, b + TOL))
 
     def covers(self, line: int, at: float) -> bool:
-        return any(a <= at <= b for a, b in self.spans[line])
+        for a, b in self.spans[line]:   # a loop, not any(): called for every lattice square
+            if a <= at <= b:
+                return True
+        return False
 
 
 def _nearest(values: list[float], v: float) -> int:

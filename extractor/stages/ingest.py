@@ -304,6 +304,7 @@ class Char:
 _BOLD_NAME = re.compile(r"bold|black|heavy|黑|(?<!ya)hei|标宋|biaosong", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=256)   # a page repeats a few fonts over many spans
 def is_bold(font: str, flags: int) -> bool:
     """Bold by the font's flags or by its name.
 

@@ -243,18 +243,13 @@ def _median(values: np.ndarray) -> float:
     return float(ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2)
 
 
-def _document_metrics(pages: list[Page]) -> tuple[float, float, float, float]:
-    """Body font size, largest size, and the text column's left and right edges."""
-    blocks = [b for p in pages for b in p.blocks]
-    if not blocks:
-        return 10.5, 10.5, 0.0, 1.0
-    sizes = np.array([b.size for b in blocks])
-    lengths = np.array([len(b.text) for b in blocks], dtype=float)
+def _document_metrics(box: np.ndarray, sizes: np.ndarray, lengths: np.ndarray) -> tuple[float, float, float, float]:
+    """Body font size, largest size, and the text column's left and right edges, from every
+    block's box, font size and length."""
     order = np.argsort(sizes)
     weight = np.cumsum(lengths[order])
     body = float(sizes[order][np.searchsorted(weight, weight[-1] / 2)])
     # the text column is where long lines (prose) start and end
-    box = np.array([b.bbox for b in blocks])
     long = lengths >= 0.6 * _quantile(lengths, 0.98)
     left, right = _median(box[long, 0]), _median(box[long, 2])
     return body, float(sizes.max()), left, right
@@ -281,38 +276,42 @@ def _repeats(pages: list[Page], body: float) -> np.ndarray:
 
 def featurize(pages: list[Page]) -> np.ndarray:
     """One row of ``FEATURES`` per block, pages in order and blocks in page order."""
-    body, largest, left, right = _document_metrics(pages)
-    column = max(right - left, body)
-    rows = []
     f = FEATURES.index
-    for page in pages:
-        blocks = page.blocks
-        out = np.zeros((len(blocks), len(FEATURES)))
-        if not blocks:
-            rows.append(out)
-            continue
-        box = np.array([b.bbox for b in blocks], dtype=float)
-        size = np.array([b.size for b in blocks], dtype=float)
-        x0, y0, x1, y1 = box.T
-        out[:, f("x0")], out[:, f("x1")] = x0 / page.width, x1 / page.width
-        out[:, f("y0")], out[:, f("y1")] = y0 / page.height, y1 / page.height
-        out[:, f("width")] = (x1 - x0) / column
-        out[:, f("height")] = (y1 - y0) / body
-        out[:, f("indent")] = (x0 - left) / body
-        out[:, f("right_gap")] = (right - x1) / body
-        out[:, f("off_centre")] = np.abs((x0 - left) - (right - x1)) / body
-        out[:, f("size")] = size / body
-        out[:, f("size_vs_max")] = size / largest
-        out[:, f("bold")] = [b.bold for b in blocks]
-        texts = [b.text for b in blocks]
-        _text_features(texts, out)
-        out[:, f("density")] = out[:, f("chars")] * size / np.maximum(x1 - x0, 1e-3)
-        _neighbour_features(box, size, body, out)
-        _ruling_features(page, box, body, out)
-        out[:, f("first_page")] = page.number == 0
-        out[:, f("page_position")] = page.number / max(len(pages) - 1, 1)
-        rows.append(out)
-    X = np.concatenate(rows) if rows else np.zeros((0, len(FEATURES)))
+    blocks = [b for p in pages for b in p.blocks]
+    X = np.zeros((len(blocks), len(FEATURES)))
+    if not blocks:
+        return X
+    # what depends on a block alone, for the whole document at once; the neighbours per page
+    counts = [len(p.blocks) for p in pages]
+    box = np.array([b.bbox for b in blocks], dtype=float)
+    size = np.array([b.size for b in blocks], dtype=float)
+    body, largest, left, right = _document_metrics(box, size, np.array([len(b.text) for b in blocks], dtype=float))
+    column = max(right - left, body)
+    width = np.repeat([p.width for p in pages], counts)
+    height = np.repeat([p.height for p in pages], counts)
+    number = np.repeat([p.number for p in pages], counts)
+    x0, y0, x1, y1 = box.T
+    X[:, f("x0")], X[:, f("x1")] = x0 / width, x1 / width
+    X[:, f("y0")], X[:, f("y1")] = y0 / height, y1 / height
+    X[:, f("width")] = (x1 - x0) / column
+    X[:, f("height")] = (y1 - y0) / body
+    X[:, f("indent")] = (x0 - left) / body
+    X[:, f("right_gap")] = (right - x1) / body
+    X[:, f("off_centre")] = np.abs((x0 - left) - (right - x1)) / body
+    X[:, f("size")] = size / body
+    X[:, f("size_vs_max")] = size / largest
+    X[:, f("bold")] = [b.bold for b in blocks]
+    _text_features([b.text for b in blocks], X)
+    X[:, f("density")] = X[:, f("chars")] * size / np.maximum(x1 - x0, 1e-3)
+    X[:, f("first_page")] = number == 0
+    X[:, f("page_position")] = number / max(len(pages) - 1, 1)
+    start = 0
+    for page, n in zip(pages, counts):
+        if n:
+            rows = slice(start, start + n)
+            _neighbour_features(box[rows], size[rows], body, X[rows])
+            _ruling_features(page, box[rows], body, X[rows])
+            start += n
     X[:, f("repeats")] = _repeats(pages, body)
     return X
 
