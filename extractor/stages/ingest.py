@@ -450,6 +450,10 @@ def _block(ink: list[Char], before: list[Char | None], page: int) -> Block:
     A space goes where the PDF has one, or between ASCII letters and digits set a word apart,
     but never between two Han/fullwidth chars (justification and WPS spacing put spaces there).
     """
+    if len(ink) == 1:   # more than half of a report's blocks: a table's one-digit cells
+        ch = ink[0]
+        return Block(page=page, bbox=ch.box, text=ch.c, size=ch.size, bold=ch.bold, font=ch.font,
+                     char_boxes=(ch.box,))
     text, boxes = [ink[0].c], [ink[0].box]
     for a, b, space in zip(ink, ink[1:], before[1:]):
         if space is not None:
