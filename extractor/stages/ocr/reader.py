@@ -64,7 +64,6 @@ RUNNING_WIDTH = 0.5          # a line of running text (a cell's too) is read at 
 RUNNING_FROM = 6             # … a piece at least this many times as wide as high (see _crop)
 EDGE_MM = 5                  # a margin of the sheet where nothing is printed
 NUMBER_TEXT = re.compile(r"[0-9+\-.,]+")
-ENUMERATOR = re.compile(r"[(（]?[0-9]{1,2}[)）.、．]")   # a row label's number: 1. (2)
 
 
 @dataclass(slots=True)
@@ -432,19 +431,18 @@ def _without_strays(boxes: list[raster.PxBox], em: float) -> list[raster.PxBox]:
     return [b for b in boxes if b[3] - b[1] >= STRAY * em]
 
 
-def _crop(layout: _Layout, piece: _Piece, squeezed_from: float = RUNNING_FROM) -> np.ndarray:
+def _crop(layout: _Layout, piece: _Piece) -> np.ndarray:
     """The piece's ink on paper: only its own rows, so a neighbouring line cannot creep in.
 
-    A long line (at least ``squeezed_from`` times as wide as high), outside the tables or in a
-    cell (a row's label), is squeezed to half its width: the recogniser costs the same per column,
-    and it reads square Han characters as well at half width (it was trained on lines squeezed
-    into 320 columns). Short pieces keep their width: a cell's number is narrow already, and a
-    short piece is read stitched to its neighbours."""
+    A long line, outside the tables or in a cell (a row's label), is squeezed to half its width:
+    the recogniser costs the same per column, and it reads square Han characters as well at half
+    width (it was trained on lines squeezed into 320 columns). Short pieces keep their width: a
+    cell's number is narrow already, and a short piece is read stitched to its neighbours."""
     cx0, cy0, cx1, cy1 = piece.crop_box()
     x0, y0, x1, y1 = piece.box
     crop = np.full((cy1 - cy0, cx1 - cx0), 255, np.uint8)
     crop[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = layout.clean[y0:y1, x0:x1]
-    if crop.shape[1] < squeezed_from * crop.shape[0]:
+    if crop.shape[1] < RUNNING_FROM * crop.shape[0]:
         return crop
     return cv2.resize(crop, (max(1, round(crop.shape[1] * RUNNING_WIDTH)), crop.shape[0]), interpolation=cv2.INTER_AREA)
 
@@ -453,12 +451,6 @@ def _blocks(layout: _Layout, known: dict[int, Reading], dpi: int, number: int) -
     """The layout's pieces read (but for those already ``known``, by index) into blocks."""
     s = raster.pt(dpi)
     pieces = list(layout.pieces)
-    # a few words, too wide to be stitched and too short to be squeezed as running text (a row's
-    # short label, a heading), are read squeezed all the same, and again at their width unless
-    # they read surely as words (``_words``)
-    words = [i for i, p in enumerate(pieces) if i not in known and STITCH_RATIO <= _aspect(p) < RUNNING_FROM]
-    squeezed = recogniser().read([_crop(layout, pieces[i], STITCH_RATIO) for i in words], stitch=False)
-    known = {**known, **{i: r for i, r in zip(words, squeezed) if _words(r, pieces[i].in_cell)}}
     read = iter(recogniser().read([_crop(layout, p) for i, p in enumerate(pieces) if i not in known]))
     readings = [known[i] if i in known else next(read) for i in range(len(pieces))]
     # a short piece read doubtfully among its stitched neighbours (small digits beside Han
@@ -496,22 +488,6 @@ def _blocks(layout: _Layout, known: dict[int, Reading], dpi: int, number: int) -
         ))
     blocks.sort(key=lambda b: (round(b.bbox[1]), b.bbox[0]))
     return blocks
-
-
-def _aspect(piece: _Piece) -> float:
-    """How many times as wide as high the recogniser's view of a piece is."""
-    x0, y0, x1, y1 = piece.crop_box()
-    return (x1 - x0) / max(y1 - y0, 1)
-
-
-def _words(reading: Reading, in_cell: bool) -> bool:
-    """Whether a few words read squeezed may stand: sure, and Han text without a digit (squeezed,
-    digits run together and a repeated one is lost: 11 read 1) but, in a cell, the number of a
-    row's label (``1.``, ``(2)``), which names no value."""
-    label = ENUMERATOR.match(reading.text) if in_cell else None
-    text = reading.text[label.end():] if label else reading.text
-    return (reading.confidence >= RETRY and any("\u4e00" <= c <= "\u9fff" for c in text)
-            and not any(c.isdigit() for c in text))
 
 
 def _checked_number(reading: Reading, piece: _Piece, ink: np.ndarray) -> Reading:
