@@ -18,7 +18,8 @@ uneven lighting, JPEG, a red seal over the numbers), until ``--pages`` pages, an
   onnxruntime thread. CPU seconds (process time) are the figure to quote on a shared machine;
   wall-clock seconds are printed beside them. The figure to hold is the ratio of the two medians.
 - onnxruntime calls per scanned page: nianbao's recogniser runs (and the lines and columns they
-  are given) and line-classifier runs, against RapidOCR's detector, classifier and recogniser runs.
+  are given, and the CPU seconds they take) and line-classifier runs, against RapidOCR's detector,
+  classifier and recogniser runs.
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ class Counted:
         if getattr(x, "ndim", 0) == 4:      # a batch of lines: (lines, channels, height, columns)
             self.counts[f"{self.name} lines"] += x.shape[0]
             self.counts[f"{self.name} columns"] += x.shape[0] * x.shape[3]
-        return self.session(x, *args, **kwargs)
+        cpu = time.process_time()
+        out = self.session(x, *args, **kwargs)
+        self.counts[f"{self.name} CPU s"] += time.process_time() - cpu
+        return out
 
     def __getattr__(self, name):
         return getattr(self.session, name)
@@ -188,7 +192,8 @@ def main(argv: list[str] | None = None) -> None:
         for who, counts in (("nianbao", scanned_calls), ("RapidOCR full page", theirs_calls)):
             if counts:
                 print(f"onnxruntime runs per page, {who}: "
-                      + ", ".join(f"{name} {count / pages:.1f}" for name, count in sorted(counts.items())))
+                      + ", ".join(f"{name} {count / pages:.{2 if name.endswith('CPU s') else 1}f}"
+                                  for name, count in sorted(counts.items())))
 
 if __name__ == "__main__":
     main()

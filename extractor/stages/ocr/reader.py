@@ -169,12 +169,13 @@ class Recogniser:
                         break
 
     def _decode(self, probs: np.ndarray) -> list[tuple[str, float, float]]:
-        """Greedy CTC: (character, its probability, its centre in frames) for each one read."""
-        probs = probs.copy()
-        np.add.at(probs, (slice(None), self._narrow), probs[:, self._wide])  # type: ignore[arg-type]  # numpy's stubs refuse this index, numpy takes it
+        """Greedy CTC: (character, its probability, its centre in frames) for each one read.
+        ``probs`` (frames × characters) is spent: the fullwidth forms' columns are folded into it."""
+        # each ASCII character has one fullwidth form: the columns are distinct, no sum is lost
+        probs[:, self._narrow] += probs[:, self._wide]
         probs[:, self._wide] = 0
         best = probs.argmax(axis=1)
-        p = probs.max(axis=1)
+        p = np.take_along_axis(probs, best[:, None], axis=1)[:, 0]
         chars = []
         t, frames = 0, len(best)
         while t < frames:
@@ -266,9 +267,13 @@ def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: in
              carried: Carried = (None, None)) -> _View:
     """The page (and its redness) turned by ``turns`` quarter turns counter-clockwise, levelled,
     and turned over if it reads better so: the line classifier says which way up to try first."""
-    flat, red = raster.turn(flat, turns, 0.0), raster.turn(red, turns, 0.0, fill=0)
+    # a page without a mark red enough to be seal (most pages) has no redness worth turning:
+    # redness is only ever held against SEAL_REDNESS, and a turned page is no redder than before
+    seal = bool(red.max() > raster.SEAL_REDNESS)
+    flat = raster.turn(flat, turns, 0.0)
     skew = raster.skew_of(raster.ink_of(flat))
-    flat, red = raster.turn(flat, 0, skew), raster.turn(red, 0, skew, fill=0)
+    flat = raster.turn(flat, 0, skew)
+    red = raster.turn(raster.turn(red, turns, 0.0, fill=0), 0, skew, fill=0) if seal else np.zeros_like(flat)
     layout = _layout(flat, red, dpi, number, dashed, carried)
     pieces = layout.pieces
     sample = sorted(range(len(pieces)), key=lambda i: pieces[i].box[0] - pieces[i].box[2])[:SAMPLE_LINES]
