@@ -474,6 +474,8 @@ def _blocks(layout: _Layout, known: dict[int, Reading], dpi: int, number: int) -
         reading = _stripped(reading)
         if piece.in_cell and NUMBER_TEXT.fullmatch(reading.text):
             reading = _checked_number(reading, piece, layout.ink)
+        elif not piece.in_cell and any(c.isdigit() for c in reading.text):
+            reading = _checked_digits(reading, piece, layout.ink)
         if not reading.text:
             if not piece.in_cell:
                 continue    # a mark outside the tables: nothing to lose
@@ -502,24 +504,65 @@ def _checked_number(reading: Reading, piece: _Piece, ink: np.ndarray) -> Reading
     an amount or a change is in no sum that would catch it."""
     x0, y0, x1, y1 = piece.box
     region = ink[y0:y1, x0:x1]
-    cols = np.flatnonzero(region.any(axis=0))
-    if not len(cols):
+    runs = _ink_runs(region, x0)
+    if not runs:
         return reading
-    cuts = np.flatnonzero(np.diff(cols) > 1)
-    glyphs = [(x0 + int(a), x0 + int(b) + 1) for a, b in zip(np.r_[cols[0], cols[cuts + 1]], np.r_[cols[cuts], cols[-1]])]
     cx0, _, cx1, _ = piece.crop_box()
-    if reading.text[:1].isdigit() and len(glyphs) > 1 and _is_minus(region[:, :glyphs[0][1] - x0]):
-        a, b = glyphs[0]
+    if reading.text[:1].isdigit() and len(runs) > 1 and _is_minus(region[:, :runs[0][1] - x0]):
+        a, b = runs[0]
         reading = Reading("-" + reading.text, [MINUS_SURE] + reading.confidences,
                           [((a + b) / 2 - cx0) / max(cx1 - cx0, 1)] + reading.centres)
-    # a glyph is as tall as the digits: a lower mark is noise (or a sign, read or put back above)
-    heights = [np.ptp(np.flatnonzero(region[:, a - x0:b - x0].any(axis=1))) + 1 for a, b in glyphs]
-    glyphs = [g for g, h in zip(glyphs, heights) if h >= GLYPH_HEIGHT * max(heights)]
+    glyphs = _tall(runs, region, x0)
     xs = [cx0 + c * (cx1 - cx0) for c in reading.centres]
     reach = GLYPH_REACH * piece.em
     if any(not any(a - reach <= x <= b + reach for x in xs) for a, b in glyphs):
         reading = Reading(reading.text, [min(c, UNREAD_INK) for c in reading.confidences], reading.centres)
     return reading
+
+
+def _ink_runs(region: np.ndarray, x0: int) -> list[tuple[int, int]]:
+    """The runs of inked columns of ``region``, as page x from ``x0``."""
+    cols = np.flatnonzero(region.any(axis=0))
+    if not len(cols):
+        return []
+    cuts = np.flatnonzero(np.diff(cols) > 1)
+    return [(x0 + int(a), x0 + int(b) + 1) for a, b in zip(np.r_[cols[0], cols[cuts + 1]], np.r_[cols[cuts], cols[-1]])]
+
+
+def _tall(runs: list[tuple[int, int]], region: np.ndarray, x0: int) -> list[tuple[int, int]]:
+    """The glyphs among ``runs``: a glyph is as tall as the digits, a lower mark is noise (or a
+    sign, read or put back)."""
+    heights = [np.ptp(np.flatnonzero(region[:, a - x0:b - x0].any(axis=1))) + 1 for a, b in runs]
+    return [g for g, h in zip(runs, heights) if h >= GLYPH_HEIGHT * max(heights, default=0)]
+
+
+def _checked_digits(reading: Reading, piece: _Piece, ink: np.ndarray) -> Reading:
+    """The digits of a line of running text, held against their ink. Squeezed to half its width
+    (``_crop``), a line can lose one of two like digits side by side and stay sure of the rest
+    (2023年1月11日 read 2023年1月1日 at 0.91). Between a run of digits' neighbours there must be
+    no more glyphs than digits read, or the run's digits are doubtful. (Counted, not placed: where
+    a squeezed line's characters are seen is off by up to half a character. Digits that touch
+    count as one glyph, and can only hide a loss, never make one up.)"""
+    x0, y0, x1, y1 = piece.box
+    cx0, _, cx1, _ = piece.crop_box()
+    xs = [cx0 + c * (cx1 - cx0) for c in reading.centres]
+    confidences = list(reading.confidences)
+    for run in re.finditer(r"\d+", reading.text):
+        a, b = run.span()
+        left = x0 if a == 0 else xs[a - 1] + _half_width(reading.text[a - 1], piece)
+        right = x1 if b == len(reading.text) else xs[b] - _half_width(reading.text[b], piece)
+        # the neighbours' glyphs are found whole, and left out by where their middle is
+        lo, hi = max(int(left - piece.em), x0), min(int(np.ceil(right + piece.em)), x1)
+        region = ink[y0:y1, lo:hi]
+        glyphs = [g for g in _tall(_ink_runs(region, lo), region, lo) if left <= (g[0] + g[1]) / 2 <= right]
+        if len(glyphs) > b - a:
+            confidences[a:b] = [min(c, UNREAD_INK) for c in confidences[a:b]]
+    return Reading(reading.text, confidences, reading.centres)
+
+
+def _half_width(c: str, piece: _Piece) -> float:
+    """Half a character's width on the page: a Han or fullwidth one is square, others narrower."""
+    return (0.5 if "\u4e00" <= c <= "\u9fff" or ord(c) > 0xFF00 else 0.28) * max(piece.box[3] - piece.box[1], piece.em)
 
 
 def _is_minus(bar: np.ndarray) -> bool:
@@ -546,10 +589,9 @@ def _char_boxes(reading: Reading, piece: _Piece, s: float) -> tuple:
     """Each character's box, from where the recogniser saw it along the line."""
     cx0, _, cx1, _ = piece.crop_box()
     x0, y0, x1, y1 = piece.box
-    height = y1 - y0
     out = []
     for c, centre in zip(reading.text, reading.centres):
-        half = (0.5 if "\u4e00" <= c <= "\u9fff" or ord(c) > 0xFF00 else 0.28) * max(height, piece.em)
+        half = _half_width(c, piece)
         cx = cx0 + centre * (cx1 - cx0)
         out.append((max(cx - half, x0) / s, y0 / s, min(cx + half, x1) / s, y1 / s))
     return tuple(out)
