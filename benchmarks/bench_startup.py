@@ -70,9 +70,9 @@ def whole_process(pdf: Path, nianbao: str, repeat: int) -> None:
             bare.append(_run([sys.executable, "-c", BARE, str(pdf)]))
     wall, cpu = (statistics.median(t[i] for t in ours) for i in (0, 1))
     bare_wall, bare_cpu = (statistics.median(t[i] for t in bare) for i in (0, 1))
-    print(f"  whole process   nianbao extract {wall:5.2f} s wall {cpu:5.2f} s CPU   "
-          f"PyMuPDF {bare_wall:5.2f} s wall {bare_cpu:5.2f} s CPU   ratio {wall / bare_wall:4.1f}× wall, "
-          f"{cpu / bare_cpu:4.1f}× CPU")
+    print(f"  whole process   nianbao extract {wall:5.3f} s wall {cpu:5.3f} s CPU   "
+          f"PyMuPDF {bare_wall:5.3f} s wall {bare_cpu:5.3f} s CPU   ratio {wall / bare_wall:4.2f}× wall, "
+          f"{cpu / bare_cpu:4.2f}× CPU")
 
 
 def in_process(pdf: Path, pages: int, repeat: int) -> tuple[float, float]:
