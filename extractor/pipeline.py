@@ -13,7 +13,7 @@ from extractor.stages.ingest import ingest
 from extractor.stages.ocr import ocr
 from extractor.stages.reconstruct import reconstruct
 from extractor.stages.record import build_record
-from extractor.stages.report import read_report, read_sections, reading_order
+from extractor.stages.report import read_report, read_sections, reading_order, unsure_numbers
 from extractor.stages.validate import validate
 from extractor.types import Document
 
@@ -47,7 +47,7 @@ def extract(source: str | Path | bytes, name: str | None = None, model=None,
     record = build_record(file=doc.file, sha256=doc.sha256, pages=len(doc.pages),
                           text_layer=doc.text_layer, info=info, sections=sections,
                           tables=reading.tables, units=reading.units, cells=reading.cells,
-                          checks=checks, problems=doc.problems + reading.problems + info_problems,
+                          checks=checks, problems=doc.problems + reading.problems + info_problems + unsure_numbers(ordered),
                           upright={p.number: p.upright for p in doc.pages if p.upright})
     if with_blocks:
         record["blocks"] = [{"page": lb.block.page + 1, "bbox": [round(v, 2) for v in lb.block.bbox],

@@ -43,6 +43,7 @@ class Block:
     font: str
     char_boxes: tuple[BBox, ...] = ()   # one per character of ``text``, for splitting and provenance
     confidence: float = 1.0             # 1.0 for a text layer; the OCR score for OCR text
+    char_confidences: tuple[float, ...] = ()   # OCR text: one per character; a text layer: none (all sure)
 
 
 @dataclass(slots=True)
@@ -138,11 +139,22 @@ class ReportInfo:
 
 
 @dataclass(slots=True)
+class UnsureNumber:
+    """A number of a section's prose that OCR read unsurely: no check holds prose against
+    anything but a few table figures, so a person is told where to look."""
+    text: str              # the number as read
+    context: str           # with the words around it, as read
+    page: int
+    confidence: float
+
+
+@dataclass(slots=True)
 class Section:
     number: str            # 一 … 六
     title: str
     text: str
     page: int
+    unsure: list[UnsureNumber] = field(default_factory=list)
 
 
 @dataclass

@@ -359,3 +359,22 @@ def test_a_seal_over_the_signature(case):
         # a digit lost from 11 leaves a glyph more than the digits read: doubtful by the ink,
         # whatever the recogniser's own confidence
         assert record["report"]["confidence"]["date"] <= ocr.UNREAD_INK
+
+
+def test_an_unsure_number_in_the_prose_is_said():
+    """No check holds a section's prose against anything but a few table figures, so a number OCR
+    read there unsurely is listed with its words and page, in the section and in problems; a
+    text layer's numbers are sure."""
+    from training.scan import scan_report
+
+    content, style = report_for(12)
+    ts = typeset(content, style)
+    pdf, _ = scan_report(ts.pdf, truth_of(content, style, ts), 12, signed=True, dpi=200, rotation=0,
+                         grey=True, seal_ink=0.4)
+    record = extract(pdf)
+    assert [(s["number"], s["unsure"]) for s in record["sections"] if s["unsure"]] == [
+        ("一", [{"text": "6", "context": "开展政务公开培训6次，确保", "page": 1, "confidence": 0.588}])]
+    assert [p for p in record["problems"] if "识别不确定" in p] == [
+        "第 1 页：正文「开展政务公开培训6次，确保」中的 6 识别不确定（可信度 0.59），请核对原文"]
+    typed = extract(FIXTURES / "seed-002-lianzhou-2023.pdf")
+    assert [s["unsure"] for s in typed["sections"]] == [[]] * 6

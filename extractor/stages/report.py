@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from extractor.settings import REVIEW
 from extractor.spec import messages as zh
-from extractor.types import LabelledBlock, ReportInfo, Section
+from extractor.types import Block, LabelledBlock, ReportInfo, Section, UnsureNumber
 
 SECTION_NUMBERS = "一二三四五六"
 # a scan may lose the 、 after the number; then only the standard titles' openings count, for a
@@ -55,12 +55,38 @@ def _joined(left: LabelledBlock, right: LabelledBlock) -> LabelledBlock:
     a, b = left.block, right.block
     block = replace(a, bbox=(a.bbox[0], min(a.bbox[1], b.bbox[1]), b.bbox[2], max(a.bbox[3], b.bbox[3])),
                     text=a.text + b.text, char_boxes=a.char_boxes + b.char_boxes,
-                    confidence=min(a.confidence, b.confidence))
+                    confidence=min(a.confidence, b.confidence),
+                    char_confidences=_sureness(a) + _sureness(b))
     return LabelledBlock(block, "heading", min(left.confidence, right.confidence))
+
+
+def _sureness(block: Block) -> tuple[float, ...]:
+    """Each character's confidence (a text layer's are sure)."""
+    return block.char_confidences or (1.0,) * len(block.text)
 
 
 def _join(texts) -> str:
     return "".join(t.strip() for t in texts)
+
+
+_NUMBER = re.compile(r"\d(?:[\d,，.．]*\d)?")
+
+
+def _unsure_numbers(block: Block) -> list[UnsureNumber]:
+    """The numbers of a line read with a character less sure than ``REVIEW.confident``."""
+    sure = block.char_confidences
+    if len(sure) != len(block.text):
+        return []
+    return [UnsureNumber(m.group(), block.text[max(0, m.start() - 8):m.end() + 4].strip(), block.page,
+                         round(min(sure[m.start():m.end()]), 3))
+            for m in _NUMBER.finditer(block.text) if min(sure[m.start():m.end()]) < REVIEW.confident]
+
+
+def unsure_numbers(ordered: list[LabelledBlock]) -> list[str]:
+    """What a person should check in the prose, the lines before the first section (the
+    contacts) too: each number OCR read unsurely, where it is."""
+    return [f"第 {u.page + 1} 页：正文「{u.context}」中的 {u.text} 识别不确定（可信度 {u.confidence:.2f}），请核对原文"
+            for lb in ordered if lb.label in ("prose", "heading") for u in _unsure_numbers(lb.block)]
 
 
 def read_sections(ordered: list[LabelledBlock]) -> list[Section]:
@@ -76,6 +102,7 @@ def read_sections(ordered: list[LabelledBlock]) -> list[Section]:
             lines = []
         elif sections and lb.label in ("prose", "heading"):
             lines.append(lb.block.text)
+            sections[-1].unsure += _unsure_numbers(lb.block)
     if sections:
         sections[-1].text = _join(lines)
     return sections

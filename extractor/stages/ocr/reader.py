@@ -492,6 +492,7 @@ def _blocks(layout: _Layout, known: dict[int, Reading], dpi: int, number: int) -
             font="OCR",
             char_boxes=_char_boxes(reading, piece, s),
             confidence=reading.confidence,
+            char_confidences=tuple(reading.confidences),
         ))
     blocks.sort(key=lambda b: (round(b.bbox[1]), b.bbox[0]))
     return blocks
