@@ -164,7 +164,7 @@ def _page(truth: dict, cell: tuple) -> int:
 def test_the_findings_workbook_lists_every_injected_error_with_labels_values_and_page(audit):
     inputs, out, truths, _ = audit
     book = openpyxl.load_workbook(out / "findings.xlsx")
-    assert book.sheetnames == ["报告", "问题清单", "数据", "比对"]   # 比对: 德庆县人民政府办公室 2020 and 2021
+    assert book.sheetnames == ["报告", "问题清单", "数据", "读取备注", "比对"]   # 比对: 德庆县人民政府办公室 2020 and 2021
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
         assert sheet.column_dimensions["A"].width >= 6 and sheet.column_dimensions["B"].width >= 20
@@ -234,6 +234,19 @@ def test_the_findings_workbook_lists_every_injected_error_with_labels_values_and
                    (c["text"], c["page"] + 1) for c in truths[name]["cells"]}
         assert all((d["印刷文字"] or "", d["页码"]) == printed[d["单元格编号"]] for d in mine
                    if d["单元格编号"] in printed)
+
+
+def test_the_reader_s_notes_are_a_sheet_of_their_own(audit):
+    """读取备注: every note of every record (its problems), in order, with the report it is of."""
+    inputs, out, truths, _ = audit
+    notes = _sheet(openpyxl.load_workbook(out / "findings.xlsx"), "读取备注")
+    expected = []
+    for name in sorted(truths):
+        record = json.loads((out / "records" / f"{name}.json").read_text("utf-8"))
+        expected += [(str(inputs / f"{name}.pdf"), record["report"]["issuer"], note) for note in record["problems"]]
+    assert expected, "the audit's reports have notes (a repaired file, a digit corrected …)"
+    assert sorted((n["文件"], n["发布机关"], n["备注"]) for n in notes) == sorted(expected)
+    assert all(n["复核页"].startswith("review/") for n in notes)
 
 
 def test_the_new_checks_fail_on_reports_that_break_them_and_pass_on_clean_ones(audit):

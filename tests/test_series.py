@@ -243,7 +243,7 @@ def test_batch_names_taken_as_one_and_expected_units(batch):
     assert summary["compared"] == 6
     assert "6 reports compared with the same issuer's report of the year before" in done.stdout
     book = openpyxl.load_workbook(out / "findings.xlsx")
-    assert book.sheetnames == ["报告", "问题清单", "数据", "比对", "报送情况"]
+    assert book.sheetnames == ["报告", "问题清单", "数据", "读取备注", "比对", "报送情况"]
     sent = [[c.value for c in r] for r in book["报送情况"].iter_rows(min_row=2)]
     assert sent == [[2021, MISSING, "未报送", None], [2022, MISSING, "未报送", None], [2023, MISSING, "未报送", None],
                     ["2023", UNLISTED, "不在名单内", str(folder / "unlisted-2023.pdf")]]

@@ -8,7 +8,9 @@ page per report (``extractor.apps.review``).
   cell, a missing part … with the rule in Chinese, the 表/行/列 labels, the values as printed, what
   they should satisfy, 左值/右值/差值, the sentence of the prose, the page, and links to the marked
   page image and to the review page), sheet 数据 (every template cell of every report: labels, value,
-  printed text, page, confidence, flags). Each sheet has a frozen header row, filters and set
+  printed text, page, confidence, flags), sheet 读取备注 (a row per note of the reader, the record's
+  ``problems``: a page read by OCR, a damaged page, a cell read twice, a digit corrected, a number
+  of the prose read unsurely …). Each sheet has a frozen header row, filters and set
   column widths; the text is Chinese, which Excel and WPS read from an .xlsx whatever the locale
   (unlike a CSV). 问题清单 has two empty columns for the reviewer, 复核结论 (确认 / 驳回, from a
   list) and 复核意见. With comparisons across years (``batch``, ``compare``), sheet 比对: a row per
@@ -222,6 +224,7 @@ COMPARE_COLUMNS = [("发布机关", 24), ("项目", 44), ("上年度", 7), ("本
                    ("增减值", 10), ("增减率", 9), ("标记", 10), ("说明", 60), ("上年文件", 28), ("本年文件", 28),
                    ("比对页面", 10)]
 EXPECT_COLUMNS = [("年度", 7), ("发布机关", 30), ("情况", 12), ("文件", 40)]
+NOTE_COLUMNS = [("文件", 30), ("发布机关", 24), ("年度", 7), ("备注", 90), ("复核页", 8)]
 LARGE = 100_000   # data rows past which the workbook is streamed (XlsxWriter's constant_memory)
 
 
@@ -245,7 +248,8 @@ def write_workbook(path: Path, reports: list[dict], series: BatchSeries | None =
         link = book.add_format({"font_color": "blue", "underline": 1, "valign": "top", "font_name": "等线"})
         bad = book.add_format({"font_color": "#C00000", "valign": "top", "font_name": "等线"})
         sheets = {}
-        layout = [("报告", REPORT_COLUMNS), ("问题清单", FINDING_COLUMNS), ("数据", DATA_COLUMNS)]
+        layout = [("报告", REPORT_COLUMNS), ("问题清单", FINDING_COLUMNS), ("数据", DATA_COLUMNS),
+                  ("读取备注", NOTE_COLUMNS)]
         if series is not None and series.comparisons:
             layout.append(("比对", COMPARE_COLUMNS))
         if series is not None and series.expected is not None:
@@ -297,6 +301,9 @@ def write_workbook(path: Path, reports: list[dict], series: BatchSeries | None =
                     (f"review/{f['image']}" if f.get("image") else None, "标注页"),
                     (f"{r['review']}#finding-{f['number']}" if r.get("review") else None, "复核"), None, None])
             _data_rows(put, r["file"], record)
+            for note in record["problems"]:
+                put("读取备注", [r["file"], info["issuer"], info["year"], note,
+                              (r.get("review"), "复核") if r.get("review") else None])
         for c in series.comparisons if series is not None else []:
             _compare_rows(put, c, (pages or {}).get(c.new_file), bad)
         expected = series.expected if series is not None else None
