@@ -174,6 +174,121 @@ def turn(image: np.ndarray, quarter_turns: int, skew: float, fill: int = 255) ->
     return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)   # paper comes in at the corners
 
 
+# --- a photographed page squared --------------------------------------------------------------------
+
+KEYSTONE_LINE = 0.25      # a ruling that squares a page spans at least this share of the page …
+KEYSTONE_SLANT = 3.0      # … and is within this many degrees of level or upright, once levelled
+KEYSTONE_MIN_PX = 3.0     # a keystone that moves no corner of the table frame this far is left alone
+KEYSTONE_SCALE = 4        # the rulings are looked for at a quarter of the page's resolution
+KEYSTONE_EDGE = 0.015     # and not this near the image's edge (the sheet's edge is no ruling)
+KEYSTONE_LINES = 12       # the longest this many of each way are fitted again and held against the squaring
+KEYSTONE_GAIN = 0.7       # a squaring is taken when it leaves the page's rulings this much of their slant or less
+
+
+def keystone(flat: np.ndarray) -> np.ndarray | None:
+    """The homography that squares a photographed page (the camera not square to the sheet: the
+    tables' rulings converge), or None for a page that is square already or has no table.
+
+    Levelling turns a page as a whole, and a keystone is left in it: verticals that lean apart,
+    horizontals that open up, a degree or so at the corners, enough that the openings find a
+    ruling only in pieces and leave its stair steps in the cells. The outermost long rulings,
+    two upright and two level, meet in the corners of a quadrilateral; mapped to the rectangle
+    through their mean positions, they come out straight, and every line of the same sheet with
+    them."""
+    small = cv2.resize(flat, (flat.shape[1] // KEYSTONE_SCALE, flat.shape[0] // KEYSTONE_SCALE),
+                       interpolation=cv2.INTER_AREA)
+    _, ink = cv2.threshold(small, RULING_INK, 255, cv2.THRESH_BINARY_INV)
+    h, w = ink.shape
+    found = cv2.HoughLinesP(ink, 1, np.pi / 720, threshold=round(KEYSTONE_LINE * min(h, w)),
+                            minLineLength=round(KEYSTONE_LINE * min(h, w)), maxLineGap=3)
+    if found is None:
+        return None
+    upright, level = [], []
+    edge = KEYSTONE_EDGE * max(h, w)
+    for x0, y0, x1, y1 in found.reshape(-1, 4).astype(float).tolist():
+        angle = math.degrees(math.atan2(y1 - y0, x1 - x0)) % 180
+        if min(x0, x1, y0, y1) < edge or max(x0, x1) > w - edge or max(y0, y1) > h - edge:
+            continue   # the sheet's own edge, or the scanner's lid beyond it
+        if abs(angle - 90) <= KEYSTONE_SLANT:
+            upright.append((x0, y0, x1, y1) if y0 < y1 else (x1, y1, x0, y0))
+        elif min(angle, 180 - angle) <= KEYSTONE_SLANT:
+            level.append((x0, y0, x1, y1) if x0 < x1 else (x1, y1, x0, y0))
+    if len(upright) < 2 or len(level) < 2:
+        return None
+    _, full = cv2.threshold(flat, RULING_INK, 1, cv2.THRESH_BINARY_INV)
+
+    def longest(lines: list, along: int) -> list:
+        return sorted(lines, key=lambda s: s[along] - s[along + 2])[:KEYSTONE_LINES]
+
+    upright = [_refined(full, s, upright=True) for s in longest(upright, 1)]
+    level = [_refined(full, s, upright=False) for s in longest(level, 0)]
+    left, right = min(upright, key=lambda s: s[0] + s[2]), max(upright, key=lambda s: s[0] + s[2])
+    top, bottom = min(level, key=lambda s: s[1] + s[3]), max(level, key=lambda s: s[1] + s[3])
+    if ((right[0] + right[2]) - (left[0] + left[2]) < KEYSTONE_LINE * w * KEYSTONE_SCALE
+            or (bottom[1] + bottom[3]) - (top[1] + top[3]) < KEYSTONE_LINE * h * KEYSTONE_SCALE):
+        return None
+    corners = [_crossing(a, b) for a, b in ((left, top), (right, top), (right, bottom), (left, bottom))]
+    if any(c is None for c in corners):
+        return None
+    x_left, x_right = (left[0] + left[2]) / 2, (right[0] + right[2]) / 2
+    y_top, y_bottom = (top[1] + top[3]) / 2, (bottom[1] + bottom[3]) / 2
+    square = np.array([[x_left, y_top], [x_right, y_top], [x_right, y_bottom], [x_left, y_bottom]], np.float32)
+    quad = np.array(corners, np.float32)
+    if np.abs(quad - square).max() < KEYSTONE_MIN_PX:
+        return None
+    homography = cv2.getPerspectiveTransform(quad, square)
+    # four lines fix a homography, one of them wrong (a row of text, a seal's edge) a wrong one:
+    # it must square the page's other rulings too, not only its own four
+    segments = np.array(upright + level, np.float32).reshape(-1, 2, 2)
+    kinds = np.array([True] * len(upright) + [False] * len(level))
+    if _slant(cv2.perspectiveTransform(segments, homography), kinds) >= KEYSTONE_GAIN * _slant(segments, kinds):
+        return None
+    return homography
+
+
+def _slant(segments: np.ndarray, upright: np.ndarray) -> float:
+    """How far the segments are from upright (or level) end to end, in pixels: their median."""
+    across = np.where(upright, segments[:, 1, 0] - segments[:, 0, 0], segments[:, 1, 1] - segments[:, 0, 1])
+    return float(np.median(np.abs(across)))
+
+
+def _refined(ink: np.ndarray, line: tuple, upright: bool) -> tuple[float, float, float, float]:
+    """A ruling found at a quarter of the resolution, fitted again at the full one: the middle of
+    its ink across it, every few pixels along it, by least squares (a quarter-resolution line is
+    sure to 4 px, and a corner is found by drawing it out across the page)."""
+    x0, y0, x1, y1 = (v * KEYSTONE_SCALE for v in line)
+    if not upright:   # the same fit on the page turned on its side
+        ink, (x0, y0, x1, y1) = ink.T, (y0, x0, y1, x1)
+    reach = 2 * KEYSTONE_SCALE
+    along, across = [], []
+    for y in range(int(y0), int(y1), KEYSTONE_SCALE):
+        x = x0 + (x1 - x0) * (y - y0) / max(y1 - y0, 1)
+        a, b = max(int(x) - reach, 0), min(int(x) + reach + 1, ink.shape[1])
+        row = ink[y, a:b]
+        if 0 < row.sum() <= reach:   # the ruling alone, not a cell's text or a crossing line's length
+            along.append(y)
+            across.append(a + float(np.flatnonzero(row).mean()))
+    if len(along) >= 8:
+        slope, at = np.polyfit(along, across, 1)
+        x0, x1 = at + slope * y0, at + slope * y1
+    return (x0, y0, x1, y1) if upright else (y0, x0, y1, x1)
+
+
+def _crossing(a: tuple, b: tuple) -> tuple[float, float] | None:
+    """Where the lines through segments ``a`` and ``b`` meet."""
+    (x1, y1, x2, y2), (x3, y3, x4, y4) = a, b
+    d = (x1 - x2) * (y3 - y4) - (y1 - y2) * (x3 - x4)
+    if abs(d) < 1e-9:
+        return None
+    t = ((x1 - x3) * (y3 - y4) - (y1 - y3) * (x3 - x4)) / d
+    return x1 + t * (x2 - x1), y1 + t * (y2 - y1)
+
+
+def squared(image: np.ndarray, homography: np.ndarray, fill: int = 255) -> np.ndarray:
+    h, w = image.shape[:2]
+    return cv2.warpPerspective(image, homography, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
+
+
 # --- ruling lines ----------------------------------------------------------------------------------
 
 @dataclass(slots=True)

@@ -274,6 +274,10 @@ def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: in
     skew = raster.skew_of(raster.ink_of(flat))
     flat = raster.turn(flat, 0, skew)
     red = raster.turn(raster.turn(red, turns, 0.0, fill=0), 0, skew, fill=0) if seal else np.zeros_like(flat)
+    square = raster.keystone(flat)
+    if square is not None:
+        flat = raster.squared(flat, square)
+        red = raster.squared(red, square, fill=0) if seal else red
     layout = _layout(flat, red, dpi, number, dashed, carried)
     pieces = layout.pieces
     sample = sorted(range(len(pieces)), key=lambda i: pieces[i].box[0] - pieces[i].box[2])[:SAMPLE_LINES]
