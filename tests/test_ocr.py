@@ -378,3 +378,26 @@ def test_an_unsure_number_in_the_prose_is_said():
         "第 1 页：正文「开展政务公开培训6次，确保」中的 6 识别不确定（可信度 0.59），请核对原文"]
     typed = extract(FIXTURES / "seed-002-lianzhou-2023.pdf")
     assert [s["unsure"] for s in typed["sections"]] == [[]] * 6
+
+
+def test_a_photographed_page_is_squared_and_a_scanned_one_left_alone(table_page):
+    """A camera not square to the sheet leaves the rulings converging after levelling: the page
+    is squared by its outermost rulings, after which nothing is left to square; a page from a
+    scanner is left as it is."""
+    import cv2
+
+    from extractor.stages.ocr import raster
+
+    doc, number, _, issuer = table_page
+
+    def flat(perspective: float) -> np.ndarray:
+        style = ScanStyle(dpi=DPI, rotation=0, skew=0.0, noise=3.0, blur=0.4, lighting=0.0, jpeg=70,
+                          perspective=perspective)
+        return raster.flatten(cv2.cvtColor(scan_image(doc[number], style, issuer, random.Random(3)),
+                                           cv2.COLOR_RGB2GRAY))
+
+    assert raster.keystone(flat(0.0)) is None
+    photographed = flat(0.012)
+    square = raster.keystone(photographed)
+    assert square is not None
+    assert raster.keystone(raster.squared(photographed, square)) is None

@@ -178,7 +178,8 @@ def turn(image: np.ndarray, quarter_turns: int, skew: float, fill: int = 255) ->
 
 KEYSTONE_LINE = 0.25      # a ruling that squares a page spans at least this share of the page …
 KEYSTONE_SLANT = 3.0      # … and is within this many degrees of level or upright, once levelled
-KEYSTONE_MIN_PX = 3.0     # a keystone that moves no corner of the table frame this far is left alone
+KEYSTONE_FRAME = 0.5      # the frame they make is at least this share of the page's width
+KEYSTONE_MIN_PX = 6.0     # a keystone that moves no corner of the table frame this far is left alone
 KEYSTONE_SCALE = 4        # the rulings are looked for at a quarter of the page's resolution
 KEYSTONE_EDGE = 0.015     # and not this near the image's edge (the sheet's edge is no ruling)
 KEYSTONE_LINES = 12       # the longest this many of each way are fitted again and held against the squaring
@@ -224,8 +225,10 @@ def keystone(flat: np.ndarray) -> np.ndarray | None:
     level = [_refined(full, s, upright=False) for s in longest(level, 0)]
     left, right = min(upright, key=lambda s: s[0] + s[2]), max(upright, key=lambda s: s[0] + s[2])
     top, bottom = min(level, key=lambda s: s[1] + s[3]), max(level, key=lambda s: s[1] + s[3])
-    if ((right[0] + right[2]) - (left[0] + left[2]) < KEYSTONE_LINE * w * KEYSTONE_SCALE
-            or (bottom[1] + bottom[3]) - (top[1] + top[3]) < KEYSTONE_LINE * h * KEYSTONE_SCALE):
+    # a frame as wide as the text (a table of the report), not a piece of one: drawn out across
+    # the page, a narrow frame's error grows with the distance
+    if ((right[0] + right[2]) / 2 - (left[0] + left[2]) / 2 < KEYSTONE_FRAME * w * KEYSTONE_SCALE
+            or (bottom[1] + bottom[3]) / 2 - (top[1] + top[3]) / 2 < KEYSTONE_LINE * h * KEYSTONE_SCALE):
         return None
     corners = [_crossing(a, b) for a, b in ((left, top), (right, top), (right, bottom), (left, bottom))]
     if any(c is None for c in corners):
