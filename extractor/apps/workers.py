@@ -238,7 +238,11 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def _launch() -> tuple[subprocess.Popen, IO[bytes], Connection, Connection]:
+# a worker process, its log, and the ends of its pipes (requests, replies)
+_Launched = tuple[subprocess.Popen, IO[bytes], Connection, Connection]
+
+
+def _launch() -> _Launched:
     """A new worker process, importing the pipeline until it is sent its model and limits: its
     process, its log, and the ends of its pipes (requests, replies)."""
     # The worker's stdout and stderr go to a file: they carry MuPDF's complaints, which must
@@ -262,7 +266,7 @@ def _launch() -> tuple[subprocess.Popen, IO[bytes], Connection, Connection]:
     return proc, log, Connection(from_parent, readable=False), Connection(to_parent, writable=False)
 
 
-_prestarted: list[tuple[subprocess.Popen, IO[bytes], Connection, Connection]] = []
+_prestarted: list[_Launched] = []
 
 
 def prestart() -> None:

@@ -263,16 +263,16 @@ def _refined(ink: np.ndarray, line: tuple, upright: bool) -> tuple[float, float,
     if not upright:   # the same fit on the page turned on its side
         ink, (x0, y0, x1, y1) = ink.T, (y0, x0, y1, x1)
     reach = 2 * KEYSTONE_SCALE
-    along, across = [], []
-    for y in range(int(y0), int(y1), KEYSTONE_SCALE):
-        x = x0 + (x1 - x0) * (y - y0) / max(y1 - y0, 1)
-        a, b = max(int(x) - reach, 0), min(int(x) + reach + 1, ink.shape[1])
-        row = ink[y, a:b]
-        if 0 < row.sum() <= reach:   # the ruling alone, not a cell's text or a crossing line's length
-            along.append(y)
-            across.append(a + float(np.flatnonzero(row).mean()))
-    if len(along) >= 8:
-        slope, at = np.polyfit(along, across, 1)
+    ys = np.arange(int(y0), int(y1), KEYSTONE_SCALE)
+    starts = (x0 + (x1 - x0) * (ys - y0) / max(y1 - y0, 1)).astype(int) - reach
+    columns = starts[:, None] + np.arange(2 * reach + 1)
+    inside = (columns >= 0) & (columns < ink.shape[1])
+    window = ink[ys[:, None], np.clip(columns, 0, ink.shape[1] - 1)] * inside
+    count = window.sum(axis=1)
+    alone = (count > 0) & (count <= reach)   # the ruling alone, not a cell's text or a crossing line's length
+    if alone.sum() >= 8:
+        across = (window * columns).sum(axis=1)[alone] / count[alone]
+        slope, at = np.polyfit(ys[alone], across, 1)
         x0, x1 = at + slope * y0, at + slope * y1
     return (x0, y0, x1, y1) if upright else (y0, x0, y1, x1)
 
