@@ -46,6 +46,16 @@ class Block:
     char_confidences: tuple[float, ...] = ()   # OCR text: one per character; a text layer: none (all sure)
 
 
+@dataclass(slots=True, frozen=True)
+class Upright:
+    """How a page read from its image was set upright, in the order it was done."""
+    rotation: int        # degrees clockwise the sheet had been turned: 0, 90, 180, 270
+    skew: float          # degrees counter-clockwise it had been skewed
+    # a photographed page squared once levelled: the homography (3 × 3, row by row, in points)
+    # from the levelled page to the squared one, which the review needs to draw its boxes
+    squared: tuple[float, ...] | None = None
+
+
 @dataclass(slots=True)
 class Page:
     number: int            # 0-based
@@ -61,9 +71,8 @@ class Page:
     needs_ocr: str | None = None
     # pictures on a text page that no text lies over (a table pasted as a screenshot), for OCR
     pictures: tuple[BBox, ...] = ()
-    # a page read from its image: (degrees clockwise the sheet had been turned, degrees
-    # counter-clockwise it had been skewed); its blocks are in the frame of the page set upright
-    upright: tuple[int, float] | None = None
+    # a page read from its image: how it was set upright; its blocks are in the frame of the page so set
+    upright: Upright | None = None
 
 
 @dataclass(slots=True)

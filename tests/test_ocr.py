@@ -64,8 +64,8 @@ def _read_at(page, cell) -> str | None:
 @pytest.mark.parametrize("rotation, skew", [(90, 3.0), (180, -4.5), (270, 1.5), (0, 9.5)])
 def test_turned_and_skewed_page_is_set_upright(table_page, rotation, skew):
     scan = _scan(table_page, rotation=rotation, skew=skew)
-    assert scan.rotation == rotation
-    assert abs(scan.skew - skew) <= 0.2
+    assert scan.upright.rotation == rotation
+    assert abs(scan.upright.skew - skew) <= 0.2
     # undone: every number is read, in the place the upright page has it
     _, _, cells, _ = table_page
     assert [_read_at(scan.page, c) for c in cells] == [c["text"] for c in cells]
@@ -401,3 +401,44 @@ def test_a_photographed_page_is_squared_and_a_scanned_one_left_alone(table_page)
     square = raster.keystone(photographed)
     assert square is not None
     assert raster.keystone(raster.squared(photographed, square)) is None
+
+
+def _box_offsets(record: dict, pdf: pymupdf.Document, zoom: float) -> list[float]:
+    """For each cell read from page 1, how far (points) the middle of the ink inside its box
+    (grown by 3 pt) lies from the middle of the box, on the page as the review shows it."""
+    from extractor.apps.review import page_view
+
+    png, _, _ = page_view(pdf, record, 1, zoom)
+    pix = pymupdf.Pixmap(png)
+    grey = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, pix.n)[:, :, 0]
+    offsets = []
+    for cell in record["cells"]:
+        if cell["page"] != 1 or cell["bbox"] is None or cell["value"] is None:
+            continue
+        x0, y0, x1, y1 = (round((v + d) * zoom) for v, d in zip(cell["bbox"], (-3, -3, 3, 3)))
+        ys, xs = np.nonzero(grey[max(y0, 0):y1, max(x0, 0):x1] < 128)
+        middle = ((xs.min() + xs.max()) / 2 + max(x0, 0), (ys.min() + ys.max()) / 2 + max(y0, 0)) if len(xs) else (1e9, 1e9)
+        bx, by = (cell["bbox"][0] + cell["bbox"][2]) / 2 * zoom, (cell["bbox"][1] + cell["bbox"][3]) / 2 * zoom
+        offsets.append(math.hypot(middle[0] - bx, middle[1] - by) / zoom)
+    return offsets
+
+
+def test_a_squared_page_s_boxes_fall_on_its_ink_in_the_review(table_page):
+    """The record says how a photographed page was turned, levelled and squared to be read, so
+    that the review shows the page as the reader saw it and every cell's box on its ink."""
+    doc, number, _, issuer = table_page
+    style = ScanStyle(dpi=DPI, rotation=180, skew=1.5, noise=3.0, blur=0.4, lighting=0.0, jpeg=70,
+                      perspective=0.012)
+    image = scan_image(doc[number], style, issuer, random.Random(3))
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=doc[number].rect.width, height=doc[number].rect.height)
+    page.insert_image(page.rect, pixmap=pymupdf.Pixmap(pymupdf.csRGB, image.shape[1], image.shape[0],
+                                                       np.ascontiguousarray(image).tobytes(), False))
+    record = extract(pdf.tobytes())
+    [upright] = record["source"]["upright"]
+    assert (upright["rotation"], round(upright["skew"])) == (180, 2) and len(upright["squared"]) == 9
+    offsets = _box_offsets(record, pdf, DPI / 72)
+    assert len(offsets) == 15 and max(offsets) < 0.5
+    # drawn on the page only turned and levelled, the boxes would stray from their ink by 4 pt and more
+    del upright["squared"]
+    assert max(_box_offsets(record, pdf, DPI / 72)) > 4.0

@@ -97,11 +97,12 @@ def _e(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def upright_of(record: dict, number: int) -> tuple[int, float] | None:
-    """How page ``number`` (1-based) was set upright to be read from its image, if it was."""
+def upright_of(record: dict, number: int) -> dict | None:
+    """How page ``number`` (1-based) was set upright to be read from its image (its
+    ``source.upright`` entry), if that moved it."""
     for u in record["source"].get("upright") or ():
-        if u["page"] == number and (u["rotation"] or abs(u["skew"]) >= 0.02):
-            return u["rotation"], u["skew"]
+        if u["page"] == number and (u["rotation"] or abs(u["skew"]) >= 0.02 or u.get("squared")):
+            return u
     return None
 
 
@@ -120,13 +121,17 @@ def page_view(pdf, record: dict, number: int, zoom: float = ZOOM,
         return pix.tobytes("png"), pdf[number - 1].rect.width, pdf[number - 1].rect.height
     import numpy as np
 
-    from extractor.stages.ocr.raster import turn
+    from extractor.stages.ocr.raster import squared, turn
 
-    rotation, skew = turned
     rgb = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, pix.n)
-    # as ocr.read_image: quarter turns counter-clockwise undo the sheet's clockwise turn, then levelled
-    image = np.ascontiguousarray(turn(rgb if pix.n > 1 else rgb[:, :, 0], rotation // 90, -skew,
-                                      fill=(255,) * pix.n if pix.n > 1 else 255))
+    paper = (255,) * pix.n if pix.n > 1 else 255
+    # as ocr.read_image: quarter turns counter-clockwise undo the sheet's clockwise turn, then
+    # levelled, then squared
+    image = turn(rgb if pix.n > 1 else rgb[:, :, 0], turned["rotation"] // 90, -turned["skew"], fill=paper)
+    if turned.get("squared"):
+        scale = np.diag([zoom, zoom, 1.0])   # the homography is in points, the image in zoomed pixels
+        image = squared(image, scale @ np.reshape(turned["squared"], (3, 3)) @ np.linalg.inv(scale), fill=paper)
+    image = np.ascontiguousarray(image)
     h, w = image.shape[:2]
     out = pymupdf.Pixmap(pymupdf.csRGB if pix.n > 1 else pymupdf.csGRAY, w, h, image.tobytes(), False)
     return out.tobytes("png"), w / zoom, h / zoom

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from extractor.sanitize import clean_tree, fields_of
-from extractor.types import CellReading, Check, ReportInfo, Section
+from extractor.types import CellReading, Check, ReportInfo, Section, Upright
 
 SCHEMA = "nianbao/2"
 _UMASK = os.umask(0o022)
@@ -22,13 +22,14 @@ os.umask(_UMASK)
 def build_record(*, file: str | None, sha256: str, pages: int, text_layer: str, info: ReportInfo,
                  sections: list[Section], tables: dict, units: dict, cells: list[CellReading],
                  checks: list[Check], problems: list[str],
-                 upright: dict[int, tuple[int, float]] | None = None) -> dict:
+                 upright: dict[int, Upright] | None = None) -> dict:
     source: dict = {"file": file, "sha256": sha256, "pages": pages, "text_layer": text_layer}
     if upright:
         # beyond SCHEMA.md's minimum: how each page read from its image was set upright, so that
         # a box can be drawn on the page as the reader saw it (the review page does)
-        source["upright"] = [{"page": viewer_page(n), "rotation": r, "skew": s}
-                             for n, (r, s) in sorted(upright.items())]
+        source["upright"] = [{"page": viewer_page(n), "rotation": u.rotation, "skew": u.skew,
+                              **({"squared": [float(f"{v:.6g}") for v in u.squared]} if u.squared else {})}
+                             for n, u in sorted(upright.items())]
     # every string made encodable: text and messages from the PDF library can hold lone surrogates
     return clean_tree({
         "schema": SCHEMA,

@@ -163,7 +163,7 @@ def skew_of(ink: np.ndarray) -> float:
     return _best_angle(ys, xs)[0] if len(ys) else 0.0
 
 
-def turn(image: np.ndarray, quarter_turns: int, skew: float, fill: int = 255) -> np.ndarray:
+def turn(image: np.ndarray, quarter_turns: int, skew: float, fill: int | tuple[int, ...] = 255) -> np.ndarray:
     """The page turned counter-clockwise by ``quarter_turns`` × 90° and then levelled by ``skew``."""
     if quarter_turns % 4:
         image = np.ascontiguousarray(np.rot90(image, quarter_turns % 4))
@@ -287,7 +287,8 @@ def _crossing(a: tuple, b: tuple) -> tuple[float, float] | None:
     return x1 + t * (x2 - x1), y1 + t * (y2 - y1)
 
 
-def squared(image: np.ndarray, homography: np.ndarray, fill: int = 255) -> np.ndarray:
+def squared(image: np.ndarray, homography: np.ndarray, fill: int | tuple[int, ...] = 255) -> np.ndarray:
+    """The page squared by ``keystone``'s homography (paper comes in at the edges)."""
     h, w = image.shape[:2]
     return cv2.warpPerspective(image, homography, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
 

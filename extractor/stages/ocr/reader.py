@@ -38,7 +38,7 @@ import pymupdf
 from extractor.errors import SetupError
 from extractor.geometry.grid import edge_rows, page_grids, unseen_dividers
 from extractor.stages.ocr import raster
-from extractor.types import Block, Page, Ruling
+from extractor.types import Block, Page, Ruling, Upright
 
 # the wheel's PP-OCRv4 recogniser with its affine blocks folded into the convolutions
 # (models/ocr/make_recogniser.py): the same function, a third less time
@@ -206,8 +206,7 @@ def recogniser() -> Recogniser:
 class Scan:
     """What reading the image found and undid, besides the page itself."""
     page: Page
-    rotation: int        # degrees clockwise the sheet had been turned: 0, 90, 180, 270
-    skew: float          # degrees counter-clockwise it had been skewed
+    upright: Upright
     open_below: bool = False   # a ruled row without dividers at its foot, read without the page after's columns
 
 
@@ -223,7 +222,7 @@ def ocr_page(page: pymupdf.Page, number: int, carried: Carried = (None, None)) -
     pix = page.get_pixmap(dpi=DPI, alpha=False)
     rgb = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)
     scan = read_image(rgb, DPI, number, carried)
-    scan.page.upright = (scan.rotation, scan.skew)
+    scan.page.upright = scan.upright
     return scan
 
 
@@ -251,7 +250,8 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0, carried: Carried = (N
     assert best is not None     # the loop ran: there are two axes
     layout = best.layout
     page = Page(number, layout.width, layout.height, _blocks(layout, best.sample, dpi, number), layout.rulings, "ocr")
-    return Scan(page, best.rotation, best.skew, layout.open_below)
+    squared = None if best.square is None else tuple(float(v) for v in best.square.ravel())
+    return Scan(page, Upright(best.rotation, best.skew, squared), layout.open_below)
 
 
 @dataclass(slots=True)
@@ -261,6 +261,7 @@ class _View:
     skew: float
     legibility: float              # about 1 for lines of text read with confidence
     sample: dict[int, Reading]     # the lines read to tell it, by their index in the layout's pieces
+    square: np.ndarray | None      # as Upright.squared, if the page was squared
 
 
 def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int, dashed: bool = False,
@@ -279,20 +280,22 @@ def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: in
         flat = raster.squared(flat, square)
         red = raster.squared(red, square, fill=0) if seal else red
     layout = _layout(flat, red, dpi, number, dashed, carried)
+    in_points = None if square is None else _in_points(square, dpi)
     pieces = layout.pieces
     sample = sorted(range(len(pieces)), key=lambda i: pieces[i].box[0] - pieces[i].box[2])[:SAMPLE_LINES]
     if not sample:
-        return _View(layout, (turns % 4) * 90, round(-skew, 2), 0.0, {})
+        return _View(layout, (turns % 4) * 90, round(-skew, 2), 0.0, {}, in_points)
     vote = recogniser().upside_down([_crop(layout, pieces[i]) for i in sample])
     # the classifier sees a long line squeezed into 192 columns and can be unsure of a page of
     # prose: the way up it prefers is read first, the other too unless it was sure and the
     # page reads well that way; the more legible one is kept
-    ways = [(turns + 2, lambda: _turned_over(layout)), (turns, lambda: layout)]
+    over = None if in_points is None else _seen_turned_over(in_points, layout.width, layout.height)
+    ways = [(turns + 2, lambda: _turned_over(layout), over), (turns, lambda: layout, in_points)]
     if vote <= 0:
         ways.reverse()
     best: _View | None = None
-    for way_turns, way in ways:
-        view = _legibility(way(), way_turns, skew, sample)
+    for way_turns, way, way_square in ways:
+        view = _legibility(way(), way_turns, skew, sample, way_square)
         if best is None or view.legibility > best.legibility:
             best = view
         if abs(vote) >= FLIP_SURE and view.legibility >= LEGIBLE:
@@ -301,14 +304,14 @@ def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: in
     return best
 
 
-def _legibility(layout: _Layout, turns: int, skew: float, sample: list[int]) -> _View:
+def _legibility(layout: _Layout, turns: int, skew: float, sample: list[int], square: np.ndarray | None) -> _View:
     # the sample is read whole, as the page's reading will keep it; the characters on the first
     # six line heights of each line tell how legible it is: characters read, weighted by
     # confidence, per line, for a page on its side reads as scattered single characters
     readings = recogniser().read([_crop(layout, layout.pieces[i]) for i in sample])
     legibility = sum(_head_confidence(r, layout.pieces[i], 6) for i, r in zip(sample, readings)) / (6 * SAMPLE_LINES)
     # rot90 turned the image counter-clockwise to undo a clockwise turn of the sheet
-    return _View(layout, (turns % 4) * 90, round(-skew, 2), legibility, dict(zip(sample, readings)))
+    return _View(layout, (turns % 4) * 90, round(-skew, 2), legibility, dict(zip(sample, readings)), square)
 
 
 def _head_confidence(reading: Reading, piece: _Piece, ems: float) -> float:
@@ -418,6 +421,20 @@ def _rulings(lines: raster.Lines, s: float) -> list[Ruling]:
     """The ruling lines found, in points (``s`` pixels per point)."""
     return ([Ruling(a / s, y / s, b / s, y / s) for y, a, b in lines.horizontal]
             + [Ruling(x / s, a / s, x / s, b / s) for x, a, b in lines.vertical])
+
+
+def _in_points(homography: np.ndarray, dpi: int) -> np.ndarray:
+    """A homography between page images at ``dpi`` as one between the same pages in points."""
+    scale = np.diag([72 / dpi, 72 / dpi, 1.0])
+    out = scale @ homography @ np.linalg.inv(scale)
+    return out / out[2, 2]
+
+
+def _seen_turned_over(homography: np.ndarray, width: float, height: float) -> np.ndarray:
+    """The same squaring of a page turned by 180° (x → width − x, y → height − y): levelling
+    turns about the centre, so turning over before it or after it comes to the same."""
+    over = np.array([[-1.0, 0.0, width], [0.0, -1.0, height], [0.0, 0.0, 1.0]])
+    return over @ homography @ over    # turning over is its own inverse
 
 
 def _turned_over(layout: _Layout) -> _Layout:
