@@ -78,7 +78,7 @@ MaxPageChars = Annotated[int, typer.Option(min=0, envvar="NIANBAO_MAX_PAGE_CHARS
 MaxImageMp = Annotated[float, typer.Option(min=0, envvar="NIANBAO_MAX_IMAGE_MP",
                                            help="Megapixels of one image, or of a page rendered for OCR (0: no limit).")]
 Timeout = Annotated[float, typer.Option(min=0, envvar="NIANBAO_TIMEOUT",
-                                        help="Seconds one report may take (a scanned page needs about 4 s); then "
+                                        help="Seconds one report may take (a scanned page needs about 1 s, 2 s on a busy machine); then "
                                              "its worker process is stopped and replaced (0: no limit).")]
 MaxMemoryMb = Annotated[int, typer.Option(min=0, envvar="NIANBAO_MAX_MEMORY_MB",
                                           help="MiB of address space a worker process may use, enforced by the "

@@ -184,6 +184,7 @@ KEYSTONE_SCALE = 4        # the rulings are looked for at a quarter of the page'
 KEYSTONE_EDGE = 0.015     # and not this near the image's edge (the sheet's edge is no ruling)
 KEYSTONE_LINES = 12       # the longest this many of each way are fitted again and held against the squaring
 KEYSTONE_GAIN = 0.7       # a squaring is taken when it leaves the page's rulings this much of their slant or less
+KEYSTONE_THIN = 0.5       # a ruling is a thin line of ink, alone, in at least this share of the rows along it
 
 
 def keystone(flat: np.ndarray) -> np.ndarray | None:
@@ -221,8 +222,10 @@ def keystone(flat: np.ndarray) -> np.ndarray | None:
     def longest(lines: list, along: int) -> list:
         return sorted(lines, key=lambda s: s[along] - s[along + 2])[:KEYSTONE_LINES]
 
-    upright = [_refined(full, s, upright=True) for s in longest(upright, 1)]
-    level = [_refined(full, s, upright=False) for s in longest(level, 0)]
+    upright = [line for s in longest(upright, 1) if (line := _refined(full, s, upright=True))]
+    level = [line for s in longest(level, 0) if (line := _refined(full, s, upright=False))]
+    if len(upright) < 2 or len(level) < 2:
+        return None
     left, right = min(upright, key=lambda s: s[0] + s[2]), max(upright, key=lambda s: s[0] + s[2])
     top, bottom = min(level, key=lambda s: s[1] + s[3]), max(level, key=lambda s: s[1] + s[3])
     # a frame as wide as the text (a table of the report), not a piece of one: drawn out across
@@ -255,10 +258,13 @@ def _slant(segments: np.ndarray, upright: np.ndarray) -> float:
     return float(np.median(np.abs(across)))
 
 
-def _refined(ink: np.ndarray, line: tuple, upright: bool) -> tuple[float, float, float, float]:
+def _refined(ink: np.ndarray, line: tuple, upright: bool) -> tuple[float, float, float, float] | None:
     """A ruling found at a quarter of the resolution, fitted again at the full one: the middle of
     its ink across it, every few pixels along it, by least squares (a quarter-resolution line is
-    sure to 4 px, and a corner is found by drawing it out across the page)."""
+    sure to 4 px, and a corner is found by drawing it out across the page). None if it is a thin
+    line of ink in too few of its rows: the step from paper to dark of the sheet's edge or of
+    the shadow beside it, which looks a line at a quarter of the resolution and which no ruling
+    stands square to, or a column of text."""
     x0, y0, x1, y1 = (v * KEYSTONE_SCALE for v in line)
     if not upright:   # the same fit on the page turned on its side
         ink, (x0, y0, x1, y1) = ink.T, (y0, x0, y1, x1)
@@ -270,10 +276,11 @@ def _refined(ink: np.ndarray, line: tuple, upright: bool) -> tuple[float, float,
     window = ink[ys[:, None], np.clip(columns, 0, ink.shape[1] - 1)] * inside
     count = window.sum(axis=1)
     alone = (count > 0) & (count <= reach)   # the ruling alone, not a cell's text or a crossing line's length
-    if alone.sum() >= 8:
-        across = (window * columns).sum(axis=1)[alone] / count[alone]
-        slope, at = np.polyfit(ys[alone], across, 1)
-        x0, x1 = at + slope * y0, at + slope * y1
+    if alone.sum() < max(8, KEYSTONE_THIN * len(alone)):
+        return None
+    across = (window * columns).sum(axis=1)[alone] / count[alone]
+    slope, at = np.polyfit(ys[alone], across, 1)
+    x0, x1 = at + slope * y0, at + slope * y1
     return (x0, y0, x1, y1) if upright else (y0, x0, y1, x1)
 
 
