@@ -26,6 +26,7 @@ SEAL_MIN_PT, SEAL_MAX_PT = 80, 170   # a seal's diameter (official ones 40–45 
 RING_PT = 5               # the ring's band, from its outer edge inwards
 SEAL_PRINT_GAP = 30       # print under a grey seal is at least this much darker than the seal
 RULING_INK = 200          # rulings are looked for in fainter ink: a thin line under a seal fades
+RULING_FAINT = 215        # … and followed through ink this faint from where they are that dark
 PROFILE_SCALE = 0.25      # skew and orientation are measured on a quarter-size image
 GLYPH_LIMIT_PT = 30.0     # marks larger than this are not characters …
 GLYPH_MIN_PT = 2.0        # … nor smaller than this (dots, commas, specks)
@@ -44,6 +45,7 @@ FLANKED = 0.2             # … in this share of its rows, and on one side in th
 FLANKED_ONE = 0.4         # … (its character beside it; a cell's text touching a divider seldom is) …
 FLANKED_BOTH = 0.3        # … or on both sides in this share, is a character's stroke, not a divider …
 FLANK_MAX_PT = 60.0       # … if it is no longer than this (a row; a longer one is a divider)
+CLOSED_PT = 2.0           # a stretch ending this near a crossing ruling reaches it: a glyph's stroke stops short
 DIVIDER_REACH_PT = 1.2    # a divider too short to be found is looked for this far either side of where one is due …
 DIVIDER_ENDS_PT = 1.5     # … inked in every row this near either ruling …
 DIVIDER_COVER = 0.9       # … and in this share of the rows from ruling to ruling
@@ -319,6 +321,7 @@ def ruling_lines(flat: np.ndarray, dpi: int, red: np.ndarray | None = None, dash
     by closing the ink first, which would fuse a row of characters' strokes into a line. A
     vertical beside print (not a seal's light red) is a character's stroke (``_unflanked``)."""
     _, ink = cv2.threshold(flat, RULING_INK, 1, cv2.THRESH_BINARY_INV)
+    _, faint = cv2.threshold(flat, RULING_FAINT, 1, cv2.THRESH_BINARY_INV)
     # a black-and-white page (a fax) has no grey to carry a thin line from row to row: a ruling
     # a little aslant comes in dashes, each a stair of the line; they are found shorter and
     # joined across wider gaps, and the line must still be as long as a ruling (``dashed``: the
@@ -326,9 +329,16 @@ def ruling_lines(flat: np.ndarray, dpi: int, red: np.ndarray | None = None, dash
     across = DASH_MIN_PT if dashed else RULING_MIN_PT
     masks, found = [], []
     for kernel in ((round(across * pt(dpi)), 1), (1, round(VERTICAL_MIN_PT * pt(dpi)))):
-        opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
-        masks.append(opened)
-        found.append(_segments(opened, horizontal=kernel[0] > 1, max_thick=RULING_MAX_PT * pt(dpi)))
+        level = kernel[0] > 1
+        # a thin line photographed, blurred and compressed is lighter than RULING_INK in places
+        # and breaks into pieces shorter than the kernel: it is found in fainter ink, and taken
+        # where a piece of it is a line in RULING_INK too (as Canny follows an edge from its
+        # strong pixels): fainter ink alone, a row of text's halo or the paper's grain, is no line
+        opened = cv2.morphologyEx(faint, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
+        cores = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
+        mask, segments = _lines_in(opened, cores, level, RULING_MAX_PT * pt(dpi))
+        masks.append(mask)
+        found.append(segments)
     tol = JOIN_PT * pt(dpi)
     horizontal = pieces_to_lines(found[0], DASH_JOIN_PT * pt(dpi) if dashed else tol)
     vertical = pieces_to_lines(found[1], tol)
@@ -418,20 +428,6 @@ def _drawn(ink: np.ndarray, vertical, dpi: int) -> np.ndarray:
     return out
 
 
-def _segments(opened: np.ndarray, horizontal: bool, max_thick: float) -> list[tuple[float, float, float]]:
-    segments = []
-    for x, y, w, h, area in _sparse_components(opened, horizontal):
-        along = w if horizontal else h
-        if area / max(along, 1) > max_thick:
-            continue
-        # a slightly tilted line is a thin diagonal band: its middle is its position
-        if horizontal:
-            segments.append((y + h / 2, float(x), float(x + w)))
-        else:
-            segments.append((x + w / 2, float(y), float(y + h)))
-    return segments
-
-
 def binarised(flat: np.ndarray) -> bool:
     """Whether a page is black and white only (a fax, a bilevel scan): almost no pixel is grey."""
     grey = np.count_nonzero((flat > 40) & (flat < 215))
@@ -449,7 +445,7 @@ def _unflanked(vertical, horizontal, ink: np.ndarray, dpi: int) -> list[tuple[fl
     none above or below continues) is a stroke already if one side is inked; one open at an
     end (reaching into a row without closing it) if it is shorter than a row or one side is. ``ink`` is without the horizontal rulings."""
     s = pt(dpi)
-    tol = JOIN_PT * s
+    tol, reach = JOIN_PT * s, CLOSED_PT * s
     kept = []
     for x, a, b in vertical:
         crossing = sorted({y for y, c, d in horizontal if c - tol <= x <= d + tol and a - tol <= y <= b + tol})
@@ -457,7 +453,7 @@ def _unflanked(vertical, horizontal, ink: np.ndarray, dpi: int) -> list[tuple[fl
         stretches = []
         for c, d in zip(cuts, cuts[1:]):
             flanks = _flanks(x, c, d, ink, s)
-            closed = all(any(abs(y - e) <= tol for y in crossing) for e in (c, d))
+            closed = all(any(abs(y - e) <= reach for y in crossing) for e in (c, d))
             if flanks is None:
                 stretches.append([c, d, None, 0.0])
             else:
@@ -576,18 +572,27 @@ def components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return n, labels, stats
 
 
-def _sparse_components(binary: np.ndarray, by_rows: bool) -> list[tuple[int, int, int, int, int]]:
-    """The (x, y, width, height, area) of the 8-connected components of a mask that is mostly
-    empty (a page's rulings): labelled band by band, each band a run of rows (``by_rows``) or of
-    columns holding ink, which no component crosses. Labelling the whole page costs a pass over
-    its four megapixels and a label image as large for a few dozen lines."""
-    out = []
-    for a, b in _runs(binary.max(axis=1 if by_rows else 0)):
-        band = binary[a:b] if by_rows else np.ascontiguousarray(binary[:, a:b])
-        n, _, stats = components(band)
-        for x, y, w, h, area in stats[1:n].tolist():
-            out.append((x, y + a, w, h, area) if by_rows else (x + a, y, w, h, area))
-    return out
+def _lines_in(opened: np.ndarray, cores: np.ndarray, horizontal: bool,
+              max_thick: float) -> tuple[np.ndarray, list[tuple[float, float, float]]]:
+    """The lines of ``opened`` (0/1) that hold a pixel of ``cores`` (a mask within it): their mask,
+    and the segments of those no thicker than ``max_thick``, (y, x0, x1) across or (x, y0, y1)
+    down, each at its middle (a slightly tilted line is a thin diagonal band). The 8-connected
+    components are labelled band by band, each a run of rows (of columns, for vertical lines)
+    holding ink, which no line crosses: labelling the whole page costs a pass over its four
+    megapixels and a label image as large for a few dozen lines."""
+    if not horizontal:   # vertical lines are found as horizontal ones of the page on its side
+        opened, cores = cv2.transpose(opened), cv2.transpose(cores)
+    kept = np.zeros_like(opened)
+    segments = []
+    for a, b in _runs(opened.max(axis=1)):
+        n, labels, stats = components(opened[a:b])
+        held = np.bincount(labels[cores[a:b] > 0], minlength=n) > 0
+        held[0] = False
+        kept[a:b] = held[labels]
+        for x, y, w, h, area in stats[held].tolist():
+            if area / max(w, 1) <= max_thick:
+                segments.append((y + a + h / 2, float(x), float(x + w)))
+    return (kept if horizontal else cv2.transpose(kept)), segments
 
 
 def _runs(profile: np.ndarray) -> list[list[int]]:
