@@ -30,7 +30,8 @@ from training.typeset import typeset
 pytestmark = pytest.mark.ocr
 
 DPI = 200
-SCANNED_REPORTS = sorted(SCANNED.glob("*.pdf"))
+# plain scans; a photographed one (``*-photo``) has its own test
+SCANNED_REPORTS = sorted(p for p in SCANNED.glob("*.pdf") if not p.stem.endswith("-photo"))
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +256,32 @@ def test_photographed_and_faxed_reports_are_right_or_flagged(kind, seed):
     result = score(record, truth)
     assert result.unflagged == []
     assert len(result.wrong) <= {"photo": 2, "fax": 10}[kind]
+
+
+def test_a_photographed_libreoffice_report_s_faint_rulings_are_followed():
+    """s21-lo-photo (training/scan.py ENGINE_SCANS): a LibreOffice report photographed at 200 dpi,
+    its pages turned, askew, in perspective and shadowed. Its 0.5 pt rulings, blurred and
+    compressed, are lighter than RULING_INK in places: found only where they are darker, they
+    came in pieces shorter than a ruling and the tables fell apart (30 cells wrong). Followed
+    through fainter ink from their dark pieces, all but two cells are read right, and those two
+    are named by a failing check."""
+    try:
+        model = load_model()
+    except ModelError as error:
+        pytest.skip(f"no shipped layout model: {error}")
+    path = SCANNED / "s21-lo-photo.pdf"
+    truth = json.loads(path.with_name(path.stem + ".truth.json").read_text("utf-8"))
+    record = extract(path, model=model)
+    assert [(u["rotation"], "squared" in u) for u in record["source"]["upright"]] == [
+        (0, False), (270, False), (0, False), (90, True), (270, False)]
+    flagged = {c for check in record["checks"] if check["status"] == "fail" for c in check["cells"]}
+    found = {cell_id(c["table"], c["row"], c["column"]) for c in record["cells"]}
+    wrong = [cell_id(*key) for key in template_cells("2021")
+             if cell_id(*key) not in found or get_value(record["tables"], *key) != get_value(truth["tables"], *key)]
+    assert wrong == ["applications/not_processed.duplicate/commercial_enterprise",
+                     "review_litigation/litigation_after_review.total"]
+    assert set(wrong) <= flagged
+    assert {k: record["report"][k] for k in truth["report"]} == truth["report"]
 
 
 def test_strokes_joined_to_the_rulings_of_a_tight_row_are_not_dividers():
