@@ -120,11 +120,10 @@ def _open(data: bytes) -> pymupdf.Document:
     return doc
 
 
-def _zeroed(page: pymupdf.Page) -> bool:
+def _zeroed(contents: bytes) -> bool:
     """Whether the page's content holds a run of NUL bytes outside an inline image: PDF syntax
     reads them as spaces, so a zeroed stretch of content (lost text) raises no error in MuPDF,
     and no producer writes them."""
-    contents = page.read_contents()
     return b"\0\0\0\0" in contents and b"ID" not in contents
 
 
@@ -165,11 +164,12 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
     (a table pasted as a screenshot)."""
     try:
         page = doc.load_page(number)
-        check_page(page, number, limits)   # before anything of the page is held in memory
+        contents = small_contents(page)
+        check_page(page, number, limits, contents)   # before anything of the page is held in memory
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
         drawings = page.get_cdrawings()
         has_images = bool(page.get_images())
-        zeroed = _zeroed(page)
+        zeroed = _zeroed(page.read_contents() if contents is None else contents)
     except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as error:
         if is_out_of_memory(error):
             raise out_of_memory(limits) from None
@@ -217,7 +217,7 @@ class _Tally(pymupdf.mupdf.FzDevice2):
         self.cookie = cookie
         self.max_drawings = limits.max_page_drawings
         self.max_chars = limits.max_page_chars
-        self.max_pixels = None if limits.max_image_mp is None else limits.max_image_mp * 1e6
+        self.max_pixels = _max_pixels(limits)
         self.drawings = self.chars = 0
         self.over: tuple[str, str, float] | None = None   # (limit, what was found, how much)
         # Paths filled or stroked (what get_cdrawings returns), not clips: MuPDF clips every form
@@ -258,10 +258,20 @@ class _Tally(pymupdf.mupdf.FzDevice2):
     fill_image = fill_image_mask = clip_image_mask = _image
 
 
-def check_page(page: pymupdf.Page, number: int, limits: Limits) -> None:
+def _max_pixels(limits: Limits) -> float | None:
+    return None if limits.max_image_mp is None else limits.max_image_mp * 1e6
+
+
+def check_page(page: pymupdf.Page, number: int, limits: Limits, contents: bytes | None = None) -> None:
     """Raise ``LimitExceeded`` when the page draws more than ``limits`` allow: too many drawing
-    operations or characters, or an image of too many pixels (counted before it is decoded)."""
+    operations or characters, or an image of too many pixels (counted before it is decoded).
+    ``contents``, the page's content streams (``small_contents``), lets a page whose bytes
+    cannot hold more than the limits allow pass without being run through the counting device."""
     if limits.max_page_drawings is None and limits.max_page_chars is None and limits.max_image_mp is None:
+        return
+    bounds = None if contents is None else content_bounds(page, contents, _max_pixels(limits))
+    if bounds is not None and all(limit is None or bound <= limit for bound, limit in
+                                  zip(bounds, (limits.max_page_drawings, limits.max_page_chars))):
         return
     cookie = pymupdf.mupdf.FzCookie()
     tally = _Tally(cookie, limits)
@@ -269,6 +279,146 @@ def check_page(page: pymupdf.Page, number: int, limits: Limits) -> None:
     if tally.over is not None:
         limit, found, value = tally.over
         raise exceeded(limits, limit, f"page {number + 1} has {found}", value)
+
+
+# Compressed bytes of a page's content read before it is checked: Flate inflates at most about
+# 1,000 to 1, so at most some 33 MB, never a stream that inflates to gigabytes of operations.
+SMALL_CONTENTS = 32 * 1024
+_M = pymupdf.mupdf
+_WHITESPACE = b" \t\r\n\f\0"
+
+
+def small_contents(page: pymupdf.Page) -> bytes | None:
+    """The page's content streams joined, when they are at most ``SMALL_CONTENTS`` bytes of plain
+    or Flate-compressed data (None otherwise: the counting device reads them, stopping early)."""
+    contents = _M.pdf_dict_get(_M.pdf_page_from_fz_page(page.this).obj(), _M.PDF_ENUM_NAME_Contents)
+    streams = ([_M.pdf_array_get(contents, i) for i in range(_M.pdf_array_len(contents))]
+               if _M.pdf_is_array(contents) else [contents])
+    size = 0
+    for stream in streams:
+        if not _M.pdf_is_stream(stream):
+            return None
+        coding = _M.pdf_dict_get(stream, _M.PDF_ENUM_NAME_Filter)
+        if not (_M.pdf_is_null(coding) or _M.pdf_to_name(coding) == "FlateDecode"):
+            return None
+        size += max(0, _M.pdf_dict_get_int(stream, _M.PDF_ENUM_NAME_Length))
+    return page.read_contents() if size <= SMALL_CONTENTS else None
+
+
+def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None) -> tuple[int, int] | None:
+    """At most how many drawing operations and characters the page makes, read from the bytes of
+    its content streams alone; None where something else may make them, or an image has more than
+    ``max_pixels``.
+
+    Every drawing operation is a painting operator of the stream (one of f F S s B b, B and b
+    filling and stroking: two), and every character a byte of a string operand, drawn once or
+    more (``_draws_per_char``), when nothing else runs operators or makes characters: no
+    annotation, form, pattern, soft mask, Type 3 glyph procedure, font set by a graphics state or
+    font mapping one code to several characters (``_one_to_one``), and no inline image; images
+    must declare their size (not JPX, whose size is in its data). A string's bytes are at most
+    the stream's, or half of those not white where no literal ``(`` string is: a hex string takes
+    two characters a byte."""
+    obj = _M.pdf_page_from_fz_page(page.this).obj()
+    if _M.pdf_array_len(_M.pdf_dict_get(obj, _M.PDF_ENUM_NAME_Annots)) or b"BI" in contents:
+        return None
+    resources = _M.pdf_dict_get_inheritable(obj, _M.PDF_ENUM_NAME_Resources)
+    if _M.pdf_dict_len(_M.pdf_dict_get(resources, _M.PDF_ENUM_NAME_Pattern)):
+        return None
+    states = _M.pdf_dict_get(resources, _M.PDF_ENUM_NAME_ExtGState)
+    for i in range(_M.pdf_dict_len(states)):
+        state = _M.pdf_dict_get_val(states, i)
+        mask = _M.pdf_dict_get(state, _M.PDF_ENUM_NAME_SMask)
+        if not (_M.pdf_is_null(mask) or _M.pdf_to_name(mask) == "None") \
+                or not _M.pdf_is_null(_M.pdf_dict_get(state, _M.PDF_ENUM_NAME_Font)):
+            return None
+    xobjects = _M.pdf_dict_get(resources, _M.PDF_ENUM_NAME_XObject)
+    for i in range(_M.pdf_dict_len(xobjects)):
+        if not _declared_image(_M.pdf_dict_get_val(xobjects, i), max_pixels):
+            return None
+    fonts = _M.pdf_dict_get(resources, _M.PDF_ENUM_NAME_Font)
+    if not all(_one_to_one(page.parent, _M.pdf_dict_get_val(fonts, i)) for i in range(_M.pdf_dict_len(fonts))):
+        return None
+    drawings = sum(map(contents.count, (b"f", b"F", b"S", b"s"))) + 2 * (contents.count(b"B") + contents.count(b"b"))
+    strings = len(contents) if b"(" in contents else len(contents.translate(None, _WHITESPACE)) // 2
+    return drawings, strings * _draws_per_char(contents)
+
+
+def _declared_image(xobject, max_pixels: float | None) -> bool:
+    """Whether the XObject is an image whose size, as MuPDF reads it from its dictionary, is
+    within ``max_pixels``."""
+    if _M.pdf_to_name(_M.pdf_dict_get(xobject, _M.PDF_ENUM_NAME_Subtype)) != "Image":
+        return False
+    coding = _M.pdf_dict_get(xobject, _M.PDF_ENUM_NAME_Filter)
+    codings = ([_M.pdf_array_get(coding, j) for j in range(_M.pdf_array_len(coding))]
+               if _M.pdf_is_array(coding) else [coding])
+    if any(_M.pdf_to_name(c) == "JPXDecode" for c in codings):
+        return False
+    width = _M.pdf_to_int(_M.pdf_dict_geta(xobject, _M.PDF_ENUM_NAME_Width, _M.PDF_ENUM_NAME_W))
+    height = _M.pdf_to_int(_M.pdf_dict_geta(xobject, _M.PDF_ENUM_NAME_Height, _M.PDF_ENUM_NAME_H))
+    return max_pixels is None or width * height <= max_pixels
+
+
+_MODE = re.compile(rb"Tr(?![^\s\[\]<>(){}/%])")   # the operator, a whole keyword
+
+
+def _draws_per_char(contents: bytes) -> int:
+    """How many times a character may be drawn: once (filled) without a ``Tr``, twice (filled
+    and stroked: a fake bold) where every mode set is 0–3 or 7, else three times (4–6: filled,
+    stroked and clipped)."""
+    modes = contents.count(b"Tr")
+    if not modes:
+        return 1
+    unclipped = sum(_unclipped(contents, found.start()) for found in _MODE.finditer(contents))
+    return 2 if unclipped == modes else 3
+
+
+def _unclipped(contents: bytes, at: int) -> bool:
+    """Whether the ``Tr`` at ``at`` has one lone digit 0–3 or 7 for operand: an operator, a name
+    or a string before it, as MuPDF takes the first number since the last operator."""
+    k = at
+    while k and contents[k - 1] in _WHITESPACE:
+        k -= 1
+    if k == at or not k or contents[k - 1] not in b"01237":
+        return False
+    k -= 1
+    while k and contents[k - 1] in _WHITESPACE:
+        k -= 1
+    return not k or contents[k - 1] not in b"0123456789.+-"
+
+
+_SYSTEM_MAPS = ("Adobe-CNS1", "Adobe-GB1", "Adobe-Japan1", "Adobe-Korea1")
+
+
+def _one_to_one(doc: pymupdf.Document, font) -> bool:
+    """Whether the font makes one character of each code: not Type 3 (whose glyphs may run
+    operators), and its ``ToUnicode`` map as MuPDF parsed it (or, for a composite font without
+    one, its collection's system map: Japan1's and Korea1's have ligatures) maps no code to several."""
+    kind = _M.pdf_to_name(_M.pdf_dict_get(font, _M.PDF_ENUM_NAME_Subtype))
+    if kind == "Type3":
+        return False
+    to_unicode = _M.pdf_dict_get(font, _M.PDF_ENUM_NAME_ToUnicode)
+    try:
+        if _M.pdf_is_stream(to_unicode):
+            cmap = _M.pdf_load_embedded_cmap(_M.pdf_document_from_fz_document(doc.this), to_unicode).m_internal
+        elif not _M.pdf_is_null(to_unicode):
+            return False
+        elif kind != "Type0":
+            return True   # a simple font's characters come from its encoding, one a code
+        else:   # MuPDF maps a composite font's codes by the system map of its CID collection
+            info = _M.pdf_dict_get(_M.pdf_array_get(_M.pdf_dict_get(font, _M.PDF_ENUM_NAME_DescendantFonts), 0),
+                                   _M.PDF_ENUM_NAME_CIDSystemInfo)
+            collection = "-".join(_M.pdf_to_text_string(_M.pdf_dict_get(info, key))
+                                  for key in (_M.PDF_ENUM_NAME_Registry, _M.PDF_ENUM_NAME_Ordering))
+            if collection not in _SYSTEM_MAPS:
+                return True
+            cmap = _M.pdf_load_system_cmap(f"{collection}-UCS2").m_internal
+    except (RuntimeError, pymupdf.mupdf.FzErrorBase):
+        return False
+    while cmap is not None:
+        if cmap.mlen:
+            return False
+        cmap = cmap.usecmap
+    return True
 
 
 def _missing_text_reason(page: pymupdf.Page, chars: list[Char], drawings: list[dict],
