@@ -164,8 +164,16 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
     (a table pasted as a screenshot)."""
     try:
         page = doc.load_page(number)
-        contents = small_contents(page)
-        check_page(page, number, limits, contents)   # before anything of the page is held in memory
+        # MuPDF's complaints in the order they came when the device ran the page first and its
+        # content was read whole last, for the first is what a person is told (below). A page
+        # MuPDF complained of before it is run is counted by the device, as before.
+        small = _small_contents(page)
+        loaded = pymupdf.TOOLS.mupdf_warnings()     # the page and its content's objects: said first
+        contents = page.read_contents() if small else None
+        decoded = pymupdf.TOOLS.mupdf_warnings()    # the content read whole: said last
+        bounds = None if contents is None else content_bounds(page, contents, _max_pixels(limits))
+        looked = pymupdf.TOOLS.mupdf_warnings()     # the resources the content names
+        check_page(page, number, limits, None if loaded or decoded or looked else bounds)   # before anything of the page is held in memory
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
         drawings = page.get_cdrawings()
         has_images = bool(page.get_images())
@@ -174,7 +182,13 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         if is_out_of_memory(error):
             raise out_of_memory(limits) from None
         raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(error)}") from None
-    warnings = pymupdf.TOOLS.mupdf_warnings()
+    run = pymupdf.TOOLS.mupdf_warnings()
+    # A resource MuPDF could not load complains again where the page's run uses it, as it did
+    # before; one it loaded with a complaint it does not repeat, or one the run never reached
+    # (content too damaged to set the font it names), is said after the run.
+    if set(line for line in looked.splitlines() if not _REPEATED.fullmatch(line.strip())) <= set(run.splitlines()):
+        looked = ""
+    warnings = "\n".join(w for w in (loaded, run, looked, decoded) if w)
     problems = []
     damaged = zeroed and not warnings
     if damaged:
@@ -262,14 +276,14 @@ def _max_pixels(limits: Limits) -> float | None:
     return None if limits.max_image_mp is None else limits.max_image_mp * 1e6
 
 
-def check_page(page: pymupdf.Page, number: int, limits: Limits, contents: bytes | None = None) -> None:
+def check_page(page: pymupdf.Page, number: int, limits: Limits, bounds: tuple[int, int] | None = None) -> None:
     """Raise ``LimitExceeded`` when the page draws more than ``limits`` allow: too many drawing
     operations or characters, or an image of too many pixels (counted before it is decoded).
-    ``contents``, the page's content streams (``small_contents``), lets a page whose bytes
-    cannot hold more than the limits allow pass without being run through the counting device."""
+    ``bounds``, at most how many drawing operations and characters the page's content makes
+    (``content_bounds``), lets a page within the limits by them pass without being run through
+    the counting device."""
     if limits.max_page_drawings is None and limits.max_page_chars is None and limits.max_image_mp is None:
         return
-    bounds = None if contents is None else content_bounds(page, contents, _max_pixels(limits))
     if bounds is not None and all(limit is None or bound <= limit for bound, limit in
                                   zip(bounds, (limits.max_page_drawings, limits.max_page_chars))):
         return
@@ -291,18 +305,22 @@ _WHITESPACE = b" \t\r\n\f\0"
 def small_contents(page: pymupdf.Page) -> bytes | None:
     """The page's content streams joined, when they are at most ``SMALL_CONTENTS`` bytes of plain
     or Flate-compressed data (None otherwise: the counting device reads them, stopping early)."""
+    return page.read_contents() if _small_contents(page) else None
+
+
+def _small_contents(page: pymupdf.Page) -> bool:
     contents = _M.pdf_dict_get(_M.pdf_page_from_fz_page(page.this).obj(), _M.PDF_ENUM_NAME_Contents)
     streams = ([_M.pdf_array_get(contents, i) for i in range(_M.pdf_array_len(contents))]
                if _M.pdf_is_array(contents) else [contents])
     size = 0
     for stream in streams:
         if not _M.pdf_is_stream(stream):
-            return None
+            return False
         coding = _M.pdf_dict_get(stream, _M.PDF_ENUM_NAME_Filter)
         if not (_M.pdf_is_null(coding) or _M.pdf_to_name(coding) == "FlateDecode"):
-            return None
+            return False
         size += max(0, _M.pdf_dict_get_int(stream, _M.PDF_ENUM_NAME_Length))
-    return page.read_contents() if size <= SMALL_CONTENTS else None
+    return size <= SMALL_CONTENTS
 
 
 def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None) -> tuple[int, int] | None:
@@ -314,33 +332,43 @@ def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None
     filling and stroking: two), and every character a byte of a string operand, drawn once or
     more (``_draws_per_char``), when nothing else runs operators or makes characters: no
     annotation, form, pattern, soft mask, Type 3 glyph procedure, font set by a graphics state or
-    font mapping one code to several characters (``_one_to_one``), and no inline image; images
-    must declare their size (not JPX, whose size is in its data). A string's bytes are at most
+    font mapping one code to several characters (``_one_to_one``) among the resources it names
+    (``_named``), and no inline image; images must declare their size (not JPX, whose size is in
+    its data). A string's bytes are at most
     the stream's, or half of those not white where no literal ``(`` string is: a hex string takes
     two characters a byte."""
     obj = _M.pdf_page_from_fz_page(page.this).obj()
     if _M.pdf_array_len(_M.pdf_dict_get(obj, _M.PDF_ENUM_NAME_Annots)) or b"BI" in contents:
         return None
     resources = _M.pdf_dict_get_inheritable(obj, _M.PDF_ENUM_NAME_Resources)
-    if _M.pdf_dict_len(_M.pdf_dict_get(resources, _M.PDF_ENUM_NAME_Pattern)):
+    names = None if b"#" in contents else {name.decode("latin-1") for name in _NAME.findall(contents)}
+    if _named(resources, _M.PDF_ENUM_NAME_Pattern, names):
         return None
-    states = _M.pdf_dict_get(resources, _M.PDF_ENUM_NAME_ExtGState)
-    for i in range(_M.pdf_dict_len(states)):
-        state = _M.pdf_dict_get_val(states, i)
+    for state in _named(resources, _M.PDF_ENUM_NAME_ExtGState, names):
         mask = _M.pdf_dict_get(state, _M.PDF_ENUM_NAME_SMask)
         if not (_M.pdf_is_null(mask) or _M.pdf_to_name(mask) == "None") \
                 or not _M.pdf_is_null(_M.pdf_dict_get(state, _M.PDF_ENUM_NAME_Font)):
             return None
-    xobjects = _M.pdf_dict_get(resources, _M.PDF_ENUM_NAME_XObject)
-    for i in range(_M.pdf_dict_len(xobjects)):
-        if not _declared_image(_M.pdf_dict_get_val(xobjects, i), max_pixels):
-            return None
-    fonts = _M.pdf_dict_get(resources, _M.PDF_ENUM_NAME_Font)
-    if not all(_one_to_one(page.parent, _M.pdf_dict_get_val(fonts, i)) for i in range(_M.pdf_dict_len(fonts))):
+    if not all(_declared_image(xobject, max_pixels) for xobject in _named(resources, _M.PDF_ENUM_NAME_XObject, names)):
+        return None
+    if not all(_one_to_one(page.parent, font) for font in _named(resources, _M.PDF_ENUM_NAME_Font, names)):
         return None
     drawings = sum(map(contents.count, (b"f", b"F", b"S", b"s"))) + 2 * (contents.count(b"B") + contents.count(b"b"))
     strings = len(contents) if b"(" in contents else len(contents.translate(None, _WHITESPACE)) // 2
     return drawings, strings * _draws_per_char(contents)
+
+
+_NAME = re.compile(rb"/([^\s\[\]<>(){}/%]*)")   # a name token (with no # escape: checked first)
+
+
+def _named(resources, category, names: set[str] | None) -> list:
+    """The resources of ``category`` that the content names (all where ``names`` is None): the
+    only ones its operators can use, and those MuPDF loads running the page; one the content
+    does not name (a font of another page in a shared dictionary) is not looked at."""
+    entries = _M.pdf_dict_get(resources, category)
+    return [_M.pdf_dict_get_val(entries, i) for i in range(_M.pdf_dict_len(entries))
+            if names is None or (key := _M.pdf_to_name(_M.pdf_dict_get_key(entries, i))) in names
+            or not key.isascii()]
 
 
 def _declared_image(xobject, max_pixels: float | None) -> bool:
