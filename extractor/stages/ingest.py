@@ -589,12 +589,10 @@ def _is_wide(c: str) -> bool:
 
 
 def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]:
-    ink: list[Char] = []
-    spaces: list[Char] = []
-    for ch in line:
-        (spaces if ch.c.isspace() else ink).append(ch)
+    ink = [ch for ch in line if not ch.c.isspace()]
     if not ink:
         return []
+    spaces = [ch for ch in line if ch.c.isspace()] if len(ink) < len(line) else []
     space_x = [ch.cx for ch in spaces]
     mid = (min([ch.y0 for ch in ink]) + max([ch.y1 for ch in ink])) / 2
     cuts = [r.x0 for r in verticals if r.y0 - MERGE_TOLERANCE <= mid <= r.y1 + MERGE_TOLERANCE]
@@ -608,12 +606,12 @@ def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]
             between = spaces[bisect.bisect_right(space_x, a.cx):bisect.bisect_left(space_x, b.cx)]
             if between:
                 space = between[0]
-            # One space is a word space, however wide its glyph; up to three between two Han
-            # chars letter-space a label (合　　计, 备  注). More are padding: the gap counts.
-            if len(between) == 1 or (len(between) <= 3 and _is_wide(a.c) and _is_wide(b.c)):
-                gap -= sum(s.x1 - s.x0 for s in between)
-        ruled = bool(cuts) and bisect.bisect_right(cuts, a.cx) < bisect.bisect_left(cuts, b.cx)
-        if ruled or gap > BLOCK_GAP_EM * (a.size + b.size) / 2:
+                # One space is a word space, however wide its glyph; up to three between two Han
+                # chars letter-space a label (合　　计, 备  注). More are padding: the gap counts.
+                if len(between) == 1 or (len(between) <= 3 and _is_wide(a.c) and _is_wide(b.c)):
+                    gap -= sum([s.x1 - s.x0 for s in between])
+        if (gap > BLOCK_GAP_EM * (a.size + b.size) / 2
+                or cuts and bisect.bisect_right(cuts, a.cx) < bisect.bisect_left(cuts, b.cx)):
             blocks.append(_block(ink[start:i], before[start:i], page))
             start, space = i, None
         before.append(space)
@@ -630,10 +628,10 @@ def _block(ink: list[Char], before: list[Char | None], page: int) -> Block:
     """
     if len(ink) == 1:   # more than half of a report's blocks: a table's one-digit cells
         ch = ink[0]
-        return Block(page=page, bbox=ch.box, text=ch.c, size=ch.size, bold=ch.bold, font=ch.font,
-                     char_boxes=(ch.box,))
+        return Block(page, ch.box, ch.c, ch.size, ch.bold, ch.font, (ch.box,))
     text, boxes = [ink[0].c], [ink[0].box]
-    for a, b, space in zip(ink, ink[1:], before[1:]):
+    a = ink[0]
+    for b, space in zip(ink[1:], before[1:]):
         if space is not None:
             if not (_is_wide(a.c) and _is_wide(b.c)):
                 text.append(" ")
@@ -644,16 +642,12 @@ def _block(ink: list[Char], before: list[Char | None], page: int) -> Block:
             boxes.append((a.x1, min(a.y0, b.y0), b.x0, max(a.y1, b.y1)))
         text.append(b.c)
         boxes.append(b.box)
+        a = b
     fonts = {ch.font for ch in ink}
-    return Block(
-        page=page,
-        bbox=_union(boxes if len(boxes) == len(ink) else [ch.box for ch in ink]),
-        text="".join(text),
-        size=sorted([ch.size for ch in ink])[len(ink) // 2],
-        bold=2 * sum([ch.bold for ch in ink]) > len(ink),
-        font=fonts.pop() if len(fonts) == 1 else Counter(ch.font for ch in ink).most_common(1)[0][0],
-        char_boxes=tuple(boxes),
-    )
+    return Block(page, _union(boxes if len(boxes) == len(ink) else [ch.box for ch in ink]), "".join(text),
+                 sorted([ch.size for ch in ink])[len(ink) // 2], 2 * sum([ch.bold for ch in ink]) > len(ink),
+                 fonts.pop() if len(fonts) == 1 else Counter(ch.font for ch in ink).most_common(1)[0][0],
+                 tuple(boxes))
 
 
 def _union(boxes: list[tuple[float, float, float, float]]) -> BBox:
