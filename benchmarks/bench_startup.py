@@ -51,8 +51,9 @@ from extractor.stages.classify.trees import TreeEnsemble  # noqa: E402
 # (ingest's calls into MuPDF, the classifier's features and trees) are also inside their stage.
 TIMED = (
     ("ingest", extractor.pipeline, "ingest"),
-    ("  contents read", extractor.stages.ingest, "small_contents"),
-    ("  limits' check", extractor.stages.ingest, "check_page"),
+    ("  content read", pymupdf.Page, "read_contents"),
+    ("  content bounds", extractor.stages.ingest, "content_bounds"),
+    ("  limits' device", extractor.stages.ingest, "check_page"),
     ("  rawdict", pymupdf.Page, "get_text"),
     ("  drawings", pymupdf.Page, "get_cdrawings"),
     ("ocr", extractor.pipeline, "ocr"),

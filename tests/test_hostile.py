@@ -142,6 +142,13 @@ def _counted(page: pymupdf.Page) -> tuple[int, int]:
     return tally.drawings, tally.chars
 
 
+def _bounds(page: pymupdf.Page) -> tuple[int, int] | None:
+    """What ingest bounds the page's drawing operations and characters by, None where it cannot."""
+    if not ingest_stage.small_contents(page):
+        return None
+    return ingest_stage.content_bounds(page, page.read_contents(), 50e6)
+
+
 def test_a_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
     """The pages the counting device is spared (their content's bytes bound what they draw) are
     counted here: none draws more than its bound, and the committed reports' pages are spared,
@@ -150,8 +157,7 @@ def test_a_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
     for path in sorted(FIXTURES.glob("*.pdf")):
         with pymupdf.open(path) as doc:
             for page in doc:
-                contents = ingest_stage.small_contents(page)
-                bounds = None if contents is None else ingest_stage.content_bounds(page, contents, 50e6)
+                bounds = _bounds(page)
                 if bounds is None:
                     unbounded += 1
                     continue
@@ -171,8 +177,7 @@ def test_a_hostile_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
             continue   # refused as bad input before a page is read
         for page in pages:
             try:
-                contents = ingest_stage.small_contents(page)
-                bounds = None if contents is None else ingest_stage.content_bounds(page, contents, 50e6)
+                bounds = _bounds(page)
                 counted = _counted(page) if bounds is not None else None
             except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
                 continue
@@ -207,10 +212,9 @@ def test_what_the_bytes_cannot_bound_is_counted(content, resources):
                  f"/LastChar 120 /Widths [1] >> >> >>",
         "pattern": f"<< /Pattern << /P {inner} 0 R >> >>"}[resources])
     page = doc.reload_page(page)
-    contents = ingest_stage.small_contents(page)
-    bounds = ingest_stage.content_bounds(page, contents, 50e6)
+    bounds = _bounds(page)
     if resources == "font":   # the text itself is bounded, three times over
-        assert bounds is not None and bounds[1] == 3 * len(contents) and _counted(page)[1] == 3 * len("clipped")
+        assert bounds is not None and bounds[1] == 3 * len(page.read_contents()) and _counted(page)[1] == 3 * len("clipped")
     else:
         assert bounds is None
 

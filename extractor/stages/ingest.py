@@ -167,7 +167,7 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         # MuPDF's complaints in the order they came when the device ran the page first and its
         # content was read whole last, for the first is what a person is told (below). A page
         # MuPDF complained of before it is run is counted by the device, as before.
-        small = _small_contents(page)
+        small = small_contents(page)
         loaded = pymupdf.TOOLS.mupdf_warnings()     # the page and its content's objects: said first
         contents = page.read_contents() if small else None
         decoded = pymupdf.TOOLS.mupdf_warnings()    # the content read whole: said last
@@ -302,13 +302,10 @@ _M = pymupdf.mupdf
 _WHITESPACE = b" \t\r\n\f\0"
 
 
-def small_contents(page: pymupdf.Page) -> bytes | None:
-    """The page's content streams joined, when they are at most ``SMALL_CONTENTS`` bytes of plain
-    or Flate-compressed data (None otherwise: the counting device reads them, stopping early)."""
-    return page.read_contents() if _small_contents(page) else None
-
-
-def _small_contents(page: pymupdf.Page) -> bool:
+def small_contents(page: pymupdf.Page) -> bool:
+    """Whether the page's content streams are at most ``SMALL_CONTENTS`` bytes of plain or
+    Flate-compressed data, to be read whole before the page is checked (else the counting device
+    reads them, stopping early)."""
     contents = _M.pdf_dict_get(_M.pdf_page_from_fz_page(page.this).obj(), _M.PDF_ENUM_NAME_Contents)
     streams = ([_M.pdf_array_get(contents, i) for i in range(_M.pdf_array_len(contents))]
                if _M.pdf_is_array(contents) else [contents])
