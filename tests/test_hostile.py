@@ -192,6 +192,8 @@ def test_a_hostile_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
     (b"BT /F1 12 Tf 6 Tr 72 700 Td (clipped) Tj ET", "font"),  # filled, stroked and clipped
     (b"BT /F1 12 Tf 72 700 Td (x) Tj ET", "type3"),            # a glyph is a procedure
     (b"/P cs /P scn 0 0 595 842 re f", "pattern"),             # a tile drawn over and over
+    (b"BT /F1 12 Tf 72 700 Td (x) Tj ET", "guessed type3"),    # no subtype: MuPDF guesses Type 3
+    (b"q /X\x0bY Do Q", "vertical tab"),                       # a name with a vertical tab in it
 ])
 def test_what_the_bytes_cannot_bound_is_counted(content, resources):
     doc = pymupdf.open()
@@ -210,13 +212,19 @@ def test_what_the_bytes_cannot_bound_is_counted(content, resources):
         "type3": f"<< /Font << /F1 << /Type /Font /Subtype /Type3 /FontBBox [0 0 1 1] /FontMatrix [1 0 0 1 0 0] "
                  f"/CharProcs << /x {inner} 0 R >> /Encoding << /Differences [120 /x] >> /FirstChar 120 "
                  f"/LastChar 120 /Widths [1] >> >> >>",
-        "pattern": f"<< /Pattern << /P {inner} 0 R >> >>"}[resources])
+        "pattern": f"<< /Pattern << /P {inner} 0 R >> >>",
+        "guessed type3": f"<< /Font << /F1 << /Type /Font /FontBBox [0 0 1 1] /FontMatrix [1 0 0 1 0 0] "
+                         f"/CharProcs << /x {inner} 0 R >> /Encoding << /Differences [120 /x] >> /FirstChar 120 "
+                         f"/LastChar 120 /Widths [1] >> >> >>",
+        "vertical tab": f"<< /XObject << /X#0BY {inner} 0 R >> >>"}[resources])
     page = doc.reload_page(page)
     bounds = _bounds(page)
     if resources == "font":   # the text itself is bounded, three times over
         assert bounds is not None and bounds[1] == 3 * len(page.read_contents()) and _counted(page)[1] == 3 * len("clipped")
     else:
         assert bounds is None
+    if resources == "vertical tab":   # MuPDF ran the form: the name is the vertical tab's too
+        assert _counted(page)[0] == 1
 
 
 @pytest.mark.parametrize("limit, refusal", [

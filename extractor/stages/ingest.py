@@ -355,7 +355,8 @@ def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None
     return drawings, strings * _draws_per_char(contents)
 
 
-_NAME = re.compile(rb"/([^\s\[\]<>(){}/%]*)")   # a name token (with no # escape: checked first)
+# PDF's white-space and delimiters (not Python's \s: a vertical tab is part of a name)
+_NAME = re.compile(rb"/([^\0\t\n\f\r ()<>\[\]{}/%]*)")   # a name token (with no # escape: checked first)
 
 
 def _named(resources, category, names: set[str] | None) -> list:
@@ -383,7 +384,7 @@ def _declared_image(xobject, max_pixels: float | None) -> bool:
     return max_pixels is None or width * height <= max_pixels
 
 
-_MODE = re.compile(rb"Tr(?![^\s\[\]<>(){}/%])")   # the operator, a whole keyword
+_MODE = re.compile(rb"Tr(?![^\0\t\n\f\r ()<>\[\]{}/%])")   # the operator, a whole keyword
 
 
 def _draws_per_char(contents: bytes) -> int:
@@ -411,6 +412,7 @@ def _unclipped(contents: bytes, at: int) -> bool:
     return not k or contents[k - 1] not in b"0123456789.+-"
 
 
+_GLYPH_FONTS = ("Type0", "Type1", "MMType1", "TrueType")   # fonts of glyph outlines, not procedures
 _SYSTEM_MAPS = ("Adobe-CNS1", "Adobe-GB1", "Adobe-Japan1", "Adobe-Korea1")
 
 
@@ -419,7 +421,7 @@ def _one_to_one(doc: pymupdf.Document, font) -> bool:
     operators), and its ``ToUnicode`` map as MuPDF parsed it (or, for a composite font without
     one, its collection's system map: Japan1's and Korea1's have ligatures) maps no code to several."""
     kind = _M.pdf_to_name(_M.pdf_dict_get(font, _M.PDF_ENUM_NAME_Subtype))
-    if kind == "Type3":
+    if kind not in _GLYPH_FONTS:   # MuPDF guesses a font of another subtype, Type 3 among them
         return False
     to_unicode = _M.pdf_dict_get(font, _M.PDF_ENUM_NAME_ToUnicode)
     try:
