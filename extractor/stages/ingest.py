@@ -167,7 +167,7 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         # MuPDF's complaints in the order they came when the device ran the page first and its
         # content was read whole last, for the first is what a person is told (below). A page
         # MuPDF complained of before it is run is counted by the device, as before.
-        small = small_contents(page)
+        small = not doc.is_repaired and small_contents(page)   # a repaired file's lengths are MuPDF's guesses
         loaded = pymupdf.TOOLS.mupdf_warnings()     # the page and its content's objects: said first
         contents = page.read_contents() if small else None
         decoded = pymupdf.TOOLS.mupdf_warnings()    # the content read whole: said last
