@@ -331,9 +331,9 @@ def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None
     annotation, form, pattern, soft mask, Type 3 glyph procedure, font set by a graphics state or
     font mapping one code to several characters (``_one_to_one``) among the resources it names
     (``_named``), and no inline image; images must declare their size (not JPX, whose size is in
-    its data). A string's bytes are at most
-    the stream's, or half of those not white where no literal ``(`` string is: a hex string takes
-    two characters a byte."""
+    its data). A string's bytes are at most the stream's, or half of those not white where no
+    literal ``(`` string is: a hex string takes two characters a byte (any but white-space and
+    ``>``, for MuPDF reads a stray one as a digit)."""
     obj = _M.pdf_page_from_fz_page(page.this).obj()
     if _M.pdf_array_len(_M.pdf_dict_get(obj, _M.PDF_ENUM_NAME_Annots)) or b"BI" in contents:
         return None
@@ -417,11 +417,13 @@ _SYSTEM_MAPS = ("Adobe-CNS1", "Adobe-GB1", "Adobe-Japan1", "Adobe-Korea1")
 
 
 def _one_to_one(doc: pymupdf.Document, font) -> bool:
-    """Whether the font makes one character of each code: not Type 3 (whose glyphs may run
-    operators), and its ``ToUnicode`` map as MuPDF parsed it (or, for a composite font without
-    one, its collection's system map: Japan1's and Korea1's have ligatures) maps no code to several."""
+    """Whether the font makes one character of each code and runs no operators: a font of glyph
+    outlines (a Type 3 font's glyphs are procedures, and MuPDF guesses the type of a font of any
+    other subtype, Type 3 among them), whose ``ToUnicode`` map as MuPDF parsed it (or, for a
+    composite font without one, its collection's system map: Japan1's and Korea1's have
+    ligatures) maps no code to several."""
     kind = _M.pdf_to_name(_M.pdf_dict_get(font, _M.PDF_ENUM_NAME_Subtype))
-    if kind not in _GLYPH_FONTS:   # MuPDF guesses a font of another subtype, Type 3 among them
+    if kind not in _GLYPH_FONTS:
         return False
     to_unicode = _M.pdf_dict_get(font, _M.PDF_ENUM_NAME_ToUnicode)
     try:
