@@ -13,7 +13,9 @@ Default PDF: fixtures/seed-002-lianzhou-2023.pdf (a 5-page text-layer report).
   first report (the pipeline), and of the worker's imports with the first PDF's report, each the
   median of N fresh processes;
 - in-process: the pipeline's CPU ms per page once loaded, against PyMuPDF's
-  ``get_text("rawdict")`` plus ``get_cdrawings()`` of each page.
+  ``get_text("rawdict")`` plus ``get_cdrawings()`` of each page; and where the pipeline's time
+  goes, each stage (and ingest's calls into MuPDF, the trees of the layout model) timed inside
+  ``extract`` by wrapping it, summed over every PDF and per page.
 
 The package's bytecode is compiled first, as ``pip install`` does for a wheel: without it (an
 editable install under ``PYTHONDONTWRITEBYTECODE``) every process would compile the package's
@@ -23,6 +25,7 @@ sources again, about 60 ms of CPU that no installed copy pays.
 from __future__ import annotations
 
 import argparse
+import collections
 import compileall
 import os
 import resource
@@ -38,7 +41,33 @@ import pymupdf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import extractor.pipeline  # noqa: E402
+import extractor.stages.classify  # noqa: E402
+import extractor.stages.ingest  # noqa: E402
 from extractor.pipeline import extract  # noqa: E402
+from extractor.stages.classify.trees import TreeEnsemble  # noqa: E402
+
+# What is timed inside extract: (label, where the function is looked up, its name). Nested ones
+# (ingest's calls into MuPDF, the classifier's features and trees) are also inside their stage.
+TIMED = (
+    ("ingest", extractor.pipeline, "ingest"),
+    ("  content read", pymupdf.Page, "read_contents"),
+    ("  content bounds", extractor.stages.ingest, "content_bounds"),
+    ("  limits' device", extractor.stages.ingest, "check_page"),
+    ("  rawdict", pymupdf.Page, "get_text"),
+    ("  drawings", pymupdf.Page, "get_cdrawings"),
+    ("ocr", extractor.pipeline, "ocr"),
+    ("classify", extractor.pipeline, "classify"),
+    ("  features", extractor.stages.classify, "featurize"),
+    ("  trees", TreeEnsemble, "predict_proba"),
+    ("reconstruct", extractor.pipeline, "reconstruct"),
+    ("correct", extractor.pipeline, "correct"),
+    ("report", extractor.pipeline, "reading_order"),
+    ("report", extractor.pipeline, "read_report"),
+    ("report", extractor.pipeline, "read_sections"),
+    ("validate", extractor.pipeline, "validate"),
+    ("record", extractor.pipeline, "build_record"),
+)
 
 BARE = ("import sys, pymupdf\n"
         "doc = pymupdf.open(sys.argv[1])\n"
@@ -94,6 +123,41 @@ def in_process(pdf: Path, pages: int, repeat: int) -> tuple[float, float]:
     return mine, theirs
 
 
+def where_time_goes(pdfs: list[Path], repeat: int) -> None:
+    """CPU ms per page of each stage of ``extract`` (``TIMED``), over ``pdfs``, each read ``repeat``
+    times once loaded."""
+    spent: dict[str, float] = collections.defaultdict(float)
+
+    def timed(label: str, function):
+        def run(*args, **kwargs):
+            start = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] += time.process_time() - start
+        return run
+
+    originals = [(owner, name, getattr(owner, name)) for _, owner, name in TIMED]
+    for (label, owner, name), (_, _, function) in zip(TIMED, originals):
+        setattr(owner, name, timed(label, function))
+    try:
+        datas = [pdf.read_bytes() for pdf in pdfs]
+        pages = repeat * sum(pymupdf.open(pdf).page_count for pdf in pdfs)
+        spent.clear()
+        start = time.process_time()
+        for _ in range(repeat):
+            for data in datas:
+                extract(data)
+        whole = time.process_time() - start
+    finally:
+        for owner, name, function in originals:
+            setattr(owner, name, function)
+    print(f"where a page's {whole * 1000 / pages:.2f} CPU ms go (each stage timed inside extract, "
+          f"{len(pdfs)} PDF(s) × {repeat}):")
+    for label in dict.fromkeys(label for label, _, _ in TIMED):
+        print(f"  {label:18s} {spent[label] * 1000 / pages:5.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pdfs", nargs="*", type=Path, default=[ROOT / "fixtures" / "seed-002-lianzhou-2023.pdf"])
@@ -133,6 +197,7 @@ def main() -> None:
         ratio, mine, theirs = (statistics.median(r[i] for r in ratios) for i in range(3))
         print(f"median over {len(ratios)} PDFs: in-process ratio {ratio:4.1f}× "
               f"(pipeline {mine:.2f} CPU ms/page, rawdict+drawings {theirs:.2f})")
+    where_time_goes(args.pdfs, max(1, args.repeat // 2))
 
 
 if __name__ == "__main__":

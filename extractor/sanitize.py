@@ -55,10 +55,13 @@ def clean_tree(value):
         return _SURROGATE.sub("\ufffd", value) if not value.isascii() and _SURROGATE.search(value) else value
     if kind in _SCALARS:
         return value
+    # a leaf (a number, an ASCII string: most of a record) kept without a call of its own
     if kind is dict:
-        return {clean_tree(k): clean_tree(v) for k, v in value.items()}
+        return {k if type(k) is str and k.isascii() else clean_tree(k):
+                v if (t := type(v)) in _SCALARS or t is str and v.isascii() else clean_tree(v)
+                for k, v in value.items()}
     if kind is list or kind is tuple:
-        return [clean_tree(v) for v in value]
+        return [v if (t := type(v)) in _SCALARS or t is str and v.isascii() else clean_tree(v) for v in value]
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):

@@ -23,6 +23,7 @@ import pytest
 import skops.io as sio
 
 import extractor.stages.classify as cl
+import extractor.stages.ingest as ingest_stage
 from benchmarks.fuzz import hostile
 from extractor.apps import workers
 from extractor.apps.batch import run_batch
@@ -131,6 +132,112 @@ def test_each_refusal_names_its_limit(kind):
     with pytest.raises(LimitExceeded) as refused:
         extract(case.data)
     assert (refused.value.limit, str(refused.value)) == LIMITED[kind]
+
+
+def _counted(page: pymupdf.Page) -> tuple[int, int]:
+    """The drawing operations and characters the counting device finds on the page, no limit set."""
+    cookie = pymupdf.mupdf.FzCookie()
+    tally = ingest_stage._Tally(cookie, Limits(max_page_drawings=0, max_page_chars=0, max_image_mp=0))
+    pymupdf.mupdf.fz_run_page(page.this, tally, pymupdf.mupdf.FzMatrix(), cookie)
+    return tally.drawings, tally.chars
+
+
+def _bounds(page: pymupdf.Page) -> tuple[int, int] | None:
+    """What ingest bounds the page's drawing operations and characters by, None where it cannot."""
+    if not ingest_stage.small_contents(page):
+        return None
+    return ingest_stage.content_bounds(page, page.read_contents(), 50e6)
+
+
+def test_a_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
+    """The pages the counting device is spared (their content's bytes bound what they draw) are
+    counted here: none draws more than its bound, and the committed reports' pages are spared,
+    but for those drawn with Type 3 fonts (each glyph a procedure of its own)."""
+    bounded = unbounded = 0
+    for path in sorted(FIXTURES.glob("*.pdf")):
+        with pymupdf.open(path) as doc:
+            for page in doc:
+                bounds = _bounds(page)
+                if bounds is None:
+                    unbounded += 1
+                    continue
+                bounded += 1
+                drawings, chars = _counted(page)
+                assert drawings <= bounds[0] and chars <= bounds[1], (path.name, page.number)
+    assert (bounded, unbounded) == (176, 10)
+
+
+def test_a_hostile_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
+    bounded = 0
+    for case in hostile.one_of_each():
+        try:
+            doc = pymupdf.open(stream=case.data, filetype="pdf")
+            pages = list(doc.pages(0, min(doc.page_count, 3)))
+        except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
+            continue   # refused as bad input before a page is read
+        for page in pages:
+            try:
+                bounds = _bounds(page)
+                counted = _counted(page) if bounds is not None else None
+            except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
+                continue
+            if bounds is not None:
+                bounded += 1
+                assert counted[0] <= bounds[0] and counted[1] <= bounds[1], (case.kind, page.number)
+    assert bounded > 20
+
+
+@pytest.mark.parametrize("content, resources", [
+    (b"q /X Do Q", "form"),                                   # a form's operators are elsewhere
+    (b"BT /F1 12 Tf 6 Tr 72 700 Td (clipped) Tj ET", "font"),  # filled, stroked and clipped
+    (b"BT /F1 12 Tf 72 700 Td (x) Tj ET", "type3"),            # a glyph is a procedure
+    (b"/P cs /P scn 0 0 595 842 re f", "pattern"),             # a tile drawn over and over
+    (b"BT /F1 12 Tf 72 700 Td (x) Tj ET", "guessed type3"),    # no subtype: MuPDF guesses Type 3
+    (b"q /X\x0bY Do Q", "vertical tab"),                       # a name with a vertical tab in it
+])
+def test_what_the_bytes_cannot_bound_is_counted(content, resources):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    xref = doc.get_new_xref()
+    doc.update_object(xref, "<< >>")
+    doc.update_stream(xref, content)
+    doc.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
+    inner = doc.get_new_xref()
+    doc.update_object(inner, "<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /PatternType 1 /PaintType 1 "
+                             "/TilingType 1 /XStep 1 /YStep 1 /Resources << >> >>")
+    doc.update_stream(inner, b"0 0 1 1 re f")
+    doc.xref_set_key(page.xref, "Resources", {
+        "form": f"<< /XObject << /X {inner} 0 R >> >>",
+        "font": "<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>",
+        "type3": f"<< /Font << /F1 << /Type /Font /Subtype /Type3 /FontBBox [0 0 1 1] /FontMatrix [1 0 0 1 0 0] "
+                 f"/CharProcs << /x {inner} 0 R >> /Encoding << /Differences [120 /x] >> /FirstChar 120 "
+                 f"/LastChar 120 /Widths [1] >> >> >>",
+        "pattern": f"<< /Pattern << /P {inner} 0 R >> >>",
+        "guessed type3": f"<< /Font << /F1 << /Type /Font /FontBBox [0 0 1 1] /FontMatrix [1 0 0 1 0 0] "
+                         f"/CharProcs << /x {inner} 0 R >> /Encoding << /Differences [120 /x] >> /FirstChar 120 "
+                         f"/LastChar 120 /Widths [1] >> >> >>",
+        "vertical tab": f"<< /XObject << /X#0BY {inner} 0 R >> >>"}[resources])
+    page = doc.reload_page(page)
+    bounds = _bounds(page)
+    if resources == "font":   # the text itself is bounded, three times over
+        assert bounds is not None and bounds[1] == 3 * len(page.read_contents()) and _counted(page)[1] == 3 * len("clipped")
+    else:
+        assert bounds is None
+    if resources == "vertical tab":   # MuPDF ran the form: the name is the vertical tab's too
+        assert _counted(page)[0] == 1
+
+
+@pytest.mark.parametrize("limit, refusal", [
+    ("max_page_chars", "page 1 has more than 100 characters; nianbao reads at most 100 characters per page "
+                       "(--max-page-chars, NIANBAO_MAX_PAGE_CHARS)"),
+    ("max_page_drawings", "page 2 has more than 10 drawing operations; nianbao reads at most 10 drawing "
+                          "operations per page (--max-page-drawings, NIANBAO_MAX_PAGE_DRAWINGS)"),
+])
+def test_a_page_beyond_its_bound_is_counted_and_refused(limit, refusal):
+    """A report's page whose bytes do not prove it within a limit set low is counted by the device."""
+    with pytest.raises(LimitExceeded) as refused:
+        ingest(GOOD.read_bytes(), limits=Limits(**{limit: {"max_page_chars": 100, "max_page_drawings": 10}[limit]}))
+    assert (refused.value.limit, str(refused.value)) == (limit, refusal)
 
 
 def test_a_page_too_large_to_render_for_ocr_is_refused_before_rendering():

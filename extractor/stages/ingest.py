@@ -120,11 +120,10 @@ def _open(data: bytes) -> pymupdf.Document:
     return doc
 
 
-def _zeroed(page: pymupdf.Page) -> bool:
+def _zeroed(contents: bytes) -> bool:
     """Whether the page's content holds a run of NUL bytes outside an inline image: PDF syntax
     reads them as spaces, so a zeroed stretch of content (lost text) raises no error in MuPDF,
     and no producer writes them."""
-    contents = page.read_contents()
     return b"\0\0\0\0" in contents and b"ID" not in contents
 
 
@@ -165,16 +164,31 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
     (a table pasted as a screenshot)."""
     try:
         page = doc.load_page(number)
-        check_page(page, number, limits)   # before anything of the page is held in memory
+        # MuPDF's complaints in the order they came when the device ran the page first and its
+        # content was read whole last, for the first is what a person is told (below). A page
+        # MuPDF complained of before it is run is counted by the device, as before.
+        small = not doc.is_repaired and small_contents(page)   # a repaired file's lengths are MuPDF's guesses
+        loaded = pymupdf.TOOLS.mupdf_warnings()     # the page and its content's objects: said first
+        contents = page.read_contents() if small else None
+        decoded = pymupdf.TOOLS.mupdf_warnings()    # the content read whole: said last
+        bounds = None if contents is None else content_bounds(page, contents, _max_pixels(limits))
+        looked = pymupdf.TOOLS.mupdf_warnings()     # the resources the content names
+        check_page(page, number, limits, None if loaded or decoded or looked else bounds)   # before anything of the page is held in memory
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
         drawings = page.get_cdrawings()
         has_images = bool(page.get_images())
-        zeroed = _zeroed(page)
+        zeroed = _zeroed(page.read_contents() if contents is None else contents)
     except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as error:
         if is_out_of_memory(error):
             raise out_of_memory(limits) from None
         raise InputError(f"truncated or corrupt PDF: page {number + 1}: {_first_line(error)}") from None
-    warnings = pymupdf.TOOLS.mupdf_warnings()
+    run = pymupdf.TOOLS.mupdf_warnings()
+    # A resource MuPDF could not load complains again where the page's run uses it, as it did
+    # before; one it loaded with a complaint it does not repeat, or one the run never reached
+    # (content too damaged to set the font it names), is said after the run.
+    if set(line for line in looked.splitlines() if not _REPEATED.fullmatch(line.strip())) <= set(run.splitlines()):
+        looked = ""
+    warnings = "\n".join(w for w in (loaded, run, looked, decoded) if w)
     problems = []
     damaged = zeroed and not warnings
     if damaged:
@@ -217,7 +231,7 @@ class _Tally(pymupdf.mupdf.FzDevice2):
         self.cookie = cookie
         self.max_drawings = limits.max_page_drawings
         self.max_chars = limits.max_page_chars
-        self.max_pixels = None if limits.max_image_mp is None else limits.max_image_mp * 1e6
+        self.max_pixels = _max_pixels(limits)
         self.drawings = self.chars = 0
         self.over: tuple[str, str, float] | None = None   # (limit, what was found, how much)
         # Paths filled or stroked (what get_cdrawings returns), not clips: MuPDF clips every form
@@ -258,10 +272,20 @@ class _Tally(pymupdf.mupdf.FzDevice2):
     fill_image = fill_image_mask = clip_image_mask = _image
 
 
-def check_page(page: pymupdf.Page, number: int, limits: Limits) -> None:
+def _max_pixels(limits: Limits) -> float | None:
+    return None if limits.max_image_mp is None else limits.max_image_mp * 1e6
+
+
+def check_page(page: pymupdf.Page, number: int, limits: Limits, bounds: tuple[int, int] | None = None) -> None:
     """Raise ``LimitExceeded`` when the page draws more than ``limits`` allow: too many drawing
-    operations or characters, or an image of too many pixels (counted before it is decoded)."""
+    operations or characters, or an image of too many pixels (counted before it is decoded).
+    ``bounds``, at most how many drawing operations and characters the page's content makes
+    (``content_bounds``), lets a page within the limits by them pass without being run through
+    the counting device."""
     if limits.max_page_drawings is None and limits.max_page_chars is None and limits.max_image_mp is None:
+        return
+    if bounds is not None and all(limit is None or bound <= limit for bound, limit in
+                                  zip(bounds, (limits.max_page_drawings, limits.max_page_chars))):
         return
     cookie = pymupdf.mupdf.FzCookie()
     tally = _Tally(cookie, limits)
@@ -269,6 +293,161 @@ def check_page(page: pymupdf.Page, number: int, limits: Limits) -> None:
     if tally.over is not None:
         limit, found, value = tally.over
         raise exceeded(limits, limit, f"page {number + 1} has {found}", value)
+
+
+# Compressed bytes of a page's content read before it is checked: Flate inflates at most about
+# 1,000 to 1, so at most some 33 MB, never a stream that inflates to gigabytes of operations.
+SMALL_CONTENTS = 32 * 1024
+_M = pymupdf.mupdf
+_WHITESPACE = b" \t\r\n\f\0"
+
+
+def small_contents(page: pymupdf.Page) -> bool:
+    """Whether the page's content streams are at most ``SMALL_CONTENTS`` bytes of plain or
+    Flate-compressed data, to be read whole before the page is checked (else the counting device
+    reads them, stopping early)."""
+    contents = _M.pdf_dict_get(_M.pdf_page_from_fz_page(page.this).obj(), _M.PDF_ENUM_NAME_Contents)
+    streams = ([_M.pdf_array_get(contents, i) for i in range(_M.pdf_array_len(contents))]
+               if _M.pdf_is_array(contents) else [contents])
+    size = 0
+    for stream in streams:
+        if not _M.pdf_is_stream(stream):
+            return False
+        coding = _M.pdf_dict_get(stream, _M.PDF_ENUM_NAME_Filter)
+        if not (_M.pdf_is_null(coding) or _M.pdf_to_name(coding) == "FlateDecode"):
+            return False
+        size += max(0, _M.pdf_dict_get_int(stream, _M.PDF_ENUM_NAME_Length))
+    return size <= SMALL_CONTENTS
+
+
+def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None) -> tuple[int, int] | None:
+    """At most how many drawing operations and characters the page makes, read from the bytes of
+    its content streams alone; None where something else may make them, or an image has more than
+    ``max_pixels``.
+
+    Every drawing operation is a painting operator of the stream (one of f F S s B b, B and b
+    filling and stroking: two), and every character a byte of a string operand, drawn once or
+    more (``_draws_per_char``), when nothing else runs operators or makes characters: no
+    annotation, form, pattern, soft mask, Type 3 glyph procedure, font set by a graphics state or
+    font mapping one code to several characters (``_one_to_one``) among the resources it names
+    (``_named``), and no inline image; images must declare their size (not JPX, whose size is in
+    its data). A string's bytes are at most the stream's, or half of those not white where no
+    literal ``(`` string is: a hex string takes two characters a byte (any but white-space and
+    ``>``, for MuPDF reads a stray one as a digit)."""
+    obj = _M.pdf_page_from_fz_page(page.this).obj()
+    if _M.pdf_array_len(_M.pdf_dict_get(obj, _M.PDF_ENUM_NAME_Annots)) or b"BI" in contents:
+        return None
+    resources = _M.pdf_dict_get_inheritable(obj, _M.PDF_ENUM_NAME_Resources)
+    names = None if b"#" in contents else {name.decode("latin-1") for name in _NAME.findall(contents)}
+    if _named(resources, _M.PDF_ENUM_NAME_Pattern, names):
+        return None
+    for state in _named(resources, _M.PDF_ENUM_NAME_ExtGState, names):
+        mask = _M.pdf_dict_get(state, _M.PDF_ENUM_NAME_SMask)
+        if not (_M.pdf_is_null(mask) or _M.pdf_to_name(mask) == "None") \
+                or not _M.pdf_is_null(_M.pdf_dict_get(state, _M.PDF_ENUM_NAME_Font)):
+            return None
+    if not all(_declared_image(xobject, max_pixels) for xobject in _named(resources, _M.PDF_ENUM_NAME_XObject, names)):
+        return None
+    if not all(_one_to_one(page.parent, font) for font in _named(resources, _M.PDF_ENUM_NAME_Font, names)):
+        return None
+    drawings = sum(map(contents.count, (b"f", b"F", b"S", b"s"))) + 2 * (contents.count(b"B") + contents.count(b"b"))
+    strings = len(contents) if b"(" in contents else len(contents.translate(None, _WHITESPACE)) // 2
+    return drawings, strings * _draws_per_char(contents)
+
+
+# PDF's white-space and delimiters (not Python's \s: a vertical tab is part of a name)
+_NAME = re.compile(rb"/([^\0\t\n\f\r ()<>\[\]{}/%]*)")   # a name token (with no # escape: checked first)
+
+
+def _named(resources, category, names: set[str] | None) -> list:
+    """The resources of ``category`` that the content names (all where ``names`` is None): the
+    only ones its operators can use, and those MuPDF loads running the page; one the content
+    does not name (a font of another page in a shared dictionary) is not looked at."""
+    entries = _M.pdf_dict_get(resources, category)
+    return [_M.pdf_dict_get_val(entries, i) for i in range(_M.pdf_dict_len(entries))
+            if names is None or (key := _M.pdf_to_name(_M.pdf_dict_get_key(entries, i))) in names
+            or not key.isascii()]
+
+
+def _declared_image(xobject, max_pixels: float | None) -> bool:
+    """Whether the XObject is an image whose size, as MuPDF reads it from its dictionary, is
+    within ``max_pixels``."""
+    if _M.pdf_to_name(_M.pdf_dict_get(xobject, _M.PDF_ENUM_NAME_Subtype)) != "Image":
+        return False
+    coding = _M.pdf_dict_get(xobject, _M.PDF_ENUM_NAME_Filter)
+    codings = ([_M.pdf_array_get(coding, j) for j in range(_M.pdf_array_len(coding))]
+               if _M.pdf_is_array(coding) else [coding])
+    if any(_M.pdf_to_name(c) == "JPXDecode" for c in codings):
+        return False
+    width = _M.pdf_to_int(_M.pdf_dict_geta(xobject, _M.PDF_ENUM_NAME_Width, _M.PDF_ENUM_NAME_W))
+    height = _M.pdf_to_int(_M.pdf_dict_geta(xobject, _M.PDF_ENUM_NAME_Height, _M.PDF_ENUM_NAME_H))
+    return max_pixels is None or width * height <= max_pixels
+
+
+_MODE = re.compile(rb"Tr(?![^\0\t\n\f\r ()<>\[\]{}/%])")   # the operator, a whole keyword
+
+
+def _draws_per_char(contents: bytes) -> int:
+    """How many times a character may be drawn: once (filled) without a ``Tr``, twice (filled
+    and stroked: a fake bold) where every mode set is 0–3 or 7, else three times (4–6: filled,
+    stroked and clipped)."""
+    modes = contents.count(b"Tr")
+    if not modes:
+        return 1
+    unclipped = sum(_unclipped(contents, found.start()) for found in _MODE.finditer(contents))
+    return 2 if unclipped == modes else 3
+
+
+def _unclipped(contents: bytes, at: int) -> bool:
+    """Whether the ``Tr`` at ``at`` has one lone digit 0–3 or 7 for operand: an operator, a name
+    or a string before it, as MuPDF takes the first number since the last operator."""
+    k = at
+    while k and contents[k - 1] in _WHITESPACE:
+        k -= 1
+    if k == at or not k or contents[k - 1] not in b"01237":
+        return False
+    k -= 1
+    while k and contents[k - 1] in _WHITESPACE:
+        k -= 1
+    return not k or contents[k - 1] not in b"0123456789.+-"
+
+
+_GLYPH_FONTS = ("Type0", "Type1", "MMType1", "TrueType")   # fonts of glyph outlines, not procedures
+_SYSTEM_MAPS = ("Adobe-CNS1", "Adobe-GB1", "Adobe-Japan1", "Adobe-Korea1")
+
+
+def _one_to_one(doc: pymupdf.Document, font) -> bool:
+    """Whether the font makes one character of each code and runs no operators: a font of glyph
+    outlines (a Type 3 font's glyphs are procedures, and MuPDF guesses the type of a font of any
+    other subtype, Type 3 among them), whose ``ToUnicode`` map as MuPDF parsed it (or, for a
+    composite font without one, its collection's system map: Japan1's and Korea1's have
+    ligatures) maps no code to several."""
+    kind = _M.pdf_to_name(_M.pdf_dict_get(font, _M.PDF_ENUM_NAME_Subtype))
+    if kind not in _GLYPH_FONTS:
+        return False
+    to_unicode = _M.pdf_dict_get(font, _M.PDF_ENUM_NAME_ToUnicode)
+    try:
+        if _M.pdf_is_stream(to_unicode):
+            cmap = _M.pdf_load_embedded_cmap(_M.pdf_document_from_fz_document(doc.this), to_unicode).m_internal
+        elif not _M.pdf_is_null(to_unicode):
+            return False
+        elif kind != "Type0":
+            return True   # a simple font's characters come from its encoding, one a code
+        else:   # MuPDF maps a composite font's codes by the system map of its CID collection
+            info = _M.pdf_dict_get(_M.pdf_array_get(_M.pdf_dict_get(font, _M.PDF_ENUM_NAME_DescendantFonts), 0),
+                                   _M.PDF_ENUM_NAME_CIDSystemInfo)
+            collection = "-".join(_M.pdf_to_text_string(_M.pdf_dict_get(info, key))
+                                  for key in (_M.PDF_ENUM_NAME_Registry, _M.PDF_ENUM_NAME_Ordering))
+            if collection not in _SYSTEM_MAPS:
+                return True
+            cmap = _M.pdf_load_system_cmap(f"{collection}-UCS2").m_internal
+    except (RuntimeError, pymupdf.mupdf.FzErrorBase):
+        return False
+    while cmap is not None:
+        if cmap.mlen:
+            return False
+        cmap = cmap.usecmap
+    return True
 
 
 def _missing_text_reason(page: pymupdf.Page, chars: list[Char], drawings: list[dict],
@@ -411,12 +590,10 @@ def _is_wide(c: str) -> bool:
 
 
 def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]:
-    ink: list[Char] = []
-    spaces: list[Char] = []
-    for ch in line:
-        (spaces if ch.c.isspace() else ink).append(ch)
+    ink = [ch for ch in line if not ch.c.isspace()]
     if not ink:
         return []
+    spaces = [ch for ch in line if ch.c.isspace()] if len(ink) < len(line) else []
     space_x = [ch.cx for ch in spaces]
     mid = (min([ch.y0 for ch in ink]) + max([ch.y1 for ch in ink])) / 2
     cuts = [r.x0 for r in verticals if r.y0 - MERGE_TOLERANCE <= mid <= r.y1 + MERGE_TOLERANCE]
@@ -430,12 +607,12 @@ def _blocks(line: list[Char], verticals: list[Ruling], page: int) -> list[Block]
             between = spaces[bisect.bisect_right(space_x, a.cx):bisect.bisect_left(space_x, b.cx)]
             if between:
                 space = between[0]
-            # One space is a word space, however wide its glyph; up to three between two Han
-            # chars letter-space a label (合　　计, 备  注). More are padding: the gap counts.
-            if len(between) == 1 or (len(between) <= 3 and _is_wide(a.c) and _is_wide(b.c)):
-                gap -= sum(s.x1 - s.x0 for s in between)
-        ruled = bool(cuts) and bisect.bisect_right(cuts, a.cx) < bisect.bisect_left(cuts, b.cx)
-        if ruled or gap > BLOCK_GAP_EM * (a.size + b.size) / 2:
+                # One space is a word space, however wide its glyph; up to three between two Han
+                # chars letter-space a label (合　　计, 备  注). More are padding: the gap counts.
+                if len(between) == 1 or (len(between) <= 3 and _is_wide(a.c) and _is_wide(b.c)):
+                    gap -= sum([s.x1 - s.x0 for s in between])
+        if (gap > BLOCK_GAP_EM * (a.size + b.size) / 2
+                or cuts and bisect.bisect_right(cuts, a.cx) < bisect.bisect_left(cuts, b.cx)):
             blocks.append(_block(ink[start:i], before[start:i], page))
             start, space = i, None
         before.append(space)
@@ -452,10 +629,10 @@ def _block(ink: list[Char], before: list[Char | None], page: int) -> Block:
     """
     if len(ink) == 1:   # more than half of a report's blocks: a table's one-digit cells
         ch = ink[0]
-        return Block(page=page, bbox=ch.box, text=ch.c, size=ch.size, bold=ch.bold, font=ch.font,
-                     char_boxes=(ch.box,))
+        return Block(page, ch.box, ch.c, ch.size, ch.bold, ch.font, (ch.box,))
     text, boxes = [ink[0].c], [ink[0].box]
-    for a, b, space in zip(ink, ink[1:], before[1:]):
+    a = ink[0]
+    for b, space in zip(ink[1:], before[1:]):
         if space is not None:
             if not (_is_wide(a.c) and _is_wide(b.c)):
                 text.append(" ")
@@ -466,16 +643,12 @@ def _block(ink: list[Char], before: list[Char | None], page: int) -> Block:
             boxes.append((a.x1, min(a.y0, b.y0), b.x0, max(a.y1, b.y1)))
         text.append(b.c)
         boxes.append(b.box)
+        a = b
     fonts = {ch.font for ch in ink}
-    return Block(
-        page=page,
-        bbox=_union(boxes if len(boxes) == len(ink) else [ch.box for ch in ink]),
-        text="".join(text),
-        size=sorted([ch.size for ch in ink])[len(ink) // 2],
-        bold=2 * sum([ch.bold for ch in ink]) > len(ink),
-        font=fonts.pop() if len(fonts) == 1 else Counter(ch.font for ch in ink).most_common(1)[0][0],
-        char_boxes=tuple(boxes),
-    )
+    return Block(page, _union(boxes if len(boxes) == len(ink) else [ch.box for ch in ink]), "".join(text),
+                 sorted([ch.size for ch in ink])[len(ink) // 2], 2 * sum([ch.bold for ch in ink]) > len(ink),
+                 fonts.pop() if len(fonts) == 1 else Counter(ch.font for ch in ink).most_common(1)[0][0],
+                 tuple(boxes))
 
 
 def _union(boxes: list[tuple[float, float, float, float]]) -> BBox:
