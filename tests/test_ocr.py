@@ -89,25 +89,34 @@ def test_numbers_under_a_red_seal_are_read(table_page):
                and b.bbox[1] >= c["bbox"][1] - 4 and b.bbox[3] <= c["bbox"][3] + 4)
 
 
-@pytest.mark.parametrize("path", SCANNED_REPORTS, ids=[p.stem for p in SCANNED_REPORTS])
-def test_scanned_fixture_extracts_right_or_flagged(path):
+def _extract_scanned(path: Path) -> tuple[dict, dict]:
+    """The record of a committed scan, read with the shipped model, and its truth."""
     try:
         model = load_model()
     except ModelError as error:
         pytest.skip(f"no shipped layout model: {error}")
     truth = json.loads(path.with_name(path.stem + ".truth.json").read_text("utf-8"))
-    record = extract(path, model=model)
+    return extract(path, model=model), truth
+
+
+def _wrong_cells(record: dict, truth: dict) -> list[str]:
+    """The template cells the record does not hold or holds with another value than the truth's."""
+    found = {cell_id(c["table"], c["row"], c["column"]) for c in record["cells"]}
+    return [cell_id(*key) for key in template_cells(truth["report"]["format"])
+            if cell_id(*key) not in found or get_value(record["tables"], *key) != get_value(truth["tables"], *key)]
+
+
+@pytest.mark.parametrize("path", SCANNED_REPORTS, ids=[p.stem for p in SCANNED_REPORTS])
+def test_scanned_fixture_extracts_right_or_flagged(path):
+    record, truth = _extract_scanned(path)
     assert record["source"]["text_layer"] == "none"
     assert record["problems"] == [f"第 {n} 页：没有文字层（扫描图像，或文字以轮廓绘制），已用 OCR 识别"
                                   for n in range(1, record["source"]["pages"] + 1)]
     assert record["report"]["format"] == truth["report"]["format"]
     flagged = {c for check in record["checks"] if check["status"] == "fail" for c in check["cells"]}
-    found = {cell_id(c["table"], c["row"], c["column"]) for c in record["cells"]}
-    keys = template_cells(truth["report"]["format"])
-    wrong = [cell_id(*key) for key in keys
-             if cell_id(*key) not in found or get_value(record["tables"], *key) != get_value(truth["tables"], *key)]
+    wrong = _wrong_cells(record, truth)
     assert [c for c in wrong if c not in flagged] == []
-    assert len(wrong) <= 0.01 * len(keys)
+    assert len(wrong) <= 0.01 * len(template_cells(truth["report"]["format"]))
     # the words are read too: the same report info and the six sections, their text all but
     # a character or two the recogniser got wrong
     assert {k: record["report"][k] for k in truth["report"]} == truth["report"]
@@ -265,19 +274,11 @@ def test_a_photographed_libreoffice_report_s_faint_rulings_are_followed():
     came in pieces shorter than a ruling and the tables fell apart (30 cells wrong). Followed
     through fainter ink from their dark pieces, all but two cells are read right, and those two
     are named by a failing check."""
-    try:
-        model = load_model()
-    except ModelError as error:
-        pytest.skip(f"no shipped layout model: {error}")
-    path = SCANNED / "s21-lo-photo.pdf"
-    truth = json.loads(path.with_name(path.stem + ".truth.json").read_text("utf-8"))
-    record = extract(path, model=model)
+    record, truth = _extract_scanned(SCANNED / "s21-lo-photo.pdf")
     assert [(u["rotation"], "squared" in u) for u in record["source"]["upright"]] == [
         (0, False), (270, False), (0, False), (90, True), (270, False)]
     flagged = {c for check in record["checks"] if check["status"] == "fail" for c in check["cells"]}
-    found = {cell_id(c["table"], c["row"], c["column"]) for c in record["cells"]}
-    wrong = [cell_id(*key) for key in template_cells("2021")
-             if cell_id(*key) not in found or get_value(record["tables"], *key) != get_value(truth["tables"], *key)]
+    wrong = _wrong_cells(record, truth)
     assert wrong == ["applications/not_processed.duplicate/commercial_enterprise",
                      "review_litigation/litigation_after_review.total"]
     assert set(wrong) <= flagged
@@ -309,16 +310,9 @@ def test_a_row_the_page_broke_off_takes_its_columns_from_the_page_before():
     page 3, and the disclosure table broken before 行政处罚 | 63, its divider one row long under a
     row spanning the table. Each such row takes the columns of the grid it continues, and its
     dividers are found there: every cell read right, and the rows read from their ruled cells."""
-    try:
-        model = load_model()
-    except ModelError as error:
-        pytest.skip(f"no shipped layout model: {error}")
-    path = SCANNED / "s21-lo-tail-scan.pdf"
-    truth = json.loads(path.with_name(path.stem + ".truth.json").read_text("utf-8"))
-    record = extract(path, model=model)
+    record, truth = _extract_scanned(SCANNED / "s21-lo-tail-scan.pdf")
     cells = {(c["table"], c["row"], c["column"]): c for c in record["cells"]}
-    assert [key for key in template_cells("2021") if key not in cells
-            or get_value(record["tables"], *key) != get_value(truth["tables"], *key)] == []
+    assert _wrong_cells(record, truth) == []
     carried = [cells["applications", "carried_forward", column] for column in
                ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
                 "legal_service_org", "other_org", "total")]
