@@ -196,17 +196,12 @@ def test_a_hostile_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
     (b"q /X\x0bY Do Q", "vertical tab"),                       # a name with a vertical tab in it
 ])
 def test_what_the_bytes_cannot_bound_is_counted(content, resources):
-    doc = pymupdf.open()
-    page = doc.new_page()
-    xref = doc.get_new_xref()
-    doc.update_object(xref, "<< >>")
-    doc.update_stream(xref, content)
-    doc.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
+    doc, page_xref = hostile._single_page(content)
     inner = doc.get_new_xref()
     doc.update_object(inner, "<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /PatternType 1 /PaintType 1 "
                              "/TilingType 1 /XStep 1 /YStep 1 /Resources << >> >>")
     doc.update_stream(inner, b"0 0 1 1 re f")
-    doc.xref_set_key(page.xref, "Resources", {
+    doc.xref_set_key(page_xref, "Resources", {
         "form": f"<< /XObject << /X {inner} 0 R >> >>",
         "font": "<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>",
         "type3": f"<< /Font << /F1 << /Type /Font /Subtype /Type3 /FontBBox [0 0 1 1] /FontMatrix [1 0 0 1 0 0] "
@@ -217,7 +212,7 @@ def test_what_the_bytes_cannot_bound_is_counted(content, resources):
                          f"/CharProcs << /x {inner} 0 R >> /Encoding << /Differences [120 /x] >> /FirstChar 120 "
                          f"/LastChar 120 /Widths [1] >> >> >>",
         "vertical tab": f"<< /XObject << /X#0BY {inner} 0 R >> >>"}[resources])
-    page = doc.reload_page(page)
+    page = doc[0]
     bounds = _bounds(page)
     if resources == "font":   # the text itself is bounded, three times over
         assert bounds is not None and bounds[1] == 3 * len(page.read_contents()) and _counted(page)[1] == 3 * len("clipped")
