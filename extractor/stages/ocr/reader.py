@@ -235,7 +235,8 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0, carried: Carried = (N
     more legible one kept."""
     flat = raster.flatten(raster.drop_red(rgb))
     red = raster.redness(rgb)
-    guess, across = raster.text_axis(raster.ink_of(flat), dpi)
+    ink = raster.ink_of(flat)
+    guess, across = raster.text_axis(ink, dpi)
     dashed = raster.binarised(flat)
     # a page whose glyphs do not say clearly which way its lines run is read both ways
     clear = abs(across - 0.5) >= AXIS_CLEAR
@@ -243,7 +244,7 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0, carried: Carried = (N
     # poorly either way (a photographed page's bent rulings) is no likelier to lie on its side
     best: _View | None = None
     for turns in (guess, 1 - guess):
-        view = _upright(flat, red, turns, dpi, number, dashed, carried)
+        view = _upright(flat, ink, red, turns, dpi, number, dashed, carried)
         if best is None or (view.legibility > best.legibility and (not clear or view.legibility >= LEGIBLE)):
             best = view
         if clear and view.legibility >= LEGIBLE:
@@ -263,22 +264,25 @@ class _View:
     sample: dict[int, Reading]     # the lines read to tell it, by their index in the layout's pieces
 
 
-def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int, dashed: bool = False,
-             carried: Carried = (None, None)) -> _View:
-    """The page (and its redness) turned by ``turns`` quarter turns counter-clockwise, levelled,
-    and turned over if it reads better so: the line classifier says which way up to try first."""
-    # a page without a mark red enough to be seal (most pages) has no redness worth turning:
-    # redness is only ever held against SEAL_REDNESS, and a turned page is no redder than before
+def _upright(flat: np.ndarray, ink: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int,
+             dashed: bool = False, carried: Carried = (None, None)) -> _View:
+    """The page (its ``ink_of`` and its redness) turned by ``turns`` quarter turns
+    counter-clockwise, levelled, and turned over if it reads better so: the line classifier says
+    which way up to try first."""
+    # a page without a mark red enough to be seal (most pages) has no redness worth turning, nor
+    # holding against its ink: redness is only ever held against SEAL_REDNESS, and a turned page
+    # is no redder than before
     seal = bool(red.max() > raster.SEAL_REDNESS)
     flat = raster.turn(flat, turns, 0.0)
-    skew = raster.skew_of(raster.ink_of(flat))
+    # the ink of the page turned is the page's ink turned: Otsu's threshold counts, not places
+    skew = raster.skew_of(raster.turn(ink, turns, 0.0))
     flat = raster.turn(flat, 0, skew)
-    red = raster.turn(raster.turn(red, turns, 0.0, fill=0), 0, skew, fill=0) if seal else np.zeros_like(flat)
+    redness = raster.turn(raster.turn(red, turns, 0.0, fill=0), 0, skew, fill=0) if seal else None
     square = raster.keystone(flat)
     if square is not None:
         flat = raster.squared(flat, square)
-        red = raster.squared(red, square, fill=0) if seal else red
-    layout = _layout(flat, red, dpi, number, dashed, carried)
+        redness = raster.squared(redness, square, fill=0) if redness is not None else None
+    layout = _layout(flat, redness, dpi, number, dashed, carried)
     pieces = layout.pieces
     sample = sorted(range(len(pieces)), key=lambda i: pieces[i].box[0] - pieces[i].box[2])[:SAMPLE_LINES]
     if not sample:
@@ -344,10 +348,12 @@ class _Layout:
     open_below: bool = False  # rows without dividers at its foot (``edge_rows``)
 
 
-def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bool = False,
+def _layout(flat: np.ndarray, red: np.ndarray | None, dpi: int, number: int, dashed: bool = False,
             carried: Carried = (None, None)) -> _Layout:
+    """The page's rulings and the pieces of text to read; ``red`` its redness where any mark is red
+    enough to be seal, else None."""
     ink = raster.ink_of(flat)
-    lines = raster.ruling_lines(flat, dpi, red, dashed)
+    lines = raster.ruling_lines(flat, ink, dpi, red, dashed)
     s = raster.pt(dpi)
     h, w = flat.shape
     width, height = w / s, h / s
@@ -357,7 +363,7 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bo
     due = unseen_dividers(grids, [(y / s, a / s, b / s) for y, a, b in lines.loose], 2 * raster.VERTICAL_MIN_PT,
                           *carried)
     if due:
-        lines = raster.with_dividers(lines, flat, [(x * s, a * s, b * s) for x, a, b in due], dpi)
+        lines = raster.with_dividers(lines, flat, ink, [(x * s, a * s, b * s) for x, a, b in due], dpi)
         grids = page_grids(Page(number, width, height, [], _rulings(lines, s)), [])
     rulings = _rulings(lines, s)
     # a row without dividers at the page's foot: the page after may show its columns
@@ -366,7 +372,8 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bo
     text, seal = raster.print_ink(np.where(lines.mask > 0, 0, ink).astype(np.uint8), flat, red, dpi)
     # light red pixels are seal even where a component as a whole is not (a glyph of the seal
     # touching print): print under a seal stays dark
-    text[(red > raster.SEAL_REDNESS) & (flat > raster.SEAL_PIXEL_LIGHT)] = 0
+    if red is not None:
+        text[(red > raster.SEAL_REDNESS) & (flat > raster.SEAL_PIXEL_LIGHT)] = 0
     # pieces are found on ink grown by a pixel: faint thin strokes of small print break up, and
     # a digit in pieces would be read in pieces. A cell's lines are found on the ink as printed:
     # grown, the pixel of leading between characters stacked one per line in a narrow cell
