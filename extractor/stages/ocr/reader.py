@@ -22,7 +22,20 @@ only to the widest of its batch: the recogniser's time grows with the columns it
 the 320 columns it was trained on, padding short lines, cost a fifth of them for no better
 reading. A block's ``confidence`` is its least sure character's probability (fullwidth and ASCII
 forms of a digit counting as one character): one doubtful digit makes the whole number doubtful.
-A number read in a cell is then held against its ink (``_checked_number``)."""
+A number read in a cell is then held against its ink (``_checked_number``).
+
+The recogniser runs on onnxruntime, one thread (a column about 36 µs, near what AVX-512 does in
+fp32). OpenVINO 2026.4 was measured in its place and not kept. In fp32 it reads the same and costs
+the same. In bfloat16 (its default where the CPU has AMX) a column costs 13 µs, but only in a batch
+of a shape it has run before: each new input shape (and every batch has its own width) costs
+18–40 ms to prepare, so that one report's batches cost 11% less, not 55%, even with widths
+rounded up to 32 columns (the recogniser's batches of 23 scanned reports: 45.7 CPU s on
+onnxruntime, 40.6 s with a fresh OpenVINO model per report, 20.7 s with one that had seen them
+all). The kernels it keeps for each shape hold about 22 MB of address space, and a worker passed its
+2 GiB limit within a report (3 of the devset's 20 scans failed). And bfloat16 reads 87 of 3,485
+lines differently (no changed character read surely either way) and moves 111 characters'
+confidences across the 0.9 below which a cell is flagged and a short piece read again (68 down,
+43 up)."""
 
 from __future__ import annotations
 
@@ -234,7 +247,8 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0, carried: Carried = (N
     more legible one kept."""
     flat = raster.flatten(raster.drop_red(rgb))
     red = raster.redness(rgb)
-    guess, across = raster.text_axis(raster.ink_of(flat), dpi)
+    ink = raster.ink_of(flat)
+    guess, across = raster.text_axis(ink, dpi)
     dashed = raster.binarised(flat)
     # a page whose glyphs do not say clearly which way its lines run is read both ways
     clear = abs(across - 0.5) >= AXIS_CLEAR
@@ -242,7 +256,7 @@ def read_image(rgb: np.ndarray, dpi: int, number: int = 0, carried: Carried = (N
     # poorly either way (a photographed page's bent rulings) is no likelier to lie on its side
     best: _View | None = None
     for turns in (guess, 1 - guess):
-        view = _upright(flat, red, turns, dpi, number, dashed, carried)
+        view = _upright(flat, ink, red, turns, dpi, number, dashed, carried)
         if best is None or (view.legibility > best.legibility and (not clear or view.legibility >= LEGIBLE)):
             best = view
         if clear and view.legibility >= LEGIBLE:
@@ -264,22 +278,25 @@ class _View:
     square: np.ndarray | None      # as Upright.squared, if the page was squared
 
 
-def _upright(flat: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int, dashed: bool = False,
-             carried: Carried = (None, None)) -> _View:
-    """The page (and its redness) turned by ``turns`` quarter turns counter-clockwise, levelled,
-    and turned over if it reads better so: the line classifier says which way up to try first."""
-    # a page without a mark red enough to be seal (most pages) has no redness worth turning:
-    # redness is only ever held against SEAL_REDNESS, and a turned page is no redder than before
+def _upright(flat: np.ndarray, ink: np.ndarray, red: np.ndarray, turns: int, dpi: int, number: int,
+             dashed: bool = False, carried: Carried = (None, None)) -> _View:
+    """The page (its ``ink_of`` and its redness) turned by ``turns`` quarter turns
+    counter-clockwise, levelled, and turned over if it reads better so: the line classifier says
+    which way up to try first."""
+    # a page without a mark red enough to be seal (most pages) has no redness worth turning, nor
+    # holding against its ink: redness is only ever held against SEAL_REDNESS, and a turned page
+    # is no redder than before
     seal = bool(red.max() > raster.SEAL_REDNESS)
     flat = raster.turn(flat, turns, 0.0)
-    skew = raster.skew_of(raster.ink_of(flat))
+    # the ink of the page turned is the page's ink turned: Otsu's threshold counts, not places
+    skew = raster.skew_of(raster.turn(ink, turns, 0.0))
     flat = raster.turn(flat, 0, skew)
-    red = raster.turn(raster.turn(red, turns, 0.0, fill=0), 0, skew, fill=0) if seal else np.zeros_like(flat)
+    redness = raster.turn(raster.turn(red, turns, 0.0, fill=0), 0, skew, fill=0) if seal else None
     square = raster.keystone(flat)
     if square is not None:
         flat = raster.squared(flat, square)
-        red = raster.squared(red, square, fill=0) if seal else red
-    layout = _layout(flat, red, dpi, number, dashed, carried)
+        redness = raster.squared(redness, square, fill=0) if redness is not None else None
+    layout = _layout(flat, redness, dpi, number, dashed, carried)
     in_points = None if square is None else _in_points(square, dpi)
     pieces = layout.pieces
     sample = sorted(range(len(pieces)), key=lambda i: pieces[i].box[0] - pieces[i].box[2])[:SAMPLE_LINES]
@@ -347,10 +364,12 @@ class _Layout:
     open_below: bool = False  # rows without dividers at its foot (``edge_rows``)
 
 
-def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bool = False,
+def _layout(flat: np.ndarray, red: np.ndarray | None, dpi: int, number: int, dashed: bool = False,
             carried: Carried = (None, None)) -> _Layout:
+    """The page's rulings and the pieces of text to read; ``red`` its redness where any mark is red
+    enough to be seal, else None."""
     ink = raster.ink_of(flat)
-    lines = raster.ruling_lines(flat, dpi, red, dashed)
+    lines = raster.ruling_lines(flat, ink, dpi, red, dashed)
     s = raster.pt(dpi)
     h, w = flat.shape
     width, height = w / s, h / s
@@ -360,16 +379,18 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bo
     due = unseen_dividers(grids, [(y / s, a / s, b / s) for y, a, b in lines.loose], 2 * raster.VERTICAL_MIN_PT,
                           *carried)
     if due:
-        lines = raster.with_dividers(lines, flat, [(x * s, a * s, b * s) for x, a, b in due], dpi)
+        lines = raster.with_dividers(lines, flat, ink, [(x * s, a * s, b * s) for x, a, b in due], dpi)
         grids = page_grids(Page(number, width, height, [], _rulings(lines, s)), [])
     rulings = _rulings(lines, s)
     # a row without dividers at the page's foot: the page after may show its columns
     open_below = bool(edge_rows(grids, [(y / s, a / s, b / s) for y, a, b in lines.loose],
                                 2 * raster.VERTICAL_MIN_PT)[1])
-    text, seal = raster.print_ink(np.where(lines.mask > 0, 0, ink).astype(np.uint8), flat, red, dpi)
+    # ink and the rulings' mask are 0 or 1: the ink less the mask is the ink off the rulings
+    text, seal = raster.print_ink(cv2.subtract(ink, lines.mask), flat, red, dpi)
     # light red pixels are seal even where a component as a whole is not (a glyph of the seal
     # touching print): print under a seal stays dark
-    text[(red > raster.SEAL_REDNESS) & (flat > raster.SEAL_PIXEL_LIGHT)] = 0
+    if red is not None:
+        text[(red > raster.SEAL_REDNESS) & (flat > raster.SEAL_PIXEL_LIGHT)] = 0
     # pieces are found on ink grown by a pixel: faint thin strokes of small print break up, and
     # a digit in pieces would be read in pieces. A cell's lines are found on the ink as printed:
     # grown, the pixel of leading between characters stacked one per line in a narrow cell
@@ -377,7 +398,7 @@ def _layout(flat: np.ndarray, red: np.ndarray, dpi: int, number: int, dashed: bo
     grow = np.ones((3, 3), np.uint8)
     printed = text
     text, seal = cv2.dilate(text, grow), cv2.dilate(seal, grow)
-    clean = np.where(lines.mask > 0, 255, flat).astype(np.uint8)
+    clean = cv2.max(flat, lines.mask * 255)
 
     inset = 0.5 * s
     cells = [(int(c.bbox[0] * s + inset), int(c.bbox[1] * s + inset),
