@@ -336,12 +336,14 @@ def ruling_lines(flat: np.ndarray, ink: np.ndarray, dpi: int, red: np.ndarray | 
         # a thin line photographed, blurred and compressed is lighter than RULING_INK in places
         # and breaks into pieces shorter than the kernel: it is found in fainter ink, and taken
         # where a piece of it is a line in RULING_INK too (as Canny follows an edge from its
-        # strong pixels): fainter ink alone, a row of text's halo or the paper's grain, is no line
+        # strong pixels): fainter ink alone, a row of text's halo or the paper's grain, is no
+        # line. The lines in RULING_INK are kept as well: a ruling along a shaded cell is one
+        # thick band with the shading in fainter ink
         opened = cv2.morphologyEx(faint, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
         cores = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
         mask, segments = _lines_in(opened, cores, level, RULING_MAX_PT * pt(dpi))
         masks.append(mask)
-        found.append(segments)
+        found.append(segments + _lines_in(cores, cores, level, RULING_MAX_PT * pt(dpi))[1])
     tol = JOIN_PT * pt(dpi)
     horizontal = pieces_to_lines(found[0], DASH_JOIN_PT * pt(dpi) if dashed else tol)
     vertical = pieces_to_lines(found[1], tol)
