@@ -73,6 +73,7 @@ MINUS_SURE = 0.95            # a minus sign found by its shape, not read
 GLYPH_REACH = 0.15           # a character read this near a glyph (in line heights) is its reading …
 UNREAD_INK = 0.5             # … a glyph with none near it was not read: the number is doubtful
 GLYPH_HEIGHT = 0.6           # ink at least this share of the tallest glyph's height is a glyph
+SHORT_DIGIT = 0.2            # a glyph read as a digit this share of the digits' height short of them is none
 RUNNING_WIDTH = 0.5          # a line of running text (a cell's too) is read at this share of its width …
 RUNNING_FROM = 6             # … a piece at least this many times as wide as high (see _crop)
 EDGE_MM = 5                  # a margin of the sheet where nothing is printed
@@ -558,9 +559,28 @@ def _checked_number(reading: Reading, piece: _Piece, ink: np.ndarray) -> Reading
     glyphs = _tall(runs, region, x0)
     xs = [cx0 + c * (cx1 - cx0) for c in reading.centres]
     reach = GLYPH_REACH * piece.em
-    if any(not any(a - reach <= x <= b + reach for x in xs) for a, b in glyphs):
+    if any(not any(a - reach <= x <= b + reach for x in xs) for a, b in glyphs) \
+            or _floating_digit(reading.text, xs, glyphs, region, x0):
         reading = Reading(reading.text, [min(c, UNREAD_INK) for c in reading.confidences], reading.centres)
     return reading
+
+
+def _floating_digit(text: str, xs: list[float], glyphs: list[tuple[int, int]], region: np.ndarray, x0: int) -> bool:
+    """Whether a glyph read as a digit is clearly shorter than the number's other glyphs: digits
+    are all as high, on one baseline, and a mark short of them by SHORT_DIGIT of their height at
+    one end, or by half that at both, is no digit (the stem of a "+" whose bar a fax lost, read as
+    a sure 1)."""
+    if len(glyphs) < 2:
+        return False
+    rows = [np.flatnonzero(region[:, a - x0:b - x0].any(axis=1)) for a, b in glyphs]
+    tops, feet = [int(r[0]) for r in rows], [int(r[-1]) for r in rows]
+    height = max(feet) - min(tops) + 1
+    for (a, b), top, foot in zip(glyphs, tops, feet):
+        read = [c for c, x in zip(text, xs) if a <= x <= b]
+        short = sorted(((top - min(tops)) / height, (max(feet) - foot) / height))
+        if read and all(c.isdigit() for c in read) and (short[1] > SHORT_DIGIT or short[0] > SHORT_DIGIT / 2):
+            return True
+    return False
 
 
 def _ink_runs(region: np.ndarray, x0: int) -> list[tuple[int, int]]:
