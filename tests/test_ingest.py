@@ -327,6 +327,30 @@ def test_a_few_unreadable_characters_are_noted_and_kept(tmp_path):
     assert doc.problems == ["第 1 页：1 个字符无法识别（U+FFFD 或私用区字符）"]
 
 
+def test_invisible_text_is_left_out_and_counted(tmp_path):
+    """What no reader sees is not what the report says: text neither filled nor stroked (render
+    modes 3 and 7) or wholly transparent is left out, and the page says how much there was; over
+    a page image it is a scanner's OCR layer, and the page is a scan."""
+    image = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 40, 40), False)
+    image.clear_with(128)
+
+    def hidden(page):
+        word_run(page, 72, 100, "2020 年共受理申请 36 件")
+        page.insert_text((72, 130), "共受理申请 99 件", fontname="china-ss", fontsize=SIZE, render_mode=3)
+        page.insert_text((72, 160), "99", fontname="china-ss", fontsize=SIZE, render_mode=7)
+        page.insert_text((72, 190), "99", fontname="china-ss", fontsize=SIZE, fill_opacity=0)
+
+    def searchable_scan(page):
+        page.insert_image(page.rect, pixmap=image)
+        page.insert_text((72, 100), "2020 年共受理申请 36 件", fontname="china-ss", fontsize=SIZE, render_mode=3)
+
+    doc = ingest(make_pdf(tmp_path / "t.pdf", hidden, searchable_scan))
+    assert texts(doc) == ["2020 年共受理申请 36 件"]
+    assert [p.text_layer for p in doc.pages] == ["text", "none"]
+    assert doc.pages[1].needs_ocr == "扫描图像，其文字层是不可见的识别文字（13 个字符），不予采用"
+    assert doc.problems == ["第 1 页：12 个不可见的字符（不填充不描边或全透明）未采用"]
+
+
 @pytest.mark.ocr
 def test_scanned_page_has_no_text_layer(tmp_path):
     image = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 40, 40), False)

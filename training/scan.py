@@ -14,7 +14,8 @@ The truth is the source report's truth (cell boxes are those of the upright, uns
 and ``kind="fax"`` faxes them (binarised, half the vertical resolution).
 
 Also the lesser image trouble of a text-layer report: one table pasted as a picture
-(``paste_as_picture``).
+(``paste_as_picture``); and a scan as scanner software or Acrobat's text recognition leaves it,
+an invisible text layer of its own OCR over each page image (``with_ocr_layer``).
 """
 
 from __future__ import annotations
@@ -139,6 +140,23 @@ def paste_as_picture(pdf: bytes, truth: dict, table: str, dpi: int = 150) -> tup
                               graphics=pymupdf.PDF_REDACT_LINE_ART_REMOVE_IF_TOUCHED)
         page.insert_image(box, stream=picture)
     return doc.tobytes(), pages
+
+
+def with_ocr_layer(scan: bytes, source: bytes) -> bytes:
+    """The scan with an invisible text layer (render mode 3) over each page, as a scanner's OCR
+    leaves one: each line of the source's text where it was printed, every digit read one higher
+    (a bad OCR whose numbers still look like numbers), so that a record taking any of it is wrong."""
+    out = pymupdf.open(stream=scan, filetype="pdf")
+    misread = str.maketrans("0123456789", "1234567890")
+    with pymupdf.open(stream=source, filetype="pdf") as doc:
+        for printed, page in zip(doc, out):
+            for block in printed.get_text("dict")["blocks"]:
+                for line in block.get("lines", ()):
+                    for span in line["spans"]:
+                        if span["text"].strip():
+                            page.insert_text(span["origin"], span["text"].translate(misread), fontsize=span["size"],
+                                             fontname="china-s", render_mode=3)
+    return out.tobytes(garbage=3, deflate=True)
 
 
 def _grid_around(page: pymupdf.Page, cells: list) -> pymupdf.Rect | None:
@@ -301,6 +319,8 @@ FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "scanned"
 # still turned, skewed, blurred, unevenly lit and one stamped.
 FIXTURE_SCAN = {"dpi": 150, "noise": 2.0, "jpeg": 50}
 FIXTURES = (("s19-scan", 305, "2019"), ("s21-scan", 302, "2021"))
+# fixtures also written with a scanner's invisible OCR layer (``with_ocr_layer``), as NAME-ocr-layer.pdf
+OCR_LAYERED = ("s19-scan",)
 # Scans of reports laid out by an engine (``training/engines.py``; skipped where it is not
 # installed): name, seed, engine, content and engine-style keywords, the scan's seed and
 # overrides (the seed puts the seal where it covers no number: that is another failure class,
@@ -362,6 +382,8 @@ def write_fixtures(out: Path = FIXTURES_DIR, names: set[str] | None = None) -> N
         (out / f"{name}.pdf").write_bytes(pdf)
         (out / f"{name}.truth.json").write_text(dump_truth(truth), "utf-8")
         write_blocks(out / f"{name}.blocks.jsonl", ts.blocks)
+        if name in OCR_LAYERED:
+            (out / f"{name}-ocr-layer.pdf").write_bytes(with_ocr_layer(pdf, ts.pdf))
 
 
 if __name__ == "__main__":

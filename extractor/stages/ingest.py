@@ -6,7 +6,9 @@ Word places whole runs, WPS places one character at a time, and real reports dra
 after later prose. Each line is cut into ``Block``s at vertical rulings and at wide gaps, so
 numbers in adjacent cells never glue together. A page's blocks come line by line, top to bottom
 and left to right; blocks of vertical text (labels turned 90° in tall cells) follow them. Text
-at other angles (watermarks, stamps) is left out.
+at other angles (watermarks, stamps) is left out, and so is text no reader sees (``page_chars``):
+a scan that scanner software or Acrobat gave an invisible text layer of its own OCR is read from its
+image, as any scan.
 
 Ruling lines come from the page's vector drawings: stroked axis-parallel lines, thin filled
 rectangles, and the edges of rectangles (tables drawn as cell rectangles), merged where collinear.
@@ -54,6 +56,8 @@ MERGE_TOLERANCE = 1.0     # collinear segments this close (pt) are one ruling
 MIN_RULING = 2.0          # shorter segments are marks, not rulings
 OUTLINE_CURVES = 200      # a page with no text but this many curve segments has its text drawn as outlines
 SCAN_TEXT = 40            # a page mostly covered by images with fewer chars than this is a scan
+# text drawn neither filled nor stroked (render mode 3 or 7, clipping only) is invisible
+_SEEN = pymupdf.mupdf.FZ_STEXT_FILLED | pymupdf.mupdf.FZ_STEXT_STROKED
 PICTURE_COVER = 0.02      # images with no text over them covering this share of a page are read by OCR
 
 
@@ -203,17 +207,19 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         said = f"MuPDF 提示：{_first_line(damage or warnings)}"
         problems.append(f"第 {number + 1} 页：内容损坏（{said}）" if damaged else f"第 {number + 1} 页：{said}")
 
-    chars, vertical = page_chars(raw)
+    chars, vertical, unseen = page_chars(raw)
     width, height = page.rect.width, page.rect.height
     rulings = page_rulings(drawings, width, height)
     every_char = chars + [ch for run in vertical for ch in run]
     reason, unreadable = text_quality(every_char)
-    reason = reason or _missing_text_reason(page, every_char, drawings, has_images)
+    reason = reason or _missing_text_reason(page, every_char, drawings, has_images, unseen)
     if reason:
         return Page(number, width, height, [], rulings, "none", needs_ocr=reason), problems, damaged
     pictures = _bare_pictures(page, every_char) if has_images else ()
     if unreadable:
         problems.append(f"第 {number + 1} 页：{unreadable} 个字符无法识别（U+FFFD 或私用区字符）")
+    if unseen:
+        problems.append(f"第 {number + 1} 页：{unseen} 个不可见的字符（不填充不描边或全透明）未采用")
     verticals = sorted((r for r in rulings if not r.horizontal), key=lambda r: r.x0)
     horizontals = [r for r in rulings if r.horizontal]
     blocks = [block for line in _lines(chars) for block in _blocks(line, verticals, number)]
@@ -451,9 +457,13 @@ def _one_to_one(doc: pymupdf.Document, font) -> bool:
 
 
 def _missing_text_reason(page: pymupdf.Page, chars: list[Char], drawings: list[dict],
-                         has_images: bool) -> str | None:
-    """Why a page with (almost) no text needs OCR: it is a scan, or its text is drawn as outlines."""
+                         has_images: bool, unseen: int = 0) -> str | None:
+    """Why a page with (almost) no text needs OCR: it is a scan, its text is drawn as outlines, or
+    all its text is invisible over an image (a scan with a text layer of some other OCR: its
+    characters carry no confidence and its boxes no cells, and it says nothing of what is seen)."""
     ink = sum(not ch.c.isspace() for ch in chars)
+    if ink == 0 and unseen and has_images:
+        return f"扫描图像，其文字层是不可见的识别文字（{unseen} 个字符），不予采用"
     if ink == 0 and (has_images or _curve_count(drawings) >= OUTLINE_CURVES):
         return "没有文字层（扫描图像，或文字以轮廓绘制）"
     if 0 < ink < SCAN_TEXT and has_images and _image_cover(page) > 0.5:
@@ -506,25 +516,34 @@ def font_name(name: str) -> str:
         return name
 
 
-def page_chars(raw: dict) -> tuple[list[Char], list[list[Char]]]:
-    """The horizontal characters of a ``rawdict``, and its runs of vertical text (a label turned
-    90° in a tall table cell), each in reading order. Text at other angles (watermarks, stamps)
-    is left out."""
+def page_chars(raw: dict) -> tuple[list[Char], list[list[Char]], int]:
+    """The horizontal characters of a ``rawdict``, its runs of vertical text (a label turned
+    90° in a tall table cell), each in reading order, and how many printing characters were left
+    out as invisible. Text at other angles (watermarks, stamps) is left out too.
+
+    What a reader of the page sees is what the record must say: text drawn neither filled nor
+    stroked, or wholly transparent, is left out (a scanner's OCR layer under a page image, text
+    hidden behind a table). Its characters are counted, so that the page says so."""
     chars, vertical = [], []
+    unseen = [0]
     for block in raw["blocks"]:
         for line in block.get("lines", ()):
             dx, dy = line["dir"]
             if dx > 0.99 and abs(dy) < 0.01:
-                chars += _line_chars(line)
+                chars += _line_chars(line, unseen)
             elif abs(dx) < 0.01 and abs(dy) > 0.99:
-                run = sorted(_line_chars(line), key=lambda ch: ch.y0, reverse=dy < 0)
+                run = sorted(_line_chars(line, unseen), key=lambda ch: ch.y0, reverse=dy < 0)
                 vertical.append(run)
-    return chars, vertical
+    return chars, vertical, unseen[0]
 
 
-def _line_chars(line: dict) -> list[Char]:
+def _line_chars(line: dict, unseen: list[int]) -> list[Char]:
+    """The line's visible characters; ``unseen[0]`` counts its invisible printing ones."""
     chars = []
     for span in line["spans"]:
+        if not span["char_flags"] & _SEEN or span["alpha"] == 0:
+            unseen[0] += sum(not ch["c"].isspace() for ch in span["chars"])
+            continue
         font, size = font_name(span["font"]), span["size"]
         bold = is_bold(font, span["flags"])
         for ch in span["chars"]:

@@ -14,6 +14,7 @@ label, a block the classifier called table_cell or not, a clean number or one wi
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import math
 import re
@@ -59,6 +60,7 @@ _OUTCOMES = norm("三、本年度办理结果")
 _AMOUNTS = frozenset(cell for cells in AMOUNT_CELLS.values() for cell in cells)
 _NOTE = re.compile(r"^\s*[（(]?\s*(?:注|备注|说明|(?:金额)?单位)")
 _GROUP_NUMBER = re.compile(r"^\(([一二三四五六七八九十]+)\)")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _CAPTION = re.compile(r"^第[一二三四五六七八九十]+条第\([一二三四五六七八九十]+\)项")   # after NFKC
 
 
@@ -94,8 +96,13 @@ class _Reader:
     tail: tuple[Grid, list[GridCell], Match, list[CellKey]] | None = None
     filled: list[CellKey] = field(default_factory=list)   # the template cells the last data row filled
 
-    def read(self, grids: list[Grid]) -> None:
-        for grid in grids:
+    def read(self, grids: list[Grid], apart: list[bool]) -> None:
+        """``apart``: for each grid, whether the report's text runs between it and the grid before."""
+        for grid, after_text in zip(grids, apart):
+            if after_text:
+                # a table ends where the text goes on: what stands below is no row of it (the
+                # bits of a seal under the signature lined up like cells, read as 表四's values)
+                self.columns, self.pending, self.tail, self.cut, self.group = [], None, None, False, None
             self.read_grid(grid)
 
     def read_grid(self, grid: Grid) -> None:
@@ -346,6 +353,8 @@ class _Reader:
             self.problems.append(f"第 {grid.page + 1} 页：{_cell_name((table, row))}：各单元格与表头的列对不上"
                                  f"{'（' + '、'.join(f'「{t}」' for t in stray) + '不在任何一列下）' if stray else ''}")
             confidence = min(confidence, DOUBT.ambiguous_column)
+        if not grid.ruled and not placed and table == "review_litigation":
+            return False   # the review table's row is its values: text under none of its columns is none (a speck beside it)
         if not grid.ruled:
             # without rulings a blank cell leaves no trace: it is the column this row has no text in
             top, bottom = min(c.bbox[1] for c in cells), max(c.bbox[3] for c in cells)
@@ -614,9 +623,25 @@ def reconstruct(pages: list[Page], labelled: list[LabelledBlock]) -> TableReadin
         by_page.setdefault(lb.block.page, []).append(lb)
     grids = [g for page in pages for g in page_grids(page, _without_page_number(page, by_page.get(page.number, [])))]
     reader = _Reader(scanned=frozenset(p.number for p in pages if p.text_layer in ("ocr", "mixed")))
-    reader.read(grids)
+    reader.read(grids, _apart(grids, labelled))
     _note_units(reader, grids, labelled)
     return _reading(detect_format(reader.readings), reader)
+
+
+def _apart(grids: list[Grid], labelled: list[LabelledBlock]) -> list[bool]:
+    """For each grid (in reading order), whether a heading or a paragraph of the report's text
+    stands between it and the grid before: then it continues no table above it. Words are text
+    (two Han characters at least: a speck of a scan read as · or " is none); a note (单位、注), a
+    续表 caption and the pages' furniture (page numbers, running heads: "other") do not part them."""
+    text = sorted((lb.block.page, (lb.block.bbox[1] + lb.block.bbox[3]) / 2) for lb in labelled
+                  if lb.label in ("heading", "prose") and len(_HAN.findall(lb.block.text)) >= 2
+                  and not _NOTE.match(lb.block.text) and "续" not in lb.block.text)
+    apart, previous = [], None
+    for grid in grids:
+        following = bisect.bisect_right(text, previous) if previous is not None else len(text)
+        apart.append(following < len(text) and text[following] < (grid.page, grid.bbox[1]))
+        previous = (grid.page, grid.bbox[3])
+    return apart
 
 
 def _note_units(reader: _Reader, grids: list[Grid], labelled: list[LabelledBlock]) -> None:

@@ -77,6 +77,8 @@ SHORT_DIGIT = 0.2            # a glyph read as a digit this share of the digits'
 RUNNING_WIDTH = 0.5          # a line of running text (a cell's too) is read at this share of its width …
 RUNNING_FROM = 6             # … a piece at least this many times as wide as high (see _crop)
 EDGE_MM = 5                  # a margin of the sheet where nothing is printed
+SPECK = 0.4                  # outside the tables, a piece smaller than this (in line heights) each way is
+                             # dust or a crumb of the seal the red left, no text (a stop or a comma stands by its line)
 NUMBER_TEXT = re.compile(r"[0-9+\-.,]+")
 
 
@@ -435,7 +437,8 @@ def _layout(flat: np.ndarray, red: np.ndarray | None, dpi: int, number: int, das
     for band in raster.text_bands(rest, em):
         # a line's own height: the small print of an unruled table is not the body text's size
         for box in raster.band_segments(rest, band, split=True):
-            pieces.append(_Piece(box, band[1] - band[0], False))
+            if max(box[2] - box[0], box[3] - box[1]) >= SPECK * em:
+                pieces.append(_Piece(box, band[1] - band[0], False))
     return _Layout(clean, text, width, height, rulings, pieces, open_below)
 
 
