@@ -215,3 +215,23 @@ def test_a_header_under_its_tables_caption_is_named_by_its_own_words():
 
     assert _name_column(["第二十条第（八）项上一年项目数量"]) == _name_column(["上一年项目数量"])
     assert _name_column(["第二十条第（八）项上一年项目数量"]).score == 1.0
+
+
+def test_a_speck_beside_the_review_table_is_no_row_of_it():
+    """A mark under none of 表四's columns, standing alone just below its row of values (a speck
+    of a scan that OCR read as "." and the classifier called a table cell), is no second row of
+    values: without rulings a blank is a column with no text in the row, and each of the 15
+    columns was "read twice", blank, and its value made doubtful."""
+    from extractor.types import Block, LabelledBlock
+
+    name = "e19-web-unruled"
+    doc, labelled, _ = read(name)
+    values = [c for c in truth(name)["cells"] if c["table"] == "review_litigation"]
+    page = values[-1]["page"]
+    x1 = max(c["bbox"][2] for c in values if c["page"] == page)
+    y1 = max(c["bbox"][3] for c in values if c["page"] == page)
+    speck = LabelledBlock(Block(page, (x1 + 20, y1 + 2, x1 + 22, y1 + 4), ".", 10.5, False, "OCR"), "table_cell", 1.0)
+    reading = reconstruct(doc.pages, [*labelled, speck])
+    assert reading.problems == []
+    assert wrong_cells(truth(name), reading) == []
+    assert min(c.confidence for c in reading.cells if c.table == "review_litigation") == 1.0

@@ -318,9 +318,11 @@ FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "scanned"
 # Small enough to commit: 150 dpi, little noise (noise is what JPEG cannot compress), every page
 # still turned, skewed, blurred, unevenly lit and one stamped.
 FIXTURE_SCAN = {"dpi": 150, "noise": 2.0, "jpeg": 50}
-FIXTURES = (("s19-scan", 305, "2019"), ("s21-scan", 302, "2021"))
-# fixtures also written with a scanner's invisible OCR layer (``with_ocr_layer``), as NAME-ocr-layer.pdf
-OCR_LAYERED = ("s19-scan",)
+# name, seed, format, scan_report's keywords (``ocr_layer``: the scan under ``with_ocr_layer``).
+# s21-signed-ocr-layer: the seal pressed over the signature below the last table, its crumbs the
+# red leaves lined up like cells under 表四's columns, and an invisible OCR layer over every page
+FIXTURES = (("s19-scan", 305, "2019", {}), ("s21-scan", 302, "2021", {}),
+            ("s21-signed-ocr-layer", 302, "2021", {"signed": True, "ocr_layer": True}))
 # Scans of reports laid out by an engine (``training/engines.py``; skipped where it is not
 # installed): name, seed, engine, content and engine-style keywords, the scan's seed and
 # overrides (the seed puts the seal where it covers no number: that is another failure class,
@@ -364,9 +366,9 @@ def write_fixtures(out: Path = FIXTURES_DIR, names: set[str] | None = None) -> N
 
     out.mkdir(parents=True, exist_ok=True)
     reports = []
-    for name, seed, fmt in FIXTURES:
+    for name, seed, fmt, overrides in FIXTURES:
         if names is None or name in names:
-            reports.append((name, seed, *report_for(seed, fmt), {}))
+            reports.append((name, seed, *report_for(seed, fmt), overrides))
     for name, seed, engine, content_options, style_options, scan_seed, overrides in ENGINE_SCANS:
         if names is not None and name not in names:
             continue
@@ -378,12 +380,13 @@ def write_fixtures(out: Path = FIXTURES_DIR, names: set[str] | None = None) -> N
                         engine_style_for(style_seed(seed), engine, **style_options), overrides))
     for name, seed, content, style, overrides in reports:
         ts = lay_out(content, style)
-        pdf, truth = scan_report(ts.pdf, truth_of(content, style, ts), seed, **{**FIXTURE_SCAN, **overrides})
-        (out / f"{name}.pdf").write_bytes(pdf)
+        layered = bool(overrides.get("ocr_layer"))
+        scanning = {key: value for key, value in overrides.items() if key != "ocr_layer"}
+        pdf, truth = scan_report(ts.pdf, truth_of(content, style, ts), seed, **{**FIXTURE_SCAN, **scanning})
+        (out / f"{name}.pdf").write_bytes(with_ocr_layer(pdf, ts.pdf) if layered else pdf)
         (out / f"{name}.truth.json").write_text(dump_truth(truth), "utf-8")
-        write_blocks(out / f"{name}.blocks.jsonl", ts.blocks)
-        if name in OCR_LAYERED:
-            (out / f"{name}-ocr-layer.pdf").write_bytes(with_ocr_layer(pdf, ts.pdf))
+        if not layered:   # the same report as a plain scan: no second example to train on
+            write_blocks(out / f"{name}.blocks.jsonl", ts.blocks)
 
 
 if __name__ == "__main__":

@@ -290,17 +290,17 @@ def _title_issuer(title: str) -> str | None:
 
 def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None, float]:
     """(issuer, ISO date, the date's confidence) from the blocks after the last prose: the signing
-    body above the date. The date is as sure as the reading of its line (1 on a text layer, the
+    body above the date, where it reads surely. The date is as sure as the reading of its line (1 on a text layer, the
     OCR's score on a scan), at most 0.9, for it is the signature's.
 
     A seal stamped over the signature leaves specks and stroke fragments that OCR reads as a dot,
-    a star or one stray character, and it makes the layout model unsure of the signature's own
-    lines: neither kind ends the signature, and the specks are not part of it."""
+    a star or a stray character or two, unsurely, and it makes the layout model unsure of the
+    signature's own lines: none of these ends the signature, and the specks are not part of it."""
     tail: list[LabelledBlock] = []
     for lb in reversed(ordered):
         if _speck(lb.block.text):
             continue
-        if lb.label in ("prose", "table_cell", "heading") and lb.confidence >= REVIEW.confident:
+        if lb.label in ("prose", "table_cell", "heading") and min(lb.confidence, lb.block.confidence) >= REVIEW.confident:
             break
         if not _FOOTER.match(lb.block.text):      # a page number is no signing body
             tail.insert(0, lb)
@@ -309,8 +309,11 @@ def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None, fl
         m = _DATE.search(text)
         if m:
             y, mo, d = map(int, m.groups())
-            before = [t for t, _ in lines[:i] if not _DATE.search(t)]
-            return (before[-1] if before else None), f"{y:04d}-{mo:02d}-{d:02d}", min(round(sure, 3), 0.9)
+            # the signing body only as read surely: under a seal OCR reads 人民政府 as 美民政府 at 0.4,
+            # and that is no second name of the issuer to be held against the title's
+            before = [(t, line_sure) for t, line_sure in lines[:i] if not _DATE.search(t)]
+            signer = before[-1][0] if before and before[-1][1] >= REVIEW.confident else None
+            return signer, f"{y:04d}-{mo:02d}-{d:02d}", min(round(sure, 3), 0.9)
     return None, None, 0.0
 
 

@@ -364,6 +364,7 @@ class _Layout:
     height: float
     rulings: list[Ruling]
     pieces: list[_Piece]
+    em: float                 # the height of a line of the text outside the tables, in pixels
     open_below: bool = False  # rows without dividers at its foot (``edge_rows``)
 
 
@@ -437,9 +438,8 @@ def _layout(flat: np.ndarray, red: np.ndarray | None, dpi: int, number: int, das
     for band in raster.text_bands(rest, em):
         # a line's own height: the small print of an unruled table is not the body text's size
         for box in raster.band_segments(rest, band, split=True):
-            if max(box[2] - box[0], box[3] - box[1]) >= SPECK * em:
-                pieces.append(_Piece(box, band[1] - band[0], False))
-    return _Layout(clean, text, width, height, rulings, pieces, open_below)
+            pieces.append(_Piece(box, band[1] - band[0], False))
+    return _Layout(clean, text, width, height, rulings, pieces, em, open_below)
 
 
 def _rulings(lines: raster.Lines, s: float) -> list[Ruling]:
@@ -471,7 +471,7 @@ def _turned_over(layout: _Layout) -> _Layout:
     rulings = [Ruling(width - r.x1, height - r.y1, width - r.x0, height - r.y0) for r in layout.rulings]
     pieces = [_Piece((w - x1, h - y1, w - x0, h - y0), p.em, p.in_cell) for p in layout.pieces for x0, y0, x1, y1 in [p.box]]
     return _Layout(np.ascontiguousarray(layout.clean[::-1, ::-1]), np.ascontiguousarray(layout.ink[::-1, ::-1]),
-                   width, height, rulings, pieces)
+                   width, height, rulings, pieces, layout.em)
 
 
 def _without_strays(boxes: list[raster.PxBox], em: float) -> list[raster.PxBox]:
@@ -522,9 +522,12 @@ def _blocks(layout: _Layout, known: dict[int, Reading], dpi: int, number: int) -
             reading = _checked_number(reading, piece, layout.ink)
         elif not piece.in_cell and any(c.isdigit() for c in reading.text):
             reading = _checked_digits(reading, piece, layout.ink)
+        if not piece.in_cell and (not reading.text or max(x1 - x0, y1 - y0) < SPECK * layout.em):
+            # a mark outside the tables, read as nothing or too small to be text: nothing to lose.
+            # Specks are read all the same, with the rest: the recogniser's batches, and so every
+            # other reading, stay as they are
+            continue
         if not reading.text:
-            if not piece.in_cell:
-                continue    # a mark outside the tables: nothing to lose
             reading = Reading(UNREAD, [0.0], [0.5])
         text = reading.text
         height = (y1 - y0) / s
