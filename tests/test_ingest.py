@@ -329,8 +329,9 @@ def test_a_few_unreadable_characters_are_noted_and_kept(tmp_path):
 
 def test_invisible_text_is_left_out_and_counted(tmp_path):
     """What no reader sees is not what the report says: text neither filled nor stroked (render
-    modes 3 and 7) or wholly transparent is left out, and the page says how much there was; over
-    a page image it is a scanner's OCR layer, and the page is a scan."""
+    modes 3 and 7), wholly transparent, or under a picture covering the page is left out, and the
+    page says how much there was; over or under a page image it is a scanner's OCR layer, and the
+    page is a scan. Text over a picture (a background) is read as ever."""
     image = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 40, 40), False)
     image.clear_with(128)
 
@@ -344,10 +345,19 @@ def test_invisible_text_is_left_out_and_counted(tmp_path):
         page.insert_image(page.rect, pixmap=image)
         page.insert_text((72, 100), "2020 年共受理申请 36 件", fontname="china-ss", fontsize=SIZE, render_mode=3)
 
-    doc = ingest(make_pdf(tmp_path / "t.pdf", hidden, searchable_scan))
+    def scan_over_its_text(page):     # the text drawn first, as ordinary text, and the picture over it
+        word_run(page, 72, 100, "2020 年共受理申请 36 件")
+        page.insert_image(page.rect, pixmap=image)
+
+    def text_over_a_background(page):
+        page.insert_image(page.rect, pixmap=image)
+        word_run(page, 72, 100, PROSE)
+
+    doc = ingest(make_pdf(tmp_path / "t.pdf", hidden, searchable_scan, scan_over_its_text, text_over_a_background))
     assert texts(doc) == ["2020 年共受理申请 36 件"]
-    assert [p.text_layer for p in doc.pages] == ["text", "none"]
-    assert doc.pages[1].needs_ocr == "扫描图像，其文字层是不可见的识别文字（13 个字符），不予采用"
+    assert texts(doc, 3) == [PROSE]
+    assert [p.text_layer for p in doc.pages] == ["text", "none", "none", "text"]
+    assert doc.pages[1].needs_ocr == doc.pages[2].needs_ocr == "扫描图像，其文字层是不可见的识别文字（13 个字符），不予采用"
     assert doc.problems == ["第 1 页：12 个不可见的字符（不填充不描边或全透明）未采用"]
 
 

@@ -181,6 +181,7 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
         drawings = page.get_cdrawings()
         has_images = bool(page.get_images())
+        hidden = _hidden_text(page) if has_images and _image_cover(page) > 0.5 else 0.0
         zeroed = _zeroed(page.read_contents() if contents is None else contents)
     except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as error:
         if is_out_of_memory(error):
@@ -208,6 +209,9 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         problems.append(f"第 {number + 1} 页：内容损坏（{said}）" if damaged else f"第 {number + 1} 页：{said}")
 
     chars, vertical, unseen = page_chars(raw)
+    if hidden > 0.5:   # the text lies under the page's picture: what a reader sees is the picture
+        unseen += sum(not ch.c.isspace() for ch in chars) + sum(not ch.c.isspace() for run in vertical for ch in run)
+        chars, vertical = [], []
     width, height = page.rect.width, page.rect.height
     rulings = page_rulings(drawings, width, height)
     every_char = chars + [ch for run in vertical for ch in run]
@@ -763,6 +767,22 @@ def _merge(segments: list[tuple[float, float, float, float]]) -> list[Ruling]:
     rulings = [Ruling(a, pos, b, pos) for pos, a, b in segments_to_lines(horizontal, MERGE_TOLERANCE)]
     rulings += [Ruling(pos, a, pos, b) for pos, a, b in segments_to_lines(vertical, MERGE_TOLERANCE)]
     return rulings
+
+
+def _hidden_text(page: pymupdf.Page) -> float:
+    """The share of the page's text that a picture drawn after it covers: some scanner software
+    lays the page image over a text layer of its OCR, drawn as ordinary text beneath it."""
+    shown: list[tuple[float, float]] = []     # the centres of the text drawn so far
+    hidden = 0
+    for kind, (x0, y0, x1, y1) in page.get_bboxlog():
+        if kind in ("fill-text", "stroke-text"):
+            shown.append(((x0 + x1) / 2, (y0 + y1) / 2))
+        elif kind == "fill-image" and shown:
+            kept = [(x, y) for x, y in shown if not (x0 <= x <= x1 and y0 <= y <= y1)]
+            hidden += len(shown) - len(kept)
+            shown = kept
+    total = hidden + len(shown)
+    return hidden / total if total else 0.0
 
 
 def _image_rects(page: pymupdf.Page) -> list[pymupdf.Rect]:
