@@ -94,9 +94,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engines", nargs="+", default=["typeset"], choices=("typeset", *ENGINES),
                         help="who lays the reports out before they are printed and scanned, figures per "
                              "engine (default: %(default)s)")
-    parser.add_argument("--kinds", default=",".join(KINDS),
-                        help="besides the plain scans, each report also photographed or faxed (alternately), "
-                             "figures per kind (default: %(default)s; 'scan' alone as before)")
+    parser.add_argument("--kinds", default="scan,photo,fax",
+                        help="besides the plain scans, each report also photographed, faxed or scanned in black "
+                             f"and white (in turn), figures per kind (of {','.join(KINDS)}; default: %(default)s, "
+                             "the kinds earlier figures were measured on; 'scan' alone as before)")
     args = parser.parse_args(argv)
 
     model = load_model(args.model)

@@ -11,7 +11,8 @@ The truth is the source report's truth (cell boxes are those of the upright, uns
 ``scan``: the transforms applied to each page, so a test knows what the extractor has to undo.
 
 ``kind="photo"`` photographs the pages instead (a keystone, the binding's shadow, uneven light)
-and ``kind="fax"`` faxes them (binarised, half the vertical resolution).
+``kind="fax"`` faxes them (binarised, half the vertical resolution), and ``kind="bw"`` scans them as an
+office copier set to black and white does (binarised at full resolution; the seal comes out black).
 
 Also the lesser image trouble of a text-layer report: one table pasted as a picture
 (``paste_as_picture``); and a scan as scanner software or Acrobat's text recognition leaves it,
@@ -54,19 +55,22 @@ class ScanStyle:
     # a page sent by fax: printed, sent in standard mode (half the vertical resolution) and
     # received as black and white, this grey level the threshold; 0 = not a fax
     fax: int = 0
+    # … or at full resolution: a fax in fine mode, or a scanner set to black and white
+    fine: bool = False
     # a scanner set to grey: the seal's red ink comes out grey as well, no longer told by its colour
     grey: bool = False
     # how much ink the seal left: 1 a fresh pad (as dark as 87 in grey), less a dry or light press
     seal_ink: float = 1.0
 
 
-KINDS = ("scan", "photo", "fax")
+KINDS = ("scan", "photo", "fax", "bw")
 
 
 def kind_style(kind: str, rng: random.Random, **overrides) -> dict:
     """ScanStyle overrides that make a photographed or faxed page (``kind``) of the plain scan:
     a photo keeps a camera's JPEG and uneven light and adds the keystone and the binding's
-    shadow; a fax is binarised at half the vertical resolution, without noise, blur or a tone."""
+    shadow; a fax is binarised at half the vertical resolution, without noise, blur or a tone; a
+    black-and-white scan is binarised at full resolution, at 200 or 300 dpi, a little blurred."""
     if kind == "scan":
         return dict(overrides)
     if kind == "photo":
@@ -76,6 +80,10 @@ def kind_style(kind: str, rng: random.Random, **overrides) -> dict:
     elif kind == "fax":
         style = {"fax": rng.randint(150, 190), "dpi": 200, "noise": 0.0, "blur": 0.0, "lighting": 0.0,
                  "rotation": rng.choice((0, 0, 0, 180)), "skew": round(rng.uniform(-1.5, 1.5), 2)}
+    elif kind == "bw":
+        style = {"fax": rng.randint(140, 180), "fine": True, "dpi": rng.choice((200, 300, 300)), "noise": 0.0,
+                 "blur": round(rng.uniform(0.0, 0.6), 2), "lighting": 0.0, "rotation": 0,
+                 "skew": round(rng.uniform(-1.0, 1.0), 2)}
     else:
         raise ValueError(f"no such kind of scan: {kind!r} (one of {', '.join(KINDS)})")
     return {**style, **overrides}
@@ -219,8 +227,9 @@ def scan_image(page: pymupdf.Page, style: ScanStyle, issuer: str, rng: random.Ra
         image = np.repeat(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
     if style.fax:
         # standard mode: every other line sent, each received line printed twice; black or white
-        grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[::2]
-        grey = np.repeat(grey, 2, axis=0)[:h]
+        grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        if not style.fine:
+            grey = np.repeat(grey[::2], 2, axis=0)[:h]
         image = np.repeat(np.where(grey < style.fax, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
     # np.rot90 turns counter-clockwise; the sheet was turned clockwise
     return np.ascontiguousarray(np.rot90(image, -style.rotation // 90))

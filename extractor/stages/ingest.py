@@ -56,9 +56,9 @@ MERGE_TOLERANCE = 1.0     # collinear segments this close (pt) are one ruling
 MIN_RULING = 2.0          # shorter segments are marks, not rulings
 OUTLINE_CURVES = 200      # a page with no text but this many curve segments has its text drawn as outlines
 SCAN_TEXT = 40            # a page mostly covered by images with fewer chars than this is a scan
+PICTURE_COVER = 0.02      # images with no text over them covering this share of a page are read by OCR
 # text drawn neither filled nor stroked (render mode 3 or 7, clipping only) is invisible
 _SEEN = pymupdf.mupdf.FZ_STEXT_FILLED | pymupdf.mupdf.FZ_STEXT_STROKED
-PICTURE_COVER = 0.02      # images with no text over them covering this share of a page are read by OCR
 
 
 def ingest(source: str | Path | bytes, name: str | None = None, limits: Limits | None = None) -> Document:
@@ -529,24 +529,29 @@ def page_chars(raw: dict) -> tuple[list[Char], list[list[Char]], int]:
     stroked, or wholly transparent, is left out (a scanner's OCR layer under a page image, text
     hidden behind a table). Its characters are counted, so that the page says so."""
     chars, vertical = [], []
-    unseen = [0]
+    unseen = 0
     for block in raw["blocks"]:
         for line in block.get("lines", ()):
             dx, dy = line["dir"]
             if dx > 0.99 and abs(dy) < 0.01:
-                chars += _line_chars(line, unseen)
+                seen, invisible = _line_chars(line)
+                chars += seen
             elif abs(dx) < 0.01 and abs(dy) > 0.99:
-                run = sorted(_line_chars(line, unseen), key=lambda ch: ch.y0, reverse=dy < 0)
-                vertical.append(run)
-    return chars, vertical, unseen[0]
+                seen, invisible = _line_chars(line)
+                vertical.append(sorted(seen, key=lambda ch: ch.y0, reverse=dy < 0))
+            else:
+                continue
+            unseen += invisible
+    return chars, vertical, unseen
 
 
-def _line_chars(line: dict, unseen: list[int]) -> list[Char]:
-    """The line's visible characters; ``unseen[0]`` counts its invisible printing ones."""
+def _line_chars(line: dict) -> tuple[list[Char], int]:
+    """The line's visible characters, and how many printing ones it has that are invisible."""
     chars = []
+    unseen = 0
     for span in line["spans"]:
         if not span["char_flags"] & _SEEN or span["alpha"] == 0:
-            unseen[0] += sum(not ch["c"].isspace() for ch in span["chars"])
+            unseen += sum(not ch["c"].isspace() for ch in span["chars"])
             continue
         font, size = font_name(span["font"]), span["size"]
         bold = is_bold(font, span["flags"])
@@ -559,7 +564,7 @@ def _line_chars(line: dict, unseen: list[int]) -> list[Char]:
             elif "\ud800" <= c <= "\udfff":   # a ToUnicode map pointing at a surrogate: not a character
                 c = "\ufffd"
             chars.append(Char(c, x0, y0, x1, y1, (x0 + x1) / 2, ch["origin"][1], size, font, bold, box))
-    return chars
+    return chars, unseen
 
 
 # Kangxi radicals, CJK radicals and CJK compatibility ideographs render like ordinary Han

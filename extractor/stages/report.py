@@ -290,8 +290,8 @@ def _title_issuer(title: str) -> str | None:
 
 def _signature(ordered: list[LabelledBlock]) -> tuple[str | None, str | None, float]:
     """(issuer, ISO date, the date's confidence) from the blocks after the last prose: the signing
-    body above the date, where it reads surely. The date is as sure as the reading of its line (1 on a text layer, the
-    OCR's score on a scan), at most 0.9, for it is the signature's.
+    body above the date, where it reads surely. The date is as sure as the reading of its line (1
+    on a text layer, the OCR's score on a scan), at most 0.9, for it is the signature's.
 
     A seal stamped over the signature leaves specks and stroke fragments that OCR reads as a dot,
     a star or a stray character or two, unsurely, and it makes the layout model unsure of the
