@@ -95,6 +95,8 @@ class _Reader:
     # label's match, the template cells it filled), for the lower half of a row the page broke
     tail: tuple[Grid, list[GridCell], Match, list[CellKey]] | None = None
     filled: list[CellKey] = field(default_factory=list)   # the template cells the last data row filled
+    # the template cell each printed cell was read into, by the cell's identity (grids outlive the reading)
+    owners: dict[int, CellKey] = field(default_factory=dict)
 
     def read(self, grids: list[Grid], apart: list[bool]) -> None:
         """``apart``: for each grid, whether the report's text runs between it and the grid before."""
@@ -414,6 +416,15 @@ class _Reader:
                                  f"第 {grid.page + 1} 页为「{text}」")
             first.confidence = min(first.confidence, DOUBT.duplicate)
             return
+        owner = self.owners.setdefault(id(cell), key)
+        if owner != key and cell.pieces:
+            # one printed value under two rows' labels: the ruling between the rows was not seen,
+            # and the cell holds both rows' values run together (16 over 58 read as 1658)
+            self.problems.append(f"第 {grid.page + 1} 页：{_cell_name(key)}与{_cell_name(owner)}读自同一个单元格"
+                                 f"「{text}」，其间的表格横线可能没有读到")
+            reading.confidence = min(reading.confidence, DOUBT.duplicate)
+            if owner in self.readings:
+                self.readings[owner].confidence = min(self.readings[owner].confidence, DOUBT.duplicate)
         self.readings[key] = reading
         self.filled.append(key)
 

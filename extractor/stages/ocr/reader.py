@@ -345,7 +345,11 @@ def _head_confidence(reading: Reading, piece: _Piece, ems: float) -> float:
 class _Piece:
     box: raster.PxBox         # tight around the ink, in pixels
     em: float                 # the height of a line of text around it, in pixels
-    in_cell: bool
+    cell: raster.PxBox | None = None    # the inside of the table cell it stands in; None outside the tables
+
+    @property
+    def in_cell(self) -> bool:
+        return self.cell is not None
 
     def crop_box(self) -> raster.PxBox:
         """Where the recogniser looks: at least a line high, with a margin of paper."""
@@ -425,7 +429,7 @@ def _layout(flat: np.ndarray, red: np.ndarray | None, dpi: int, number: int, das
             boxes = [box for box in line if box in kept]
             if boxes:
                 pieces.append(_Piece((min(b[0] for b in boxes), min(b[1] for b in boxes),
-                                      max(b[2] for b in boxes), max(b[3] for b in boxes)), cell_em, True))
+                                      max(b[2] for b in boxes), max(b[3] for b in boxes)), cell_em, (x0, y0, x1, y1)))
     rest = text.copy()
     # nothing is printed this near the sheet's edge; what is there is the scanner's shadow or the
     # dark wedge a turned sheet leaves, which would read as I or |
@@ -438,7 +442,7 @@ def _layout(flat: np.ndarray, red: np.ndarray | None, dpi: int, number: int, das
     for band in raster.text_bands(rest, em):
         # a line's own height: the small print of an unruled table is not the body text's size
         for box in raster.band_segments(rest, band, split=True):
-            pieces.append(_Piece(box, band[1] - band[0], False))
+            pieces.append(_Piece(box, band[1] - band[0]))
     return _Layout(clean, text, width, height, rulings, pieces, em, open_below)
 
 
@@ -469,9 +473,15 @@ def _turned_over(layout: _Layout) -> _Layout:
     h, w = layout.clean.shape
     width, height = layout.width, layout.height
     rulings = [Ruling(width - r.x1, height - r.y1, width - r.x0, height - r.y0) for r in layout.rulings]
-    pieces = [_Piece((w - x1, h - y1, w - x0, h - y0), p.em, p.in_cell) for p in layout.pieces for x0, y0, x1, y1 in [p.box]]
+    pieces = [_Piece(_box_turned_over(p.box, w, h), p.em, None if p.cell is None else _box_turned_over(p.cell, w, h))
+              for p in layout.pieces]
     return _Layout(np.ascontiguousarray(layout.clean[::-1, ::-1]), np.ascontiguousarray(layout.ink[::-1, ::-1]),
                    width, height, rulings, pieces, layout.em)
+
+
+def _box_turned_over(box: raster.PxBox, w: int, h: int) -> raster.PxBox:
+    x0, y0, x1, y1 = box
+    return (w - x1, h - y1, w - x0, h - y0)
 
 
 def _without_strays(boxes: list[raster.PxBox], em: float) -> list[raster.PxBox]:
@@ -508,7 +518,7 @@ def _blocks(layout: _Layout, known: dict[int, Reading], dpi: int, number: int) -
     # labels shrink to specks) is read again alone, at its own height; the surer reading stays
     retry = [i for i, (p, r) in enumerate(zip(pieces, readings))
              if r.confidence < RETRY and p.box[2] - p.box[0] < STITCH_RATIO * max(p.em, p.box[3] - p.box[1])]
-    alone = [_Piece(pieces[i].box, pieces[i].box[3] - pieces[i].box[1], pieces[i].in_cell) for i in retry]
+    alone = [_Piece(pieces[i].box, pieces[i].box[3] - pieces[i].box[1], pieces[i].cell) for i in retry]
     for i, piece, reading in zip(retry, alone, recogniser().read([_crop(layout, p) for p in alone], stitch=False)):
         if reading.confidence > readings[i].confidence:
             pieces[i], readings[i] = piece, reading
@@ -566,7 +576,7 @@ def _checked_number(reading: Reading, piece: _Piece, ink: np.ndarray) -> Reading
     xs = [cx0 + c * (cx1 - cx0) for c in reading.centres]
     reach = GLYPH_REACH * piece.em
     if any(not any(a - reach <= x <= b + reach for x in xs) for a, b in glyphs) \
-            or _floating_digit(reading.text, xs, glyphs, region, x0):
+            or _floating_digit(reading.text, xs, glyphs, region, x0) or _crossed(piece):
         reading = Reading(reading.text, [min(c, UNREAD_INK) for c in reading.confidences], reading.centres)
     return reading
 
@@ -587,6 +597,16 @@ def _floating_digit(text: str, xs: list[float], glyphs: list[tuple[int, int]], r
         if read and all(c.isdigit() for c in read) and (short[1] > SHORT_DIGIT or short[0] > SHORT_DIGIT / 2):
             return True
     return False
+
+
+def _crossed(piece: _Piece) -> bool:
+    """Whether the piece's ink runs to its cell's edge: a number stands clear of its rulings, and
+    a mark that runs on past them (a black seal's ring across the cell, read as a 4 beside its 0)
+    is none of its glyphs."""
+    if piece.cell is None:
+        return False
+    (x0, y0, x1, y1), (cx0, cy0, cx1, cy1) = piece.box, piece.cell
+    return x0 <= cx0 or y0 <= cy0 or x1 >= cx1 or y1 >= cy1
 
 
 def _ink_runs(region: np.ndarray, x0: int) -> list[tuple[int, int]]:
