@@ -122,7 +122,7 @@ def test_label_files_and_images(loop):
 
 def test_retrained_model_reads_the_new_family(loop):
     base, _, other_truth, fixed, output = loop
-    assert "cross-validation over 54 reports" in output     # 5 labelled + 33 typeset, 12 engine and 4 scans shipped
+    assert "cross-validation over 55 reports" in output     # 5 labelled + 33 typeset, 12 engine and 5 scans shipped
     shipped, retrained = load_model(), load_model(base / "model")
     before = {n: block_errors(base / "other" / f"{n}.pdf", t["blocks"], shipped) for n, t in other_truth.items()}
     after = {n: block_errors(base / "other" / f"{n}.pdf", t["blocks"], retrained) for n, t in other_truth.items()}

@@ -341,6 +341,8 @@ FIXTURES = (("s19-scan", 305, "2019", {}), ("s21-scan", 302, "2021", {}),
 # head of page 3 with dividers one row long; at 200 dpi, level, unstamped, so that it shows that
 # and only that. s21-lo-photo: a LibreOffice report (bench_ocr's seed 400002) photographed at
 # 200 dpi, its 0.5 pt rulings blurred lighter than RULING_INK in places, pages turned and squared.
+# s19-lo-bw: bench_ocr's seed 400003 scanned in black and white at the kind's own 200 or 300 dpi a
+# page, the seal black over 表三's numbers, rulings between rows lost in the threshold.
 ENGINE_SCANS = (
     ("s21-lo-tail-scan", 466, "libreoffice", {"year": 2022, "profile": "small"},
      {"force": "tail_split", "font": "song", "table_size": 10.5, "cell_vpad": 0.0, "repeat_header": False,
@@ -349,6 +351,9 @@ ENGINE_SCANS = (
     ("s21-lo-photo", 400002, "libreoffice", {"fmt": "2021", "amount_unit": "note", "lead_in": False,
                                              "blank_zero_tables": False},
      {}, 400002, {"kind": "photo", "dpi": 200}),
+    ("s19-lo-bw", 400003, "libreoffice", {"fmt": "2019", "amount_unit": "note", "lead_in": True,
+                                          "blank_zero_tables": False},
+     {}, 400003, {"kind": "bw", "dpi": None, "noise": None, "jpeg": None}),
 )
 
 
@@ -391,7 +396,9 @@ def write_fixtures(out: Path = FIXTURES_DIR, names: set[str] | None = None) -> N
         ts = lay_out(content, style)
         layered = bool(overrides.get("ocr_layer"))
         scanning = {key: value for key, value in overrides.items() if key != "ocr_layer"}
-        pdf, truth = scan_report(ts.pdf, truth_of(content, style, ts), seed, **{**FIXTURE_SCAN, **scanning})
+        # an override of None leaves FIXTURE_SCAN's setting to the kind (a black-and-white scan's own dpi)
+        scanning = {key: value for key, value in {**FIXTURE_SCAN, **scanning}.items() if value is not None}
+        pdf, truth = scan_report(ts.pdf, truth_of(content, style, ts), seed, **scanning)
         (out / f"{name}.pdf").write_bytes(with_ocr_layer(pdf, ts.pdf) if layered else pdf)
         (out / f"{name}.truth.json").write_text(dump_truth(truth), "utf-8")
         if not layered:   # the same report as a plain scan: no second example to train on
