@@ -1,6 +1,6 @@
 """The fuzz suite's committed set: one damaged or hostile PDF of every kind (benchmarks/fuzz/hostile.py,
 made at test time from seed 0), read as ``extract``, ``batch`` and ``serve`` read them: in the worker
-pool, within the default limits and a 3 s time limit. ``benchmarks/bench_fuzz.py`` runs a thousand.
+pool, within the default limits and a 10 s time limit. ``benchmarks/bench_fuzz.py`` runs a thousand.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from extractor.apps.workers import Job, Pool
 from extractor.limits import Limits
 from extractor.stages.classify import load_model
 
-TIMEOUT = 3.0
+# nested_forms runs for minutes and must end by the limit; the slowest of the others (cid_garbage,
+# its page read by OCR) takes 0.7 s of CPU: at 3 s it timed out on a machine loaded 3 times over
+TIMEOUT = 10.0
 # what becomes of each kind of the committed set: a record (the check that fails, if any, names
 # the damage), a refusal as bad input, a limit, or the time limit
 EXPECTED = {
