@@ -467,7 +467,7 @@ def _glyph_drawings(doc: pymupdf.Document, font) -> int | None:
         if length is None or (size := size + length) > SMALL_CONTENTS:
             return None
         try:
-            data = doc.xref_stream(_M.pdf_to_num(procedure))
+            data = _M.pdf_load_stream(procedure).fz_buffer_extract()
         except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
             return None
         if not _plain_procedure(data):
