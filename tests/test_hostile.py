@@ -142,18 +142,19 @@ def _counted(page: pymupdf.Page) -> tuple[int, int]:
     return tally.drawings, tally.chars
 
 
-def _bounds(page: pymupdf.Page) -> tuple[int, int] | None:
-    """What ingest bounds the page's drawing operations and characters by, None where it cannot."""
+def _bounds(page: pymupdf.Page, limits: Limits | None = None) -> tuple[int, int] | None:
+    """What ingest bounds the page's drawing operations and characters by (within ``limits``, the
+    tighter bound where the first is beyond them), None where it cannot."""
     if not ingest_stage.small_contents(page):
         return None
-    return ingest_stage.content_bounds(page, page.read_contents(), 50e6)
+    return ingest_stage.content_bounds(page, page.read_contents(), limits or Limits())
 
 
 def test_a_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
     """The pages the counting device is spared (their content's bytes bound what they draw) are
     counted here: none draws more than its bound, and every committed report's page is spared,
     those drawn with Chromium's Type 3 fonts among them."""
-    bounded = unbounded = 0
+    bounded = unbounded = within = tightened = 0
     for path in sorted(FIXTURES.glob("*.pdf")):
         with pymupdf.open(path) as doc:
             for page in doc:
@@ -162,9 +163,15 @@ def test_a_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
                     unbounded += 1
                     continue
                 bounded += 1
+                tight = _bounds(page, TIGHT)   # the hex strings' own bytes, wherever a bound is beyond a limit
                 drawings, chars = _counted(page)
-                assert drawings <= bounds[0] and chars <= bounds[1], (path.name, page.number)
-    assert (bounded, unbounded) == (186, 0)
+                assert drawings <= tight[0] <= bounds[0] and chars <= tight[1] <= bounds[1], (path.name, page.number)
+                within += ingest_stage._within(bounds, Limits())
+                tightened += tight != bounds
+    assert (bounded, unbounded, within, tightened) == (186, 0, 186, 153)
+
+
+TIGHT = Limits(max_page_drawings=1, max_page_chars=1)
 
 
 def test_a_hostile_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
@@ -177,7 +184,7 @@ def test_a_hostile_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
             continue   # refused as bad input before a page is read
         for page in pages:
             try:
-                bounds = _bounds(page)
+                bounds = _bounds(page, TIGHT)
                 counted = _counted(page) if bounds is not None else None
             except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
                 continue
@@ -216,6 +223,25 @@ def test_what_the_bytes_cannot_bound_is_counted(content, resources):
         assert bounds is None
     if resources == "vertical tab":   # MuPDF ran the form: the name is the vertical tab's too
         assert _counted(page)[0] == 1
+
+
+@pytest.mark.parametrize("content", [
+    b"BT /F1 12 Tf 72 700 Td <414243> Tj ET",
+    b"BT /F1 12 Tf 72 700 Td [<41> 100 <4243>] TJ ET",
+    b"BT /F1 12 Tf 72 700 Td <41<42 43> Tj ET",            # a "<" inside a hex string
+    b"BT /F1 12 Tf 72 700 Td <4 1 4 2 4 3 x y z> Tj ET",   # stray characters, read as digits
+    b"BT /F1 12 Tf 72 700 Td % < >\n<414243> Tj ET",       # a comment's "<" and ">"
+    b"BT /F1 12 Tf 72 700 Td % <\n<414243> Tj ET",
+    b"/P <</MCID 0>> BDC BT /F1 12 Tf 72 700 Td <414243> Tj ET EMC",   # a dictionary
+    b"BT /F1 12 Tf 72 700 Td <414243",                     # not closed
+])
+def test_hex_strings_are_bounded_by_their_runs(content):
+    """Where the first bound is beyond a limit, a page of hex strings is bounded by the bytes from
+    each "<" to the next ">": never below what the device counts."""
+    doc, _ = hostile._single_page(content, hostile._FONT)
+    page = doc[0]
+    bounds, counted = _bounds(page, TIGHT), _counted(page)
+    assert bounds is not None and counted[1] <= bounds[1] < len(content) // 2
 
 
 def _type3_page(procedure: bytes, content: bytes = b"BT /F1 12 Tf 72 700 Td (%s) Tj ET" % (b"x" * 300),

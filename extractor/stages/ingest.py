@@ -174,7 +174,7 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits,
         loaded = pymupdf.TOOLS.mupdf_warnings()     # the page and its content's objects: said first
         contents = page.read_contents() if small else None
         decoded = pymupdf.TOOLS.mupdf_warnings()    # the content read whole: said last
-        bounds = None if contents is None else content_bounds(page, contents, _max_pixels(limits), fonts)
+        bounds = None if contents is None else content_bounds(page, contents, limits, fonts)
         looked = pymupdf.TOOLS.mupdf_warnings()     # the resources the content names
         check_page(page, number, limits, None if loaded or decoded or looked else bounds)   # before anything of the page is held in memory
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
@@ -287,8 +287,7 @@ def check_page(page: pymupdf.Page, number: int, limits: Limits, bounds: tuple[in
     the counting device."""
     if limits.max_page_drawings is None and limits.max_page_chars is None and limits.max_image_mp is None:
         return
-    if bounds is not None and all(limit is None or bound <= limit for bound, limit in
-                                  zip(bounds, (limits.max_page_drawings, limits.max_page_chars))):
+    if bounds is not None and _within(bounds, limits):
         return
     cookie = pymupdf.mupdf.FzCookie()
     tally = _Tally(cookie, limits)
@@ -296,6 +295,12 @@ def check_page(page: pymupdf.Page, number: int, limits: Limits, bounds: tuple[in
     if tally.over is not None:
         limit, found, value = tally.over
         raise exceeded(limits, limit, f"page {number + 1} has {found}", value)
+
+
+def _within(bounds: tuple[int, int], limits: Limits) -> bool:
+    """Whether at most ``bounds`` drawing operations and characters are within the limits."""
+    return all(limit is None or bound <= limit for bound, limit in
+               zip(bounds, (limits.max_page_drawings, limits.max_page_chars)))
 
 
 # Compressed bytes of a page's content read before it is checked: Flate inflates at most about
@@ -331,11 +336,11 @@ def _stream_size(stream) -> int | None:
     return max(0, _M.pdf_dict_get_int(stream, _M.PDF_ENUM_NAME_Length))
 
 
-def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None,
+def content_bounds(page: pymupdf.Page, contents: bytes, limits: Limits,
                    fonts: dict[int, int | None] | None = None) -> tuple[int, int] | None:
     """At most how many drawing operations and characters the page makes, read from the bytes of
-    its content streams alone; None where something else may make them, or an image has more than
-    ``max_pixels``.
+    its content streams alone; None where something else may make them, or an image has more
+    pixels than ``limits`` allow.
 
     Every drawing operation is a painting operator of the stream (``_paintings``), or of a Type 3
     glyph's procedure, run once for each byte of a string shown (at most ``_glyph_drawings`` a
@@ -345,8 +350,9 @@ def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None
     characters among the resources it names (``_named``), and no inline image; images must
     declare their size (not JPX, whose size is in its data). A string's bytes are at most the
     stream's, or half of those not white where no literal ``(`` string is: a hex string takes two
-    characters a byte (any but white-space and ``>``, for MuPDF reads a stray one as a digit).
-    ``fonts`` holds each font's answer by object number, for the pages of one document share
+    characters a byte (any but white-space and ``>``, for MuPDF reads a stray one as a digit);
+    where that bound is beyond a limit, half of those from each ``<`` to the next ``>`` (or the
+    end), for every hex string lies within one such run. ``fonts`` holds each font's answer by object number, for the pages of one document share
     their fonts."""
     obj = _M.pdf_page_from_fz_page(page.this).obj()
     if _M.pdf_array_len(_M.pdf_dict_get(obj, _M.PDF_ENUM_NAME_Annots)) or b"BI" in contents:
@@ -360,6 +366,7 @@ def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None
         if not (_M.pdf_is_null(mask) or _M.pdf_to_name(mask) == "None") \
                 or not _M.pdf_is_null(_M.pdf_dict_get(state, _M.PDF_ENUM_NAME_Font)):
             return None
+    max_pixels = _max_pixels(limits)
     if not all(_declared_image(xobject, max_pixels) for xobject in _named(resources, _M.PDF_ENUM_NAME_XObject, names)):
         return None
     fonts = {} if fonts is None else fonts
@@ -372,8 +379,19 @@ def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None
         if most is None:
             return None
         glyph_drawings = max(glyph_drawings, most)
-    strings = len(contents) if b"(" in contents else len(contents.translate(None, _WHITESPACE)) // 2
-    return _paintings(contents) + strings * glyph_drawings, strings * _draws_per_char(contents)
+    paintings, draws = _paintings(contents), _draws_per_char(contents)
+    if b"(" in contents:
+        strings = len(contents)
+    else:
+        strings = len(contents.translate(None, _WHITESPACE)) // 2
+        if not _within((paintings + strings * glyph_drawings, strings * draws), limits):   # a pass of its own
+            strings = (len(contents) - len(_HEX_RUNS.sub(b"", contents))) // 2
+    return paintings + strings * glyph_drawings, strings * draws
+
+
+# From a "<" to the next ">" (or the end): MuPDF reads a hex string to its first ">", so each
+# lies within one such run (a dictionary's "<<" makes runs of its own, counted over)
+_HEX_RUNS = re.compile(rb"<[^>]*>?")
 
 
 def _paintings(contents: bytes) -> int:
