@@ -144,6 +144,10 @@ def test_the_shipped_trees_label_as_the_estimator_does():
     for name in ("f19-wps-hei", "seed-002-lianzhou-2023"):
         X = cl.featurize(read(FIXTURES / f"{name}.pdf").pages)
         assert np.array_equal(ensemble.predict_proba(X), estimator.predict_proba(X))
+    # values missing (where training sent them) and infinite, which no report's features have
+    X[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan
+    X[np.random.default_rng(1).random(X.shape) < 0.1] = np.inf
+    assert np.array_equal(ensemble.predict_proba(X), estimator.predict_proba(X))
 
 
 def test_trees_whose_nodes_point_outside_are_refused(tmp_path):
@@ -154,6 +158,17 @@ def test_trees_whose_nodes_point_outside_are_refused(tmp_path):
     broken.left[int(np.flatnonzero(~ensemble.leaf)[0])] = len(ensemble.left) + 7
     broken.save(tmp_path / cl.COMPILED_FILE)
     with pytest.raises(ModelError, match="model.npz is not a readable layout model: its node indices are out of range"):
+        load_model(tmp_path)
+
+
+def test_trees_of_other_types_are_refused(tmp_path):
+    """Leaves marked by numbers, not truth values: refused when loaded, not by a TypeError when used."""
+    ensemble = load_model()
+    with np.load(cl.model_file().with_name(cl.COMPILED_FILE)) as shipped:
+        arrays = {name: shipped[name] for name in shipped.files}
+    np.savez(tmp_path / cl.COMPILED_FILE, **{**arrays, "leaf": ensemble.leaf.astype(float)})
+    with pytest.raises(ModelError, match="model.npz is not a readable layout model: its arrays are not of the "
+                                         "types of trees"):
         load_model(tmp_path)
 
 

@@ -142,18 +142,19 @@ def _counted(page: pymupdf.Page) -> tuple[int, int]:
     return tally.drawings, tally.chars
 
 
-def _bounds(page: pymupdf.Page) -> tuple[int, int] | None:
-    """What ingest bounds the page's drawing operations and characters by, None where it cannot."""
+def _bounds(page: pymupdf.Page, limits: Limits | None = None) -> tuple[int, int] | None:
+    """What ingest bounds the page's drawing operations and characters by (within ``limits``, the
+    tighter bound where the first is beyond them), None where it cannot."""
     if not ingest_stage.small_contents(page):
         return None
-    return ingest_stage.content_bounds(page, page.read_contents(), 50e6)
+    return ingest_stage.content_bounds(page, page.read_contents(), limits or Limits())
 
 
 def test_a_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
     """The pages the counting device is spared (their content's bytes bound what they draw) are
-    counted here: none draws more than its bound, and the committed reports' pages are spared,
-    but for those drawn with Type 3 fonts (each glyph a procedure of its own)."""
-    bounded = unbounded = 0
+    counted here: none draws more than its bound, and every committed report's page is spared,
+    those drawn with Chromium's Type 3 fonts among them."""
+    bounded = unbounded = within = tightened = 0
     for path in sorted(FIXTURES.glob("*.pdf")):
         with pymupdf.open(path) as doc:
             for page in doc:
@@ -162,9 +163,15 @@ def test_a_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
                     unbounded += 1
                     continue
                 bounded += 1
+                tight = _bounds(page, TIGHT)   # the hex strings' own bytes, wherever a bound is beyond a limit
                 drawings, chars = _counted(page)
-                assert drawings <= bounds[0] and chars <= bounds[1], (path.name, page.number)
-    assert (bounded, unbounded) == (176, 10)
+                assert drawings <= tight[0] <= bounds[0] and chars <= tight[1] <= bounds[1], (path.name, page.number)
+                within += ingest_stage._within(bounds, Limits())
+                tightened += tight != bounds
+    assert (bounded, unbounded, within, tightened) == (186, 0, 186, 153)
+
+
+TIGHT = Limits(max_page_drawings=1, max_page_chars=1)
 
 
 def test_a_hostile_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
@@ -177,7 +184,7 @@ def test_a_hostile_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
             continue   # refused as bad input before a page is read
         for page in pages:
             try:
-                bounds = _bounds(page)
+                bounds = _bounds(page, TIGHT)
                 counted = _counted(page) if bounds is not None else None
             except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
                 continue
@@ -190,7 +197,6 @@ def test_a_hostile_page_bounded_by_its_bytes_draws_no_more_than_they_allow():
 @pytest.mark.parametrize("content, resources", [
     (b"q /X Do Q", "form"),                                   # a form's operators are elsewhere
     (b"BT /F1 12 Tf 6 Tr 72 700 Td (clipped) Tj ET", "font"),  # filled, stroked and clipped
-    (b"BT /F1 12 Tf 72 700 Td (x) Tj ET", "type3"),            # a glyph is a procedure
     (b"/P cs /P scn 0 0 595 842 re f", "pattern"),             # a tile drawn over and over
     (b"BT /F1 12 Tf 72 700 Td (x) Tj ET", "guessed type3"),    # no subtype: MuPDF guesses Type 3
     (b"q /X\x0bY Do Q", "vertical tab"),                       # a name with a vertical tab in it
@@ -204,9 +210,6 @@ def test_what_the_bytes_cannot_bound_is_counted(content, resources):
     doc.xref_set_key(page_xref, "Resources", {
         "form": f"<< /XObject << /X {inner} 0 R >> >>",
         "font": "<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>",
-        "type3": f"<< /Font << /F1 << /Type /Font /Subtype /Type3 /FontBBox [0 0 1 1] /FontMatrix [1 0 0 1 0 0] "
-                 f"/CharProcs << /x {inner} 0 R >> /Encoding << /Differences [120 /x] >> /FirstChar 120 "
-                 f"/LastChar 120 /Widths [1] >> >> >>",
         "pattern": f"<< /Pattern << /P {inner} 0 R >> >>",
         "guessed type3": f"<< /Font << /F1 << /Type /Font /FontBBox [0 0 1 1] /FontMatrix [1 0 0 1 0 0] "
                          f"/CharProcs << /x {inner} 0 R >> /Encoding << /Differences [120 /x] >> /FirstChar 120 "
@@ -220,6 +223,90 @@ def test_what_the_bytes_cannot_bound_is_counted(content, resources):
         assert bounds is None
     if resources == "vertical tab":   # MuPDF ran the form: the name is the vertical tab's too
         assert _counted(page)[0] == 1
+
+
+@pytest.mark.parametrize("content", [
+    b"BT /F1 12 Tf 72 700 Td <414243> Tj ET",
+    b"BT /F1 12 Tf 72 700 Td [<41> 100 <4243>] TJ ET",
+    b"BT /F1 12 Tf 72 700 Td <41<42 43> Tj ET",            # a "<" inside a hex string
+    b"BT /F1 12 Tf 72 700 Td <4 1 4 2 4 3 x y z> Tj ET",   # stray characters, read as digits
+    b"BT /F1 12 Tf 72 700 Td % < >\n<414243> Tj ET",       # a comment's "<" and ">"
+    b"BT /F1 12 Tf 72 700 Td % <\n<414243> Tj ET",
+    b"/P <</MCID 0>> BDC BT /F1 12 Tf 72 700 Td <414243> Tj ET EMC",   # a dictionary
+    b"BT /F1 12 Tf 72 700 Td <414243",                     # not closed
+])
+def test_hex_strings_are_bounded_by_their_runs(content):
+    """Where the first bound is beyond a limit, a page of hex strings is bounded by the bytes from
+    each "<" to the next ">": never below what the device counts."""
+    doc, _ = hostile._single_page(content, hostile._FONT)
+    page = doc[0]
+    bounds, counted = _bounds(page, TIGHT), _counted(page)
+    assert bounds is not None and counted[1] <= bounds[1] < len(content) // 2
+
+
+def _type3_page(procedure: bytes, content: bytes = b"BT /F1 12 Tf 72 700 Td (%s) Tj ET" % (b"x" * 300),
+                compress: bool = False) -> bytes:
+    """A page showing the glyph ``x`` of a Type 3 font (300 times), ``procedure`` drawing it."""
+    doc, page_xref = hostile._single_page(content)
+    glyph = doc.get_new_xref()
+    doc.update_object(glyph, "<< >>")
+    doc.update_stream(glyph, procedure, compress=compress)
+    doc.xref_set_key(page_xref, "Resources", (
+        f"<< /Font << /F1 << /Type /Font /Subtype /Type3 /FontBBox [0 0 1 1] /FontMatrix [1 0 0 1 0 0] "
+        f"/CharProcs << /x {glyph} 0 R >> /Encoding << /Differences [120 /x] >> /FirstChar 120 /LastChar 120 "
+        f"/Widths [1] >> >> /XObject << /X {glyph} 0 R >> >>"))
+    return doc.tobytes()
+
+
+def _refusal(data: bytes, limits: Limits) -> str | None:
+    try:
+        ingest(data, limits=limits)
+    except LimitExceeded as refused:
+        return str(refused)
+    return None
+
+
+@pytest.mark.parametrize("procedure, content, drawings", [
+    # d0 and no colour of its own: the glyph inherits the page's, is not cached, and is run on the
+    # page's device for every x shown (200 paths each)
+    (b"0 0 d0 " + b"0 0 1 1 re f " * 200, None, 300 * 200),
+    (b"0 0 d0 0 0 1 1 re B b* 0 0 1 1 re S", None, 300 * 5),           # filled and stroked: two each
+    (b"0 0 d0 0 0 1 1 re f", b"BT /F1 12 Tf 2 Tr 72 700 Td <%s> Tj ET" % (b"78" * 300), 300),   # hex strings
+    (b"0 0 0 0 1 1 d1 " + b"0 0 1 1 re f " * 200, None, 0),            # d1: a mask, cached, never run here
+    (b"0 0 d0 1 0 0 rg " + b"0 0 1 1 re f " * 200, None, 0),          # its own colour: cached too
+])
+def test_a_type3_glyph_is_bounded_by_its_procedure(procedure, content, drawings, monkeypatch):
+    """A Type 3 glyph's procedure draws at most its painting operators each time a byte shows
+    it, and a limit set about what the device counts trips exactly as it does without the bound."""
+    for compress in (False, True):
+        data = _type3_page(procedure, *([content] if content else []), compress=compress)
+        with pymupdf.open(stream=data, filetype="pdf") as doc:
+            bounds, counted = _bounds(doc[0]), _counted(doc[0])
+        assert counted == (drawings, 300) and bounds is not None
+        assert counted[0] <= bounds[0] and counted[1] <= bounds[1]
+        limits = [Limits(max_page_drawings=n) for n in (max(1, drawings - 1), max(1, drawings), bounds[0])]
+        bounded = [_refusal(data, limit) for limit in limits]
+        assert bounded[0] == (f"page 1 has more than {drawings - 1} drawing operations; nianbao reads at most "
+                              f"{drawings - 1} drawing operations per page (--max-page-drawings, "
+                              f"NIANBAO_MAX_PAGE_DRAWINGS)" if drawings > 1 else None)
+        with monkeypatch.context() as unbounded:
+            unbounded.setattr(ingest_stage, "content_bounds", lambda *_: None)
+            assert [_refusal(data, limit) for limit in limits] == bounded
+
+
+@pytest.mark.parametrize("procedure", [
+    b"0 0 d0 /X Do",                                       # a form (itself, here)
+    b"0 0 d0 /S sh",                                       # a shading
+    b"0 0 d0 BT (x) Tj ET",                                # text, of the glyph's own font
+    b"0 0 d0 BI /W 1 /H 1 /BPC 1 /CS /G ID \x00 EI",       # an inline image
+    b"0 0 d0 BI W 1 H 1 BPC 1 ID \x00 EI",                 # … even one without names
+    b"0 0 d0 <</MCID 0>> BDC 0 0 1 1 re f EMC",            # a dictionary
+    b"0 0 d0 " + b"0 0 1 1 re f\n" * 3000,                 # a procedure beyond SMALL_CONTENTS
+])
+def test_a_type3_glyph_doing_more_than_painting_paths_is_counted(procedure):
+    data = _type3_page(procedure)
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        assert _bounds(doc[0]) is None
 
 
 @pytest.mark.parametrize("limit, refusal", [

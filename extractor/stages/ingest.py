@@ -81,8 +81,9 @@ def ingest(source: str | Path | bytes, name: str | None = None, limits: Limits |
         repaired = doc.is_repaired
         if repaired:
             problems.append("PDF 文件已损坏，经 MuPDF 修复")
+        fonts: dict[int, int | None] = {}
         for number in range(count):
-            page, problem, damage = _read_page(doc, number, limits)
+            page, problem, damage = _read_page(doc, number, limits, fonts)
             if damage:
                 damaged.append(number)
             pages.append(page)
@@ -162,10 +163,12 @@ def _first_line(message: object) -> str:
     return clean_message(re.sub(r"^code=\d+: ", "", line))   # PyMuPDF's error code says nothing to a person
 
 
-def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page, list[str], bool]:
+def _read_page(doc: pymupdf.Document, number: int, limits: Limits,
+               fonts: dict[int, int | None]) -> tuple[Page, list[str], bool]:
     """The page's text layer (or, with none usable, an empty page marked for OCR), what was
     wrong with it and whether its content is damaged; the pictures on it that no text lies over
-    (a table pasted as a screenshot)."""
+    (a table pasted as a screenshot). ``fonts``: the document's fonts as ``content_bounds``
+    judged them."""
     try:
         page = doc.load_page(number)
         # MuPDF's complaints in the order they came when the device ran the page first and its
@@ -175,7 +178,7 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits) -> tuple[Page
         loaded = pymupdf.TOOLS.mupdf_warnings()     # the page and its content's objects: said first
         contents = page.read_contents() if small else None
         decoded = pymupdf.TOOLS.mupdf_warnings()    # the content read whole: said last
-        bounds = None if contents is None else content_bounds(page, contents, _max_pixels(limits))
+        bounds = None if contents is None else content_bounds(page, contents, limits, fonts)
         looked = pymupdf.TOOLS.mupdf_warnings()     # the resources the content names
         check_page(page, number, limits, None if loaded or decoded or looked else bounds)   # before anything of the page is held in memory
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
@@ -294,8 +297,7 @@ def check_page(page: pymupdf.Page, number: int, limits: Limits, bounds: tuple[in
     the counting device."""
     if limits.max_page_drawings is None and limits.max_page_chars is None and limits.max_image_mp is None:
         return
-    if bounds is not None and all(limit is None or bound <= limit for bound, limit in
-                                  zip(bounds, (limits.max_page_drawings, limits.max_page_chars))):
+    if bounds is not None and _within(bounds, limits):
         return
     cookie = pymupdf.mupdf.FzCookie()
     tally = _Tally(cookie, limits)
@@ -303,6 +305,12 @@ def check_page(page: pymupdf.Page, number: int, limits: Limits, bounds: tuple[in
     if tally.over is not None:
         limit, found, value = tally.over
         raise exceeded(limits, limit, f"page {number + 1} has {found}", value)
+
+
+def _within(bounds: tuple[int, int], limits: Limits) -> bool:
+    """Whether at most ``bounds`` drawing operations and characters are within the limits."""
+    return all(limit is None or bound <= limit for bound, limit in
+               zip(bounds, (limits.max_page_drawings, limits.max_page_chars)))
 
 
 # Compressed bytes of a page's content read before it is checked: Flate inflates at most about
@@ -321,29 +329,41 @@ def small_contents(page: pymupdf.Page) -> bool:
                if _M.pdf_is_array(contents) else [contents])
     size = 0
     for stream in streams:
-        if not _M.pdf_is_stream(stream):
+        length = _stream_size(stream)
+        if length is None:
             return False
-        coding = _M.pdf_dict_get(stream, _M.PDF_ENUM_NAME_Filter)
-        if not (_M.pdf_is_null(coding) or _M.pdf_to_name(coding) == "FlateDecode"):
-            return False
-        size += max(0, _M.pdf_dict_get_int(stream, _M.PDF_ENUM_NAME_Length))
+        size += length
     return size <= SMALL_CONTENTS
 
 
-def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None) -> tuple[int, int] | None:
-    """At most how many drawing operations and characters the page makes, read from the bytes of
-    its content streams alone; None where something else may make them, or an image has more than
-    ``max_pixels``.
+def _stream_size(stream) -> int | None:
+    """The declared bytes of a plain or Flate-compressed stream; None for anything else."""
+    if not _M.pdf_is_stream(stream):
+        return None
+    coding = _M.pdf_dict_get(stream, _M.PDF_ENUM_NAME_Filter)
+    if not (_M.pdf_is_null(coding) or _M.pdf_to_name(coding) == "FlateDecode"):
+        return None
+    return max(0, _M.pdf_dict_get_int(stream, _M.PDF_ENUM_NAME_Length))
 
-    Every drawing operation is a painting operator of the stream (one of f F S s B b, B and b
-    filling and stroking: two), and every character a byte of a string operand, drawn once or
-    more (``_draws_per_char``), when nothing else runs operators or makes characters: no
-    annotation, form, pattern, soft mask, Type 3 glyph procedure, font set by a graphics state or
-    font mapping one code to several characters (``_one_to_one``) among the resources it names
-    (``_named``), and no inline image; images must declare their size (not JPX, whose size is in
-    its data). A string's bytes are at most the stream's, or half of those not white where no
-    literal ``(`` string is: a hex string takes two characters a byte (any but white-space and
-    ``>``, for MuPDF reads a stray one as a digit)."""
+
+def content_bounds(page: pymupdf.Page, contents: bytes, limits: Limits,
+                   fonts: dict[int, int | None] | None = None) -> tuple[int, int] | None:
+    """At most how many drawing operations and characters the page makes, read from the bytes of
+    its content streams alone; None where something else may make them, or an image has more
+    pixels than ``limits`` allow.
+
+    Every drawing operation is a painting operator of the stream (``_paintings``), or of a Type 3
+    glyph's procedure, run once for each byte of a string shown (at most ``_glyph_drawings`` a
+    byte), and every character a byte of a string operand, drawn once or more
+    (``_draws_per_char``), when nothing else runs operators or makes characters: no annotation,
+    form, pattern, soft mask, font set by a graphics state or font mapping one code to several
+    characters among the resources it names (``_named``), and no inline image; images must
+    declare their size (not JPX, whose size is in its data). A string's bytes are at most the
+    stream's, or half of those not white where no literal ``(`` string is: a hex string takes two
+    characters a byte (any but white-space and ``>``, for MuPDF reads a stray one as a digit);
+    where that bound is beyond a limit, half of those from each ``<`` to the next ``>`` (or the
+    end), for every hex string lies within one such run. ``fonts`` holds each font's answer by object number, for the pages of one document share
+    their fonts."""
     obj = _M.pdf_page_from_fz_page(page.this).obj()
     if _M.pdf_array_len(_M.pdf_dict_get(obj, _M.PDF_ENUM_NAME_Annots)) or b"BI" in contents:
         return None
@@ -356,13 +376,42 @@ def content_bounds(page: pymupdf.Page, contents: bytes, max_pixels: float | None
         if not (_M.pdf_is_null(mask) or _M.pdf_to_name(mask) == "None") \
                 or not _M.pdf_is_null(_M.pdf_dict_get(state, _M.PDF_ENUM_NAME_Font)):
             return None
+    max_pixels = _max_pixels(limits)
     if not all(_declared_image(xobject, max_pixels) for xobject in _named(resources, _M.PDF_ENUM_NAME_XObject, names)):
         return None
-    if not all(_one_to_one(page.parent, font) for font in _named(resources, _M.PDF_ENUM_NAME_Font, names)):
-        return None
-    drawings = sum(map(contents.count, (b"f", b"F", b"S", b"s"))) + 2 * (contents.count(b"B") + contents.count(b"b"))
-    strings = len(contents) if b"(" in contents else len(contents.translate(None, _WHITESPACE)) // 2
-    return drawings, strings * _draws_per_char(contents)
+    fonts = {} if fonts is None else fonts
+    glyph_drawings = 0
+    for font in _named(resources, _M.PDF_ENUM_NAME_Font, names):
+        number = _M.pdf_to_num(font)   # 0: a font written in the resources, of this page only
+        most = fonts[number] if number in fonts else _glyph_drawings(page.parent, font)
+        if number:
+            fonts[number] = most
+        if most is None:
+            return None
+        glyph_drawings = max(glyph_drawings, most)
+    paintings, draws = _paintings(contents), _draws_per_char(contents)
+    if b"(" in contents:
+        strings = len(contents)
+    else:
+        strings = len(contents.translate(None, _WHITESPACE)) // 2
+        if not _within((paintings + strings * glyph_drawings, strings * draws), limits):   # a pass of its own
+            strings = (len(contents) - len(_HEX_RUNS.sub(b"", contents))) // 2
+    return paintings + strings * glyph_drawings, strings * draws
+
+
+# From a "<" to the next ">" (or the end): MuPDF reads a hex string to its first ">", so each
+# lies within one such run (a dictionary's "<<" makes runs of its own, counted over)
+_HEX_RUNS = re.compile(rb"<[^>]*>?")
+
+
+def _paintings(contents: bytes) -> int:
+    """At most how many paths the operators of a content stream fill or stroke: each is one of
+    f F S s B b (f* B* b* among them), B and b filling and stroking (two)."""
+    letters = contents.translate(None, _NOT_PAINTING)   # one pass over the stream, not six
+    return len(letters) + letters.count(b"B") + letters.count(b"b")
+
+
+_NOT_PAINTING = bytes(set(range(256)).difference(b"fFSsBb"))
 
 
 # PDF's white-space and delimiters (not Python's \s: a vertical tab is part of a name)
@@ -426,15 +475,48 @@ _GLYPH_FONTS = ("Type0", "Type1", "MMType1", "TrueType")   # fonts of glyph outl
 _SYSTEM_MAPS = ("Adobe-CNS1", "Adobe-GB1", "Adobe-Japan1", "Adobe-Korea1")
 
 
-def _one_to_one(doc: pymupdf.Document, font) -> bool:
-    """Whether the font makes one character of each code and runs no operators: a font of glyph
-    outlines (a Type 3 font's glyphs are procedures, and MuPDF guesses the type of a font of any
-    other subtype, Type 3 among them), whose ``ToUnicode`` map as MuPDF parsed it (or, for a
-    composite font without one, its collection's system map: Japan1's and Korea1's have
-    ligatures) maps no code to several."""
+def _glyph_drawings(doc: pymupdf.Document, font) -> int | None:
+    """At most how many drawing operations one code shown with the font makes: none for a font of
+    glyph outlines, the most painting operators of any glyph procedure of a Type 3 font (MuPDF
+    runs one through the page's device, once a code, where the glyph cannot be cached: a ``d0``
+    glyph inheriting the colour); None where a code may make several characters
+    (``_one_to_one``), or the font is of another subtype (MuPDF guesses its type, Type 3 among
+    them), or a procedure does more than paint paths (``_plain_procedure``)."""
     kind = _M.pdf_to_name(_M.pdf_dict_get(font, _M.PDF_ENUM_NAME_Subtype))
-    if kind not in _GLYPH_FONTS:
-        return False
+    if kind in _GLYPH_FONTS:
+        return 0 if _one_to_one(doc, font, kind) else None
+    if kind != "Type3" or not _one_to_one(doc, font, kind):
+        return None
+    procedures = _M.pdf_dict_get(font, _M.PDF_ENUM_NAME_CharProcs)
+    most = size = 0
+    for i in range(_M.pdf_dict_len(procedures)):
+        procedure = _M.pdf_dict_get_val(procedures, i)
+        length = _stream_size(procedure)
+        if length is None or (size := size + length) > SMALL_CONTENTS:
+            return None
+        try:
+            data = _M.pdf_load_stream(procedure).fz_buffer_extract()
+        except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
+            return None
+        if not _plain_procedure(data):
+            return None
+        most = max(most, _paintings(data))
+    return most
+
+
+def _plain_procedure(data: bytes) -> bool:
+    """Whether a glyph procedure's operators do nothing but paint paths: it has no name (so no
+    resource: no form or image ``Do``, shading ``sh``, pattern, graphics state or font ``Tf``), no
+    string (so no text of a nested font, nor of the glyph's own, which it inherits) and no inline
+    image."""
+    return not (b"/" in data or b"(" in data or b"<" in data or b"BI" in data)
+
+
+def _one_to_one(doc: pymupdf.Document, font, kind: str) -> bool:
+    """Whether the font (of subtype ``kind``: one of glyph outlines, or Type 3) makes one
+    character of each code: its ``ToUnicode`` map as MuPDF parsed it (or, for a composite font
+    without one, its collection's system map: Japan1's and Korea1's have ligatures) maps no code
+    to several."""
     to_unicode = _M.pdf_dict_get(font, _M.PDF_ENUM_NAME_ToUnicode)
     try:
         if _M.pdf_is_stream(to_unicode):

@@ -11,7 +11,7 @@ trees' values summed iteration by iteration onto the same baseline, then the sof
 from __future__ import annotations
 
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,16 @@ class TreeEnsemble:
     classes_: np.ndarray          # label strings, the columns of predict_proba
     features: tuple[str, ...]
     feature_version: int
+    # What a step reads, by a pair's state (twice its node: the node's children are at state and
+    # state + 1 of ``child``): the feature, threshold, whether a missing value goes right, the
+    # child's state, whether a leaf, the value; one gather each, no arithmetic on indices.
+    _steps: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._check()   # before anything is indexed by them
+        twice = [np.repeat(a, 2) for a in (self.feature, self.threshold, ~self.missing_left, self.leaf, self.value)]
+        child = 2 * np.stack([self.left, self.right], axis=1).ravel()
+        object.__setattr__(self, "_steps", (*twice[:3], child, *twice[3:]))
 
     @property
     def n_features_in_(self) -> int:
@@ -68,32 +78,37 @@ class TreeEnsemble:
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         n, k = len(X), len(self.classes_)
         trees = len(self.root)
-        # per (tree, sample), tree-major: the pairs of one tree read the same few nodes
-        node = np.repeat(self.root, n)
-        row = np.tile(np.arange(n, dtype=np.intp) * X.shape[1], trees)
-        flat = np.ascontiguousarray(X, dtype=float).ravel()
+        X = np.ascontiguousarray(X, dtype=float)
+        flat = X.ravel()
         missing = bool(np.isnan(flat).any())
-        child = np.stack([self.left, self.right], axis=1).ravel()   # node i's children at 2i, 2i + 1
+        feature, threshold, missing_right, child, leaf, value = self._steps
 
-        def step(at: np.ndarray, rows: np.ndarray) -> np.ndarray:
-            x = flat[rows + self.feature[at]]
-            go_left = x <= self.threshold[at]
+        def right(x: np.ndarray, at: np.ndarray) -> np.ndarray:
+            """Where values ``x`` at states ``at`` go right: above the threshold (the same as not
+            at most it, but for a missing value), or missing where training sent those right."""
+            goes = x > threshold.take(at)
             if missing:
-                go_left |= np.isnan(x) & self.missing_left[at]
-            return child[2 * at + ~go_left]
+                goes |= np.isnan(x) & missing_right.take(at)
+            return goes
 
-        # The first levels step every pair (a leaf steps to itself): nearly all are still inside
+        # per (tree, sample), tree-major: the pairs of one tree read the same few nodes. At the
+        # root every sample of a tree tests the same feature: one column of X each.
+        root = 2 * self.root[:, None]
+        state = child.take((root + right(X[:, self.feature[self.root]].T, root)).ravel())
+        row = np.tile(np.arange(n, dtype=np.intp) * X.shape[1], trees)
+        # The next levels step every pair (a leaf steps to itself): nearly all are still inside
         # their tree there, and the bookkeeping of which are not would cost more than it saves.
-        for _ in range(FULL_LEVELS):
-            node = step(node, row)
-        active = np.flatnonzero(~self.leaf[node])    # the pairs not at a leaf yet
+        for _ in range(FULL_LEVELS - 1):
+            state = child.take(state + right(flat.take(row + feature.take(state)), state))
+        active = np.flatnonzero(~leaf.take(state))    # the pairs not at a leaf yet
         while active.size:
-            node[active] = at = step(node[active], row[active])
-            active = active[~self.leaf[at]]
-        values = self.value[node].reshape(trees // k, k, n).transpose(2, 0, 1)
-        raw = np.repeat(self.baseline, n, axis=0)
-        for iteration in range(trees // k):             # in the estimator's order of summation
-            raw += values[:, iteration, :]
+            at = state.take(active)
+            state[active] = at = child.take(at + right(flat.take(row.take(active) + feature.take(at)), at))
+            active = active[~leaf.take(at)]
+        raw = np.repeat(self.baseline.T, n, axis=1)   # (classes, samples)
+        for iteration in value.take(state).reshape(trees // k, k, n):   # in the estimator's order of summation
+            raw += iteration
+        raw = raw.T
         e = np.exp(raw - raw.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
 
@@ -119,13 +134,15 @@ class TreeEnsemble:
             if missing:
                 raise ValueError(f"it lacks {', '.join(missing)}")
             arrays = {name: data[name] for name in _ARRAYS}
-            model = cls(**arrays, classes_=data["classes"].astype(str),
-                        features=tuple(data["features"].astype(str)), feature_version=int(data["feature_version"]))
-        model._check()
-        return model
+            return cls(**arrays, classes_=data["classes"].astype(str),
+                       features=tuple(data["features"].astype(str)), feature_version=int(data["feature_version"]))
 
     def _check(self) -> None:
         """Indices in range and shapes consistent, so that evaluation cannot read out of bounds."""
+        kinds = {"feature": "iu", "left": "iu", "right": "iu", "root": "iu", "leaf": "b", "missing_left": "b",
+                 "threshold": "f", "value": "f", "baseline": "f"}
+        if any(getattr(self, name).dtype.kind not in kind for name, kind in kinds.items()):
+            raise ValueError("its arrays are not of the types of trees")
         nodes = len(self.feature)
         same = all(len(a) == nodes for a in (self.threshold, self.missing_left, self.leaf, self.left, self.right, self.value))
         k = len(self.classes_)
