@@ -125,7 +125,8 @@ class _Reader:
             if opening and self.cut and not numeric and any(c.pieces for c in cells):
                 self.cut = False    # the rest of the last row's label, which the page broke
                 continue
-            if opening and tail is not None and not numeric and tail[0].page == grid.page - 1 \
+            if opening and tail is not None and tail[0].page == grid.page - 1 \
+                    and (not numeric or not any(looks_numeric(c.text) for c in tail[1] if c.pieces)) \
                     and self.lower_half(tail, cells):
                 tail = None
                 continue
@@ -176,7 +177,10 @@ class _Reader:
         the repeated header): joined to that row cell by cell, its label names the same row, and
         better than that row's own half. That row is then read again under the joined label, its
         values where they were printed (a value's text continued here joined to it), and this
-        one is no row of its own."""
+        one is no row of its own. The values may all be in this half, when the row above has
+        none (Qt WebKit moves a line the page cuts to the next page, and a row's values stand
+        in its middle line): then this half may add nothing to the label (2.重复申请 there, its
+        values here), and must name the same row."""
         grid, top, match, keys = tail
         # an empty cell beyond the row above (a column whose dividers the page before lost) adds nothing
         x0, x1 = min(c.bbox[0] for c in top) - 2, max(c.bbox[2] for c in top) + 2
@@ -186,7 +190,10 @@ class _Reader:
         if halves is None or joined is None:
             return False
         m = self.row_label(joined)
-        if m is None or m.key != match.key or m.score <= match.score:
+        if m is None or m.key != match.key:
+            return False
+        labels_here = [c for c in self.label_cells(cells) if c.pieces]
+        if m.score <= match.score and (labels_here or not any(looks_numeric(c.text) for c in cells if c.pieces)):
             return False
         labels = {id(c) for c in self.label_cells(joined)}
         row = [j if id(j) in labels else over if not cell.pieces
