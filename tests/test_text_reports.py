@@ -8,6 +8,7 @@ import re
 import pymupdf
 import pytest
 
+from conftest import FIXTURES
 from extractor.pipeline import extract
 from training.content import make_content
 from training.typeset import style_for, typeset
@@ -238,6 +239,20 @@ def test_a_review_leaf_row_broken_by_the_page_is_joined():
     values, problems = _review_read(_review_table_pdf(52.0))
     assert values == _review_truth()
     assert problems == [NO_FORMAT]
+
+
+def test_a_row_whose_values_the_page_moved_on_is_read_with_them():
+    # wkhtmltopdf (Qt WebKit) cut the applications table inside 7.属于行政执法案卷: the label's first
+    # line stands at the foot of page 1, under rulings it drew on past the cut and clipped, and
+    # the line with 案卷 and every value of the row opens page 2. Read as the row's blanks, the
+    # zeros would be lost with no check failing; they are read where they stand
+    record = extract(FIXTURES / "e21-wk-cut-row.pdf")
+    assert record["tables"]["applications"]["denied.enforcement_files"] == dict.fromkeys(
+        ["natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+         "legal_service_org", "other_org", "total"], 0)
+    assert {(c["page"], c["text"]) for c in record["cells"] if c["row"] == "denied.enforcement_files"} == {(2, "0")}
+    assert [c["rule"] for c in record["checks"] if c["status"] == "fail"] == []
+    assert record["problems"] == []
 
 
 def test_an_all_zero_applications_table_printed_blank_is_read_blank():

@@ -127,7 +127,7 @@ class _Reader:
                 continue
             if opening and tail is not None and tail[0].page == grid.page - 1 \
                     and (not numeric or not any(looks_numeric(c.text) for c in tail[1] if c.pieces)) \
-                    and self.lower_half(tail, cells):
+                    and self.lower_half(tail, grid, cells):
                 tail = None
                 continue
             opening = False
@@ -171,7 +171,8 @@ class _Reader:
                 self.header_units()
             self.pending = (grid.page, grid.bbox[0], grid.bbox[2], header)
 
-    def lower_half(self, tail: tuple[Grid, list[GridCell], Match, list[CellKey]], cells: list[GridCell]) -> bool:
+    def lower_half(self, tail: tuple[Grid, list[GridCell], Match, list[CellKey]], here: Grid,
+                   cells: list[GridCell]) -> bool:
         """Whether ``cells``, opening a grid, are the lower half of the row the page broke at the
         foot of the page before (1.信访举报 | 11 | 3 … there; 投诉类申请 and blank cells here, under
         the repeated header): joined to that row cell by cell, its label names the same row, and
@@ -180,7 +181,7 @@ class _Reader:
         one is no row of its own. The values may all be in this half, when the row above has
         none (Qt WebKit moves a line the page cuts to the next page, and a row's values stand
         in its middle line): then this half may add nothing to the label (2.重复申请 there, its
-        values here), and must name the same row."""
+        values here), must name the same row, and its cells are where the values are read."""
         grid, top, match, keys = tail
         # an empty cell beyond the row above (a column whose dividers the page before lost) adds nothing
         x0, x1 = min(c.bbox[0] for c in top) - 2, max(c.bbox[2] for c in top) + 2
@@ -192,16 +193,16 @@ class _Reader:
         m = self.row_label(joined)
         if m is None or m.key != match.key:
             return False
-        labels_here = [c for c in self.label_cells(cells) if c.pieces]
-        if m.score <= match.score and (labels_here or not any(looks_numeric(c.text) for c in cells if c.pieces)):
+        moved = any(looks_numeric(c.text) for c in cells if c.pieces)     # the values, here
+        if m.score <= match.score and (not moved or any(c.pieces for c in self.label_cells(cells))):
             return False
         labels = {id(c) for c in self.label_cells(joined)}
-        row = [j if id(j) in labels else over if not cell.pieces
+        row = [j if id(j) in labels else cell if moved else over if not cell.pieces
                else replace(over, text=over.text + cell.text, pieces=over.pieces + cell.pieces)
                for (over, cell), j in zip(halves, joined)]
         for key in keys:
             del self.readings[key]
-        return self.data_row(grid, row, m)
+        return self.data_row(here if moved else grid, row, m)
 
     def carried_header(self, grid: Grid) -> list[list[GridCell]]:
         """The header rows the page before ended with, when this grid continues that table: the
