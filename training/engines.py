@@ -257,7 +257,7 @@ def _traits(content: ReportContent, st: EngineStyle, doc: Document, loc: Located
         if len(pages) > 1 and c.rowspan == 1:
             traits.add("row_split")
     if any(len(p) > 1 for p in table_pages.values()):
-        traits |= {"table_split", "footer_in_table"}
+        traits |= {"table_split", "footer_in_table"} if doc.footer else {"table_split"}   # no page numbers: wkhtmltopdf
     if any(t.name == "review_litigation" for t in tables):
         traits.add("three_level_header")
     for ti, t in enumerate(tables):

@@ -161,8 +161,10 @@ def print_pdf(page: str, st: EngineStyle) -> bytes:
         src, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
         src.write_text(page, "utf-8")
         env = dict(os.environ)
-        if engine == "wkhtmltopdf":      # its Qt draws offscreen, with no display, and keeps its files here
-            env.update(QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=tmp)
+        # wkhtmltopdf: its Qt draws offscreen, with no display, keeps its files here, and its hash tables
+        # (the order it writes the fonts in) seeded alike on every run
+        if engine == "wkhtmltopdf":
+            env.update(QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=tmp, QT_HASH_SEED="0")
         try:
             run = subprocess.run(_command(engine, exe, src, pdf, st), capture_output=True, timeout=TIMEOUT,
                                  stdin=subprocess.DEVNULL, env=env)
