@@ -503,7 +503,9 @@ def _columns(header: list[list[GridCell]], ruled: bool) -> list[_Column]:
         mid = (x0 + x1) / 2 if ruled else (text[0] + text[2]) / 2
         over = sorted({id(c): c for c in above if c.bbox[0] - 1 <= mid <= c.bbox[2] + 1}.values(),
                       key=lambda c: c.bbox[1])
-        chains.append([c.text for c in over] + [leaf.text])
+        # an empty leaf under a named cell: the lower part of a merged cell (自然人, 总计) that the
+        # page cut above this row, its text printed on the page before (WeasyPrint)
+        chains.append([c.text for c in over] + [leaf.text] if leaf.text or not over else [c.text for c in over])
     named = [_name_column(chain) for chain in chains]
     tables = [m.key[0] for m in named if m is not None]
     table = max(set(tables), key=tables.count) if tables else None
