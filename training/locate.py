@@ -28,7 +28,6 @@ import pymupdf
 from extractor.stages.ingest import UNIFIED
 from training.layout import PAGE_H, Document, EngineStyle, Para, Table
 
-
 # The character a glyph's name in the text layer stands for. Noto Sans CJK SC draws 戶 as 户 and
 # U+2329/U+232A as 〈〉 (one glyph each pair), and Qt's PDF writer names a glyph by the lowest code
 # point mapped to it, as it names the Han glyphs a radical shares (⼀ for 一: ingest.UNIFIED).
