@@ -353,6 +353,12 @@ UNSEEN_FIXTURES = {
                 "label, under rulings drawn past the cut and clipped; no page numbers; unit in a note",
                 {"fmt": "2021", "amount_unit": "note", "lead_in": True, "blank_zero_tables": False}),
     ),
+    "weasyprint": (
+        Fixture("e21-wp-header-cut", 730004, "WeasyPrint: the applications header cut by the page between "
+                "its rows, 自然人 and 总计 printed at the foot of page 1 and the columns under them open "
+                "on page 2 with 商业企业 … 其他; unit in a note",
+                {"fmt": "2021", "amount_unit": "note", "lead_in": True, "blank_zero_tables": False}),
+    ),
 }
 
 

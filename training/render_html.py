@@ -160,11 +160,15 @@ def print_pdf(page: str, st: EngineStyle) -> bytes:
     with tempfile.TemporaryDirectory(prefix="nianbao-html-") as tmp:
         src, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
         src.write_text(page, "utf-8")
+        # The same bytes on every run: Qt's and Python's hash tables seeded alike (the order wkhtmltopdf
+        # writes its fonts in, how WeasyPrint's fontTools subsets a font) and no clock read (the time
+        # fontTools stamps a subset with). wkhtmltopdf's Qt draws offscreen, with no display, and
+        # keeps its runtime files here.
         env = dict(os.environ)
-        # wkhtmltopdf: its Qt draws offscreen, with no display, keeps its files here, and its hash tables
-        # (the order it writes the fonts in) seeded alike on every run
         if engine == "wkhtmltopdf":
             env.update(QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=tmp, QT_HASH_SEED="0")
+        elif engine == "weasyprint":
+            env.update(PYTHONHASHSEED="0", SOURCE_DATE_EPOCH="0")
         try:
             run = subprocess.run(_command(engine, exe, src, pdf, st), capture_output=True, timeout=TIMEOUT,
                                  stdin=subprocess.DEVNULL, env=env)
