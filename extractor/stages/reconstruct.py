@@ -190,7 +190,8 @@ class _Reader:
         joined = _joined_row(top, cells)
         if halves is None or joined is None:
             return False
-        m = self.row_label(joined)
+        # the review table's one row of values has no label: the row is the row above
+        m = match if self.table() == "review_litigation" else self.row_label(joined)
         if m is None or m.key != match.key:
             return False
         moved = any(looks_numeric(c.text) for c in cells if c.pieces)     # the values, here
@@ -528,7 +529,10 @@ def _header_columns(header: list[list[GridCell]], carried: list[list[GridCell]],
         if header:
             joined = _joined_row(carried[-1], header[0])
             if joined is not None:
-                candidates.append(_columns(carried[:-1] + [joined] + header[1:], ruled))
+                # a cell merged down the rows below stands in them too: joined there as well
+                made = {id(c): j for c, j in zip(header[0], joined)}
+                rest = [[made.get(id(c), c) for c in row] for row in header[1:]]
+                candidates.append(_columns(carried[:-1] + [joined] + rest, ruled))
     return max(candidates, key=_naming)
 
 
