@@ -271,6 +271,33 @@ def test_a_row_whose_values_the_page_moved_on_is_read_with_them():
     assert record["problems"] == []
 
 
+def test_the_review_values_the_page_moved_on_are_read_there():
+    # wkhtmltopdf cut the review table under its header: blank cells at the foot of page 2, the row
+    # of values at the head of page 3, with no header over it
+    record, _ = _unseen("e21-wk-review-cut")
+    assert record["tables"]["review_litigation"] == dict.fromkeys(record["tables"]["review_litigation"], 0)
+    assert len(record["tables"]["review_litigation"]) == 15
+    assert {c["page"] for c in record["cells"] if c["table"] == "review_litigation"} == {3}
+    assert record["problems"] == []
+
+
+def test_a_review_header_cut_inside_its_leaves_keeps_their_names():
+    # 结果 | 结果 | 其他 | 尚未 at the foot of page 2, 维持 | 纠正 | 结果 | 审结 | 总计 at the head of page 3:
+    # each leaf is its two halves (其他结果, not 结果), the halves standing in a cell merged down
+    # over the rows below; and （二）部分公开's 3s moved on to page 2 with the rest of its label
+    record, _ = _unseen("e21-wk-review-header")
+    assert record["tables"]["review_litigation"] == {
+        "review.upheld": 0, "review.corrected": 0, "review.other": 0, "review.pending": 0, "review.total": 0,
+        "litigation_direct.upheld": 0, "litigation_direct.corrected": 0, "litigation_direct.other": 1,
+        "litigation_direct.pending": 0, "litigation_direct.total": 1, "litigation_after_review.upheld": 2,
+        "litigation_after_review.corrected": 0, "litigation_after_review.other": 0,
+        "litigation_after_review.pending": 0, "litigation_after_review.total": 2}
+    assert record["tables"]["applications"]["partially_granted"] == {
+        "natural_person": 3, "commercial_enterprise": None, "research_institution": None, "social_welfare_org": None,
+        "legal_service_org": None, "other_org": None, "total": 3}
+    assert record["problems"] == []
+
+
 def test_columns_whose_merged_header_the_page_left_behind_keep_their_names():
     # WeasyPrint cut the applications header between its rows: 自然人 and 总计 (merged down over
     # three rows) stand at the foot of page 1, and page 2 opens with 商业企业 … 其他 and nothing

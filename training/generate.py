@@ -352,6 +352,13 @@ UNSEEN_FIXTURES = {
                 "7.属于行政执法案卷, whose line of values went on to the next page with the rest of its "
                 "label, under rulings drawn past the cut and clipped; no page numbers; unit in a note",
                 {"fmt": "2021", "amount_unit": "note", "lead_in": True, "blank_zero_tables": False}),
+        Fixture("e21-wk-review-cut", 730010, "wkhtmltopdf: the review table cut under its header, its row "
+                "of values opening the next page, blank cells left above the cut; an injected total",
+                {"fmt": "2021", **content_options(730010)}),
+        Fixture("e21-wk-review-header", 730000, "wkhtmltopdf: the review table's header cut inside its "
+                "leaves (其他 | 尚未 above the cut, 结果 | 审结 below, 总计 moved whole to the next page); the "
+                "values of （二）部分公开 moved to the next page; blank cells for zeros",
+                {"fmt": "2021", **content_options(730000)}),
     ),
     "weasyprint": (
         Fixture("e21-wp-header-cut", 730004, "WeasyPrint: the applications header cut by the page between "
