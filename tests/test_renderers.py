@@ -169,7 +169,7 @@ def test_the_same_report_gives_the_same_bytes(engine):
 def test_an_unseen_engine_s_fixture_is_made_again_byte_for_byte(engine, tmp_path):
     # the engines kept for measuring write their files as they please (Qt orders the fonts by a hash
     # seeded per process): their fixtures are made again alike all the same
-    write_unseen_fixtures(tmp_path)
+    write_unseen_fixtures(tmp_path, [engine])
     for f in UNSEEN_FIXTURES[engine]:
         for suffix in (".pdf", ".truth.json", ".blocks.jsonl"):
             assert (tmp_path / f"{f.name}{suffix}").read_bytes() == (UNSEEN_FIXTURES_DIR / f"{f.name}{suffix}").read_bytes()

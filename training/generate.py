@@ -461,13 +461,13 @@ def main(argv: list[str] | None = None) -> None:
         write_unseen_fixtures(out / UNSEEN_FIXTURES_DIR.name)
 
 
-def write_unseen_fixtures(out: Path = UNSEEN_FIXTURES_DIR) -> None:
-    """The committed reports of the engines kept for measuring; one whose engine is not installed
-    is left as it is."""
+def write_unseen_fixtures(out: Path = UNSEEN_FIXTURES_DIR, engines=tuple(UNSEEN_FIXTURES)) -> None:
+    """The committed reports of the engines kept for measuring (of ``engines``); one whose engine
+    is not installed is left as it is."""
     from .engines import missing
 
     out.mkdir(parents=True, exist_ok=True)
-    for content, style in engine_fixture_reports(UNSEEN_FIXTURES, UNSEEN_FIXTURES):
+    for content, style in engine_fixture_reports(engines, UNSEEN_FIXTURES):
         reason = missing(style.engine)
         if reason:
             print(f"{content.name} not made: {reason}")
