@@ -298,6 +298,20 @@ def test_a_review_header_cut_inside_its_leaves_keeps_their_names():
     assert record["problems"] == []
 
 
+def test_a_row_whose_label_the_page_cut_to_its_opening_is_read_with_its_rest():
+    # WeasyPrint cut 1.申请人无正当理由逾期不补正… at the foot of page 4: its zeros there beside （
+    # (all of （六）其他处理 the page left) and 1.申请人, too little to name a row; the rest of the label
+    # and blank cells on page 5 under the repeated header. Read alone, the rest named the row and
+    # gave it blanks, with no check failing
+    record, _ = _unseen("e21-wp-group-cut")
+    assert record["tables"]["applications"]["other_handling.no_correction"] == dict.fromkeys(
+        ["natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+         "legal_service_org", "other_org", "total"], 0)
+    assert {(c["page"], c["text"]) for c in record["cells"] if c["row"] == "other_handling.no_correction"} \
+        == {(4, "0")}
+    assert record["problems"] == []
+
+
 def test_columns_whose_merged_header_the_page_left_behind_keep_their_names():
     # WeasyPrint cut the applications header between its rows: 自然人 and 总计 (merged down over
     # three rows) stand at the foot of page 1, and page 2 opens with 商业企业 … 其他 and nothing

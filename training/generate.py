@@ -365,6 +365,10 @@ UNSEEN_FIXTURES = {
                 "its rows, 自然人 and 总计 printed at the foot of page 1 and the columns under them open "
                 "on page 2 with 商业企业 … 其他; unit in a note",
                 {"fmt": "2021", "amount_unit": "note", "lead_in": True, "blank_zero_tables": False}),
+        Fixture("e21-wp-group-cut", 750016, "WeasyPrint: the applications table cut inside 1.申请人无正当理由"
+                "逾期不补正…, its values and （ of （六）其他处理 on page 4, the rest of the label and blank cells "
+                "under the repeated header on page 5",
+                {"fmt": "2021", **content_options(750016)}),
     ),
 }
 

@@ -91,7 +91,7 @@ class _Reader:
     cut: bool = False       # the last row read was named by the opening of its label only
     # the last data row read, while it is the last row of its grid with text: (grid, cells, its
     # label's match, the template cells it filled), for the lower half of a row the page broke
-    tail: tuple[Grid, list[GridCell], Match, list[CellKey]] | None = None
+    tail: tuple[Grid, list[GridCell], Match | None, list[CellKey]] | None = None
     filled: list[CellKey] = field(default_factory=list)   # the template cells the last data row filled
 
     def read(self, grids: list[Grid]) -> None:
@@ -158,7 +158,11 @@ class _Reader:
                 if row_match is not None:
                     self.tail = (grid, cells, row_match, self.filled)
             else:
-                unread.append(f"第 {grid.page + 1} 页：未能识别的表格行：「{text}」")
+                unread.append(_unrecognised(grid, cells))
+                if numeric:
+                    # values under a label too short to name a row: the opening of one the page
+                    # broke, whose rest may name it on the next page
+                    self.tail = (grid, cells, None, [])
         if rows_read:
             self.problems += unread
         if header or carried:
@@ -171,7 +175,7 @@ class _Reader:
                 self.header_units()
             self.pending = (grid.page, grid.bbox[0], grid.bbox[2], header)
 
-    def lower_half(self, tail: tuple[Grid, list[GridCell], Match, list[CellKey]], here: Grid,
+    def lower_half(self, tail: tuple[Grid, list[GridCell], Match | None, list[CellKey]], here: Grid,
                    cells: list[GridCell]) -> bool:
         """Whether ``cells``, opening a grid, are the lower half of the row the page broke at the
         foot of the page before (1.信访举报 | 11 | 3 … there; 投诉类申请 and blank cells here, under
@@ -181,7 +185,10 @@ class _Reader:
         one is no row of its own. The values may all be in this half, when the row above has
         none (Qt WebKit moves a line the page cuts to the next page, and a row's values stand
         in its middle line): then this half may add nothing to the label (2.重复申请 there, its
-        values here), must name the same row, and its cells are where the values are read."""
+        values here), must name the same row, and its cells are where the values are read. The row
+        above may have been read as no row at all, its label's opening too short to name one
+        (（ | 1.申请人 | 0 …, the group's label cut to its bracket): then the joined label must name a
+        row surely."""
         grid, top, match, keys = tail
         # an empty cell beyond the row above (a column whose dividers the page before lost) adds nothing
         x0, x1 = min(c.bbox[0] for c in top) - 2, max(c.bbox[2] for c in top) + 2
@@ -192,11 +199,14 @@ class _Reader:
             return False
         # the review table's one row of values has no label: the row is the row above
         m = match if self.table() == "review_litigation" else self.row_label(joined)
-        if m is None or m.key != match.key:
+        if m is None or (m.key != match.key if match is not None else m.confidence < DOUBT.sure):
             return False
         moved = any(looks_numeric(c.text) for c in cells if c.pieces)     # the values, here
-        if m.score <= match.score and (not moved or any(c.pieces for c in self.label_cells(cells))):
+        if match is not None and m.score <= match.score \
+                and (not moved or any(c.pieces for c in self.label_cells(cells))):
             return False
+        if match is None and (said := _unrecognised(grid, top)) in self.problems:
+            self.problems.remove(said)      # read after all
         labels = {id(c) for c in self.label_cells(joined)}
         row = [j if id(j) in labels else cell if moved else over if not cell.pieces
                else replace(over, text=over.text + cell.text, pieces=over.pieces + cell.pieces)
@@ -447,6 +457,11 @@ _CONFUSABLE = re.compile(r"[\dOoIl|.,+\-\s]+")
 def _confusable(cell: GridCell) -> bool:
     """A value a scan may have read with a look-alike letter (O for 0, l for 1), for the sums to settle."""
     return bool(_CONFUSABLE.fullmatch(unicodedata.normalize("NFKC", cell.text)))
+
+
+def _unrecognised(grid: Grid, cells: list[GridCell]) -> str:
+    text = "".join(c.text for c in {id(c): c for c in cells if c.pieces}.values())
+    return f"第 {grid.page + 1} 页：未能识别的表格行：「{text}」"
 
 
 def _label_opening(text: str, labels: Labels) -> Match | None:
