@@ -90,7 +90,8 @@ class _Reader:
     pending: tuple[int, float, float, list[list[GridCell]]] | None = None
     cut: bool = False       # the last row read was named by the opening of its label only
     # the last data row read, while it is the last row of its grid with text: (grid, cells, its
-    # label's match, the template cells it filled), for the lower half of a row the page broke
+    # label's match, the template cells it filled), for the lower half of a row the page broke;
+    # or a row of values no label named (match None, nothing filled), for the rest of its label
     tail: tuple[Grid, list[GridCell], Match | None, list[CellKey]] | None = None
     filled: list[CellKey] = field(default_factory=list)   # the template cells the last data row filled
 
