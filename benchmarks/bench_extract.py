@@ -3,7 +3,8 @@
     python benchmarks/bench_extract.py [--count 200] [--seed 100000] [--engines typeset libreoffice chromium]
 
 Generates ``--count`` reports per layout engine (both formats, seeds the fixtures do not use; the
-engines ``typeset.py``, LibreOffice from a Word document, headless Chromium from a web page),
+engines ``typeset.py``, LibreOffice from a Word document, headless Chromium from a web page, and
+the same page printed by wkhtmltopdf and by WeasyPrint, which no model learns from),
 extracts each and prints, per engine:
 - the share of reports with every template cell right, and the wrong cells no failing check names
   (silent errors — the target is none);
@@ -31,6 +32,7 @@ from scoring import score  # noqa: E402
 from extractor.pipeline import extract  # noqa: E402
 from extractor.stages.classify import load_model  # noqa: E402
 from training.generate import lay_out, report_for, truth_of  # noqa: E402
+from training.layout import ENGINES  # noqa: E402
 
 NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
@@ -86,7 +88,7 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--seed", type=int, default=100_000)
     ap.add_argument("--no-baselines", action="store_true", help="skip PyMuPDF and pymupdf4llm")
-    ap.add_argument("--engines", nargs="+", default=["typeset"], choices=("typeset", "libreoffice", "chromium"))
+    ap.add_argument("--engines", nargs="+", default=["typeset"], choices=("typeset", *ENGINES))
     args = ap.parse_args()
     model = load_model()
     try:

@@ -8,3 +8,4 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"          # the committed reports: PDF, truth and block labels each
 SCANNED = FIXTURES / "scanned"        # the committed scans
+UNSEEN = FIXTURES / "unseen"          # reports of the engines no model learns from

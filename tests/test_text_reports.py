@@ -3,11 +3,13 @@ alone in its brackets, a table broken by the page with no header repeated), read
 
 from __future__ import annotations
 
+import json
 import re
 
 import pymupdf
 import pytest
 
+from conftest import UNSEEN
 from extractor.pipeline import extract
 from training.content import make_content
 from training.typeset import style_for, typeset
@@ -238,6 +240,88 @@ def test_a_review_leaf_row_broken_by_the_page_is_joined():
     values, problems = _review_read(_review_table_pdf(52.0))
     assert values == _review_truth()
     assert problems == [NO_FORMAT]
+
+
+def _unseen(name: str) -> tuple[dict, dict]:
+    """A committed report of an engine no model learns from, read, with its truth: every template
+    cell, the report's identity, its units and its failing rules as the truth has them."""
+    from extractor.spec.templates import get_value, template_cells
+
+    pdf = UNSEEN / f"{name}.pdf"
+    truth = json.loads(pdf.with_suffix(".truth.json").read_text("utf-8"))
+    record = extract(pdf)
+    fmt = truth["report"]["format"]
+    assert [k for k in template_cells(fmt) if get_value(record["tables"], *k) != get_value(truth["tables"], *k)] == []
+    assert {k: record["report"][k] for k in truth["report"]} == truth["report"]
+    assert record["units"] == truth["units"]
+    assert sorted(c["rule"] for c in record["checks"] if c["status"] == "fail") == sorted(truth["expected_fail"])
+    return record, truth
+
+
+def test_a_row_whose_values_the_page_moved_on_is_read_with_them():
+    # wkhtmltopdf (Qt WebKit) cut the applications table inside 7.属于行政执法案卷: the label's first
+    # line stands at the foot of page 1, under rulings it drew on past the cut and clipped, and
+    # the line with 案卷 and every value of the row opens page 2. Read as the row's blanks, the
+    # zeros would be lost with no check failing; they are read where they stand
+    record, _ = _unseen("e21-wk-cut-row")
+    assert record["tables"]["applications"]["denied.enforcement_files"] == dict.fromkeys(
+        ["natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+         "legal_service_org", "other_org", "total"], 0)
+    assert {(c["page"], c["text"]) for c in record["cells"] if c["row"] == "denied.enforcement_files"} == {(2, "0")}
+    assert record["problems"] == []
+
+
+def test_the_review_values_the_page_moved_on_are_read_there():
+    # wkhtmltopdf cut the review table under its header: blank cells at the foot of page 2, the row
+    # of values at the head of page 3, with no header over it
+    record, _ = _unseen("e21-wk-review-cut")
+    assert record["tables"]["review_litigation"] == dict.fromkeys(record["tables"]["review_litigation"], 0)
+    assert len(record["tables"]["review_litigation"]) == 15
+    assert {c["page"] for c in record["cells"] if c["table"] == "review_litigation"} == {3}
+    assert record["problems"] == []
+
+
+def test_a_review_header_cut_inside_its_leaves_keeps_their_names():
+    # 结果 | 结果 | 其他 | 尚未 at the foot of page 2, 维持 | 纠正 | 结果 | 审结 | 总计 at the head of page 3:
+    # each leaf is its two halves (其他结果, not 结果), the halves standing in a cell merged down
+    # over the rows below; and （二）部分公开's 3s moved on to page 2 with the rest of its label
+    record, _ = _unseen("e21-wk-review-header")
+    assert record["tables"]["review_litigation"] == {
+        "review.upheld": 0, "review.corrected": 0, "review.other": 0, "review.pending": 0, "review.total": 0,
+        "litigation_direct.upheld": 0, "litigation_direct.corrected": 0, "litigation_direct.other": 1,
+        "litigation_direct.pending": 0, "litigation_direct.total": 1, "litigation_after_review.upheld": 2,
+        "litigation_after_review.corrected": 0, "litigation_after_review.other": 0,
+        "litigation_after_review.pending": 0, "litigation_after_review.total": 2}
+    assert record["tables"]["applications"]["partially_granted"] == {
+        "natural_person": 3, "commercial_enterprise": None, "research_institution": None, "social_welfare_org": None,
+        "legal_service_org": None, "other_org": None, "total": 3}
+    assert record["problems"] == []
+
+
+def test_a_row_whose_label_the_page_cut_to_its_opening_is_read_with_its_rest():
+    # WeasyPrint cut 1.申请人无正当理由逾期不补正… at the foot of page 4: its zeros there beside （
+    # (all of （六）其他处理 the page left) and 1.申请人, too little to name a row; the rest of the label
+    # and blank cells on page 5 under the repeated header. Read alone, the rest named the row and
+    # gave it blanks, with no check failing
+    record, _ = _unseen("e21-wp-group-cut")
+    assert record["tables"]["applications"]["other_handling.no_correction"] == dict.fromkeys(
+        ["natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+         "legal_service_org", "other_org", "total"], 0)
+    assert {(c["page"], c["text"]) for c in record["cells"] if c["row"] == "other_handling.no_correction"} \
+        == {(4, "0")}
+    assert record["problems"] == []
+
+
+def test_columns_whose_merged_header_the_page_left_behind_keep_their_names():
+    # WeasyPrint cut the applications header between its rows: 自然人 and 总计 (merged down over
+    # three rows) stand at the foot of page 1, and page 2 opens with 商业企业 … 其他 and nothing
+    # printed above the 自然人 and 总计 columns: 50 cells were not found
+    record, _ = _unseen("e21-wp-header-cut")
+    assert record["tables"]["applications"]["granted"] == {
+        "natural_person": 0, "commercial_enterprise": 0, "research_institution": 0, "social_welfare_org": 0,
+        "legal_service_org": 0, "other_org": 0, "total": 0}
+    assert {c["page"] for c in record["cells"] if c["table"] == "applications"} == {2, 3}
+    assert record["problems"] == []
 
 
 def test_an_all_zero_applications_table_printed_blank_is_read_blank():

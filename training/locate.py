@@ -25,7 +25,13 @@ from statistics import median
 
 import pymupdf
 
+from extractor.stages.ingest import UNIFIED
 from training.layout import PAGE_H, Document, EngineStyle, Para, Table
+
+# The character a glyph's name in the text layer stands for. Noto Sans CJK SC draws 戶 as 户 and
+# U+2329/U+232A as 〈〉 (one glyph each pair), and Qt's PDF writer names a glyph by the lowest code
+# point mapped to it, as it names the Han glyphs a radical shares (⼀ for 一: ingest.UNIFIED).
+PRINTED = {**UNIFIED, "\u6236": "\u6237", "\u2329": "\u3008", "\u232a": "\u3009"}
 
 
 class LocateError(RuntimeError):
@@ -95,7 +101,8 @@ def page_glyphs(page: pymupdf.Page) -> list[Glyph]:
                     if ch["c"].isspace():
                         continue
                     x0, y0, x1, y1 = ch["bbox"]
-                    out.append(Glyph(page.number, ch["c"], x0, y0, x1, y1, span["size"], ch["origin"][1]))
+                    c = PRINTED.get(ch["c"], ch["c"])
+                    out.append(Glyph(page.number, c, x0, y0, x1, y1, span["size"], ch["origin"][1]))
     return out
 
 
@@ -203,21 +210,31 @@ def match(body: list[Glyph], items: list[Item], tables: list[Table]) -> list[Ite
             n = _run(queue[nxt], 0, body, pos)
             if n > best_n:
                 best, best_n = queue[nxt], n
+        if best is None and nxt < len(queue) and queue[nxt].table is not None:
+            # Qt WebKit paints a merged cell after the rows it spans begin: a later cell of the same
+            # table, not yet begun, may come first
+            for it in queue[nxt + 1:]:
+                if it.table != queue[nxt].table:
+                    break
+                if not it.glyphs:
+                    n = _run(it, 0, body, pos)
+                    if n > best_n:
+                        best, best_n = it, n
         if best is None:
             want = queue[nxt].norm[:20] if nxt < len(queue) else "(nothing: every item is printed)"
             cut = "; cut items waiting: " + ", ".join(repr(p.norm[len(p.glyphs):][:10]) for p in pending) \
                 if pending else ""
             raise LocateError(f"unexpected text {_context(body, pos)}; expected {want!r}{cut}")
-        if nxt < len(queue) and best is queue[nxt]:
-            nxt += 1
         best.glyphs += body[pos:pos + best_n]
+        while nxt < len(queue) and queue[nxt].glyphs:
+            nxt += 1
         pos += best_n
         if len(best.glyphs) < len(best.norm):
             if best not in pending:
                 pending.append(best)
         elif best in pending:
             pending.remove(best)
-    left = [it for it in queue[nxt:]] + pending
+    left = [it for it in queue[nxt:] if not it.glyphs] + pending
     if left:
         it = left[0]
         raise LocateError(f"not found in the PDF: {it.norm[len(it.glyphs):][:30]!r} "
@@ -273,7 +290,7 @@ def _check_margins(margin: list[list[Glyph]], doc: Document) -> None:
     for n, gs in enumerate(margin):
         text = "".join(g.c for g in sorted(gs, key=lambda g: (round(g.base), g.x0)))
         footer = "".join(doc.footer.format(n=n + 1).split())
-        want = sorted([footer, header] if header else [footer])
+        want = sorted(filter(None, [footer, header]))
         top = "".join(g.c for g in sorted(gs, key=lambda g: (round(g.base), g.x0)) if g.cy < PAGE_H / 2)
         bottom = "".join(g.c for g in sorted(gs, key=lambda g: (round(g.base), g.x0)) if g.cy >= PAGE_H / 2)
         got = sorted(filter(None, [top, bottom]))

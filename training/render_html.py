@@ -1,4 +1,4 @@
-"""A ``layout.Document`` as a web page, printed to PDF by headless Chromium.
+"""A ``layout.Document`` as a web page, printed to PDF by headless Chromium, wkhtmltopdf or WeasyPrint.
 
 What a report published as a web page and printed looks like: real ``<table>`` elements with
 ``rowspan`` / ``colspan``, collapsed CSS borders of the style's weights (the frame heavier when
@@ -6,11 +6,18 @@ the style says), cell padding, fixed column widths, header rows in ``<thead>`` w
 after a page break (Chromium repeats a ``thead`` on every page), page numbers and the running
 header in CSS page-margin boxes. The page is a local file and refers to nothing else: fonts are
 the installed ones, and Chromium runs with a fresh profile and its background networking off.
+
+The same page is printed by two more engines, for measuring only (no model learns from them):
+wkhtmltopdf (Qt WebKit and Qt's own PDF writer) ignores ``@page`` margins and margin boxes, so its
+page margins are given on its command line, and it prints neither page numbers nor a running header
+(``layout.NO_MARGIN_BOXES``); it also shrinks the page to fit, as it does for anyone who prints with
+it. WeasyPrint lays the page out itself (its own CSS layout on Pango) and writes the PDF with pydyf.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import shutil
 import subprocess
 import tempfile
@@ -21,10 +28,18 @@ from training.layout import PAGE_H, PAGE_W, Document, EngineStyle, Para, RenderE
 TIMEOUT = 120
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-pdf-header-footer")
+# The programs each HTML engine may be installed as, and its Debian package.
+PRINTERS = {
+    "chromium": (("chromium", "chromium-browser", "google-chrome"), "chromium"),
+    "wkhtmltopdf": (("wkhtmltopdf",), "wkhtmltopdf"),
+    "weasyprint": (("weasyprint",), "weasyprint"),
+}
+NAMES = {"chromium": "Chromium", "wkhtmltopdf": "wkhtmltopdf", "weasyprint": "WeasyPrint"}
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+def printer(engine: str) -> str | None:
+    """The installed program of the HTML engine ``engine``, or None."""
+    return next(filter(None, map(shutil.which, PRINTERS[engine][0])), None)
 
 
 def _css_string(text: str) -> str:
@@ -90,16 +105,18 @@ def _table(t: Table, st: EngineStyle) -> str:
 def build_html(doc: Document, st: EngineStyle, title: str) -> str:
     foot_size = 10.5 if st.body_size <= 14 else 14.0
     head, _, tail = doc.footer.partition("{n}")
-    footer = " ".join(filter(None, [_css_string(head) if head else "", "counter(page)",
+    number = " ".join(filter(None, [_css_string(head) if head else "", "counter(page)",
                                     _css_string(tail) if tail else ""]))
+    footer = (f"@bottom-center {{ content: {number}; font-family: {_font(st.body_face)}; "
+              f"font-size: {foot_size:g}pt; vertical-align: top; padding-top: {st.margin_bottom * 0.3:.1f}pt }}") \
+        if doc.footer else ""
     header = (f"@top-right {{ content: {_css_string(doc.header)}; font-family: {_font(st.body_face)}; "
               f"font-size: 9pt; vertical-align: top; padding-top: {max(st.margin_top * 0.35, 18):.1f}pt }}") \
         if doc.header else ""
     css = f"""
 @page {{ size: {PAGE_W}pt {PAGE_H}pt;
   margin: {st.margin_top:g}pt {st.margin_right:g}pt {st.margin_bottom:g}pt {st.margin_left:g}pt;
-  @bottom-center {{ content: {footer}; font-family: {_font(st.body_face)}; font-size: {foot_size:g}pt;
-                    vertical-align: top; padding-top: {st.margin_bottom * 0.3:.1f}pt }}
+  {footer}
   {header} }}
 html, body {{ margin: 0; padding: 0 }}
 body {{ font-family: {_font(st.body_face)}; font-size: {st.body_size:g}pt; color: #000 }}
@@ -121,21 +138,43 @@ td {{ padding: {st.cell_vpad:g}pt {st.cell_pad:g}pt; vertical-align: middle; lin
             + "\n".join(body) + "\n</body></html>\n")
 
 
-def print_pdf(page: str) -> bytes:
-    """The PDF headless Chromium prints of the HTML ``page``."""
-    exe = chromium()
-    if exe is None:
-        raise RenderError("Chromium is not installed (apt-get install chromium)")
-    with tempfile.TemporaryDirectory(prefix="nianbao-html-") as tmp:
-        src, pdf, profile = Path(tmp) / "report.html", Path(tmp) / "report.pdf", Path(tmp) / "profile"
-        src.write_text(page, "utf-8")
+def _command(engine: str, exe: str, src: Path, pdf: Path, st: EngineStyle) -> list[str]:
+    if engine == "chromium":
+        profile = src.parent / "profile"
         profile.mkdir()
-        cmd = [exe, *FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", src.as_uri()]
+        return [exe, *FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", src.as_uri()]
+    if engine == "wkhtmltopdf":
+        # Qt WebKit ignores the CSS @page size and margins: they go on the command line
+        return [exe, "--quiet", "--enable-local-file-access", "--page-width", f"{PAGE_W}pt",
+                "--page-height", f"{PAGE_H}pt", "-T", f"{st.margin_top}pt", "-B", f"{st.margin_bottom}pt",
+                "-L", f"{st.margin_left}pt", "-R", f"{st.margin_right}pt", str(src), str(pdf)]
+    return [exe, "--quiet", str(src), str(pdf)]
+
+
+def print_pdf(page: str, st: EngineStyle) -> bytes:
+    """The PDF that the HTML engine ``st.engine`` prints of the HTML ``page``."""
+    engine, name = st.engine, NAMES[st.engine]
+    exe = printer(engine)
+    if exe is None:
+        raise RenderError(f"{name} is not installed (apt-get install {PRINTERS[engine][1]})")
+    with tempfile.TemporaryDirectory(prefix="nianbao-html-") as tmp:
+        src, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        src.write_text(page, "utf-8")
+        # The same bytes on every run: Qt's and Python's hash tables seeded alike (the order wkhtmltopdf
+        # writes its fonts in, how WeasyPrint's fontTools subsets a font) and no clock read (the time
+        # fontTools stamps a subset with). wkhtmltopdf's Qt draws offscreen, with no display, and
+        # keeps its runtime files here.
+        env = dict(os.environ)
+        if engine == "wkhtmltopdf":
+            env.update(QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=tmp, QT_HASH_SEED="0")
+        elif engine == "weasyprint":
+            env.update(PYTHONHASHSEED="0", SOURCE_DATE_EPOCH="0")
         try:
-            run = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+            run = subprocess.run(_command(engine, exe, src, pdf, st), capture_output=True, timeout=TIMEOUT,
+                                 stdin=subprocess.DEVNULL, env=env)
         except subprocess.TimeoutExpired as e:
-            raise RenderError(f"Chromium did not finish in {TIMEOUT} s") from e
+            raise RenderError(f"{name} did not finish in {TIMEOUT} s") from e
         if run.returncode != 0 or not pdf.exists():
-            raise RenderError(f"Chromium failed ({run.returncode}): "
+            raise RenderError(f"{name} failed ({run.returncode}): "
                               f"{run.stderr.decode(errors='replace').strip()[-500:]}")
         return pdf.read_bytes()

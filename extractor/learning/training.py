@@ -149,7 +149,7 @@ def _data_table(reports: list[Report]) -> str:
 
 
 # the generator's layout engines (training.layout.ENGINES), as its report names end
-LAYOUT_ENGINES = ("libreoffice", "chromium")
+LAYOUT_ENGINES = ("libreoffice", "chromium", "wkhtmltopdf", "weasyprint")
 
 
 def _provenance(reports: list[Report]) -> str:

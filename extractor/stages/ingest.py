@@ -182,7 +182,7 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits,
         looked = pymupdf.TOOLS.mupdf_warnings()     # the resources the content names
         check_page(page, number, limits, None if loaded or decoded or looked else bounds)   # before anything of the page is held in memory
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
-        drawings = page.get_cdrawings()
+        drawings = page.get_cdrawings(extended=True)      # with the clips: what shows of a path
         has_images = bool(page.get_images())
         hidden = _hidden_text(page) if has_images and _image_cover(page) > 0.5 else 0.0
         zeroed = _zeroed(page.read_contents() if contents is None else contents)
@@ -217,6 +217,7 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits,
         chars, vertical = [], []
     width, height = page.rect.width, page.rect.height
     rulings = page_rulings(drawings, width, height)
+    drawings = [path for path in drawings if path["type"] not in ("clip", "group")]
     every_char = chars + [ch for run in vertical for ch in run]
     reason, unreadable = text_quality(every_char)
     reason = reason or _missing_text_reason(page, every_char, drawings, has_images, unseen)
@@ -791,30 +792,66 @@ def _vertical_blocks(run: list[Char], horizontals: list[Ruling], page: int) -> l
 
 
 def page_rulings(drawings: list[dict], width: float, height: float) -> list[Ruling]:
-    """Axis-parallel ruling lines from ``get_cdrawings()`` output, collinear pieces merged."""
+    """Axis-parallel ruling lines from ``get_cdrawings(extended=True)`` output, collinear pieces
+    merged, each cut to the clip it is drawn in: Qt WebKit draws a whole table on every page it
+    spans and clips it to the page's text area, so a row the page cuts has rulings beyond the cut
+    that do not show (nor do its texts, which go on on the next page)."""
     segments: list[tuple[float, float, float, float]] = []
+    clips: list[tuple[int, tuple[float, float, float, float]]] = []     # (level, scissor) in force
     for path in drawings:
-        stroked = "s" in path["type"] and _visible(path.get("color"), path.get("stroke_opacity", 1))
-        filled = "f" in path["type"] and _visible(path.get("fill"), path.get("fill_opacity", 1))
-        if not (stroked or filled):
+        level = path.get("level", 0)
+        while clips and clips[-1][0] >= level:
+            clips.pop()
+        if path["type"] == "clip":
+            clips.append((level, path["scissor"]))
             continue
-        x0, y0, x1, y1 = path["rect"]
-        if not stroked and (x1 - x0) * (y1 - y0) > 0.5 * width * height:
-            continue   # a page background
-        if not stroked and min(x1 - x0, y1 - y0) <= THIN:
-            segments.append(_centre_line(path["rect"]))   # a line drawn as a thin filled shape
+        if path["type"] == "group":
             continue
-        for item in path["items"]:
-            kind = item[0]
-            if kind == "l":
-                segments.append((*item[1], *item[2]))
-            elif kind == "re":
-                segments += _rect_edges(item[1], stroked)
-            elif kind == "qu":
-                xs, ys = [p[0] for p in item[1]], [p[1] for p in item[1]]
-                if len({round(x) for x in xs}) == 2 and len({round(y) for y in ys}) == 2:
-                    segments += _rect_edges((min(xs), min(ys), max(xs), max(ys)), stroked)
+        own = _path_segments(path, width, height)
+        segments += own if not clips else [cut for seg in own if (cut := _clipped(seg, clips[-1][1]))]
     return _merge(segments)
+
+
+def _path_segments(path: dict, width: float, height: float) -> list[tuple[float, float, float, float]]:
+    """The lines a painted path draws: its edges, or its centre line when it is a thin filled shape."""
+    stroked = "s" in path["type"] and _visible(path.get("color"), path.get("stroke_opacity", 1))
+    filled = "f" in path["type"] and _visible(path.get("fill"), path.get("fill_opacity", 1))
+    if not (stroked or filled):
+        return []
+    x0, y0, x1, y1 = path["rect"]
+    if not stroked and (x1 - x0) * (y1 - y0) > 0.5 * width * height:
+        return []   # a page background
+    if not stroked and min(x1 - x0, y1 - y0) <= THIN:
+        return [_centre_line(path["rect"])]   # a line drawn as a thin filled shape
+    segments: list[tuple[float, float, float, float]] = []
+    for item in path["items"]:
+        kind = item[0]
+        if kind == "l":
+            segments.append((*item[1], *item[2]))
+        elif kind == "re":
+            segments += _rect_edges(item[1], stroked)
+        elif kind == "qu":
+            xs, ys = [p[0] for p in item[1]], [p[1] for p in item[1]]
+            if len({round(x) for x in xs}) == 2 and len({round(y) for y in ys}) == 2:
+                segments += _rect_edges((min(xs), min(ys), max(xs), max(ys)), stroked)
+    return segments
+
+
+def _clipped(seg: tuple[float, float, float, float],
+             scissor: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+    """The part of an axis-parallel segment inside the clip's box (a ruling's half-width over its
+    edge still counts: WeasyPrint clips each border to a box as thin as the line), or None. Other
+    segments are no rulings and are left as they are."""
+    x0, y0, x1, y1 = seg
+    left, top, right, bottom = (scissor[0] - MERGE_TOLERANCE, scissor[1] - MERGE_TOLERANCE,
+                                scissor[2] + MERGE_TOLERANCE, scissor[3] + MERGE_TOLERANCE)
+    if abs(y1 - y0) <= AXIS_TOLERANCE:
+        a, b = max(min(x0, x1), left), min(max(x0, x1), right)
+        return (a, y0, b, y1) if top <= (y0 + y1) / 2 <= bottom and a < b else None
+    if abs(x1 - x0) <= AXIS_TOLERANCE:
+        a, b = max(min(y0, y1), top), min(max(y0, y1), bottom)
+        return (x0, a, x1, b) if left <= (x0 + x1) / 2 <= right and a < b else None
+    return seg
 
 
 def _visible(color: tuple | None, opacity: float | None) -> bool:

@@ -92,8 +92,9 @@ class _Reader:
     pending: tuple[int, float, float, list[list[GridCell]]] | None = None
     cut: bool = False       # the last row read was named by the opening of its label only
     # the last data row read, while it is the last row of its grid with text: (grid, cells, its
-    # label's match, the template cells it filled), for the lower half of a row the page broke
-    tail: tuple[Grid, list[GridCell], Match, list[CellKey]] | None = None
+    # label's match, the template cells it filled), for the lower half of a row the page broke;
+    # or a row of values no label named (match None, nothing filled), for the rest of its label
+    tail: tuple[Grid, list[GridCell], Match | None, list[CellKey]] | None = None
     filled: list[CellKey] = field(default_factory=list)   # the template cells the last data row filled
     # the template cell each printed cell was read into, by the cell's identity (grids outlive the reading)
     owners: dict[int, CellKey] = field(default_factory=dict)
@@ -134,8 +135,9 @@ class _Reader:
             if opening and self.cut and not numeric and any(c.pieces for c in cells):
                 self.cut = False    # the rest of the last row's label, which the page broke
                 continue
-            if opening and tail is not None and not numeric and tail[0].page == grid.page - 1 \
-                    and self.lower_half(tail, cells):
+            if opening and tail is not None and tail[0].page == grid.page - 1 \
+                    and (not numeric or not any(looks_numeric(c.text) for c in tail[1] if c.pieces)) \
+                    and self.lower_half(tail, grid, cells):
                 tail = None
                 continue
             opening = False
@@ -166,7 +168,11 @@ class _Reader:
                 if row_match is not None:
                     self.tail = (grid, cells, row_match, self.filled)
             else:
-                unread.append(f"第 {grid.page + 1} 页：未能识别的表格行：「{text}」")
+                unread.append(_unrecognised(grid, cells))
+                if numeric:
+                    # values under a label too short to name a row: the opening of one the page
+                    # broke, whose rest may name it on the next page
+                    self.tail = (grid, cells, None, [])
         if rows_read:
             self.problems += unread
         if header or carried:
@@ -179,13 +185,20 @@ class _Reader:
                 self.header_units()
             self.pending = (grid.page, grid.bbox[0], grid.bbox[2], header)
 
-    def lower_half(self, tail: tuple[Grid, list[GridCell], Match, list[CellKey]], cells: list[GridCell]) -> bool:
+    def lower_half(self, tail: tuple[Grid, list[GridCell], Match | None, list[CellKey]], here: Grid,
+                   cells: list[GridCell]) -> bool:
         """Whether ``cells``, opening a grid, are the lower half of the row the page broke at the
         foot of the page before (1.信访举报 | 11 | 3 … there; 投诉类申请 and blank cells here, under
         the repeated header): joined to that row cell by cell, its label names the same row, and
         better than that row's own half. That row is then read again under the joined label, its
         values where they were printed (a value's text continued here joined to it), and this
-        one is no row of its own."""
+        one is no row of its own. The values may all be in this half, when the row above has
+        none (Qt WebKit moves a line the page cuts to the next page, and a row's values stand
+        in its middle line): then this half may add nothing to the label (2.重复申请 there, its
+        values here), must name the same row, and its cells are where the values are read. The row
+        above may have been read as no row at all, its label's opening too short to name one
+        (（ | 1.申请人 | 0 …, the group's label cut to its bracket): then the joined label must name a
+        row surely."""
         grid, top, match, keys = tail
         # an empty cell beyond the row above (a column whose dividers the page before lost) adds nothing
         x0, x1 = min(c.bbox[0] for c in top) - 2, max(c.bbox[2] for c in top) + 2
@@ -194,16 +207,23 @@ class _Reader:
         joined = _joined_row(top, cells)
         if halves is None or joined is None:
             return False
-        m = self.row_label(joined)
-        if m is None or m.key != match.key or m.score <= match.score:
+        # the review table's one row of values has no label: the row is the row above
+        m = match if self.table() == "review_litigation" else self.row_label(joined)
+        if m is None or (m.key != match.key if match is not None else m.confidence < DOUBT.sure):
             return False
+        moved = any(looks_numeric(c.text) for c in cells if c.pieces)     # the values, here
+        if match is not None and m.score <= match.score \
+                and (not moved or any(c.pieces for c in self.label_cells(cells))):
+            return False
+        if match is None and (said := _unrecognised(grid, top)) in self.problems:
+            self.problems.remove(said)      # read after all
         labels = {id(c) for c in self.label_cells(joined)}
-        row = [j if id(j) in labels else over if not cell.pieces
+        row = [j if id(j) in labels else cell if moved else over if not cell.pieces
                else replace(over, text=over.text + cell.text, pieces=over.pieces + cell.pieces)
                for (over, cell), j in zip(halves, joined)]
         for key in keys:
             del self.readings[key]
-        return self.data_row(grid, row, m)
+        return self.data_row(here if moved else grid, row, m)
 
     def carried_header(self, grid: Grid) -> list[list[GridCell]]:
         """The header rows the page before ended with, when this grid continues that table: the
@@ -460,6 +480,11 @@ def _confusable(cell: GridCell) -> bool:
     return bool(_CONFUSABLE.fullmatch(unicodedata.normalize("NFKC", cell.text)))
 
 
+def _unrecognised(grid: Grid, cells: list[GridCell]) -> str:
+    text = "".join(c.text for c in {id(c): c for c in cells if c.pieces}.values())
+    return f"第 {grid.page + 1} 页：未能识别的表格行：「{text}」"
+
+
 def _label_opening(text: str, labels: Labels) -> Match | None:
     """The one label ``text`` opens (二部分公开区分处理 of （二）部分公开（区分处理的，只计这一情形…）):
     a row label the page broke, at least five characters of it on this page."""
@@ -515,7 +540,9 @@ def _columns(header: list[list[GridCell]], ruled: bool) -> list[_Column]:
         mid = (x0 + x1) / 2 if ruled else (text[0] + text[2]) / 2
         over = sorted({id(c): c for c in above if c.bbox[0] - 1 <= mid <= c.bbox[2] + 1}.values(),
                       key=lambda c: c.bbox[1])
-        chains.append([c.text for c in over] + [leaf.text])
+        # an empty leaf under a named cell: the lower part of a merged cell (自然人, 总计) that the
+        # page cut above this row, its text printed on the page before (WeasyPrint)
+        chains.append([c.text for c in over] + [leaf.text] if leaf.text or not over else [c.text for c in over])
     named = [_name_column(chain) for chain in chains]
     tables = [m.key[0] for m in named if m is not None]
     table = max(set(tables), key=tables.count) if tables else None
@@ -538,7 +565,10 @@ def _header_columns(header: list[list[GridCell]], carried: list[list[GridCell]],
         if header:
             joined = _joined_row(carried[-1], header[0])
             if joined is not None:
-                candidates.append(_columns(carried[:-1] + [joined] + header[1:], ruled))
+                # a cell merged down the rows below stands in them too: joined there as well
+                made = {id(c): j for c, j in zip(header[0], joined)}
+                rest = [[made.get(id(c), c) for c in row] for row in header[1:]]
+                candidates.append(_columns(carried[:-1] + [joined] + rest, ruled))
     return max(candidates, key=_naming)
 
 
