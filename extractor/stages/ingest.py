@@ -184,7 +184,9 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits,
         raw = page.get_text("rawdict", flags=TEXT_FLAGS)
         drawings = page.get_cdrawings(extended=True)      # with the clips: what shows of a path
         has_images = bool(page.get_images())
-        hidden = _hidden_text(page) if has_images and _image_cover(page) > 0.5 else 0.0
+        shown = _image_rects(page) if has_images else []    # where those images are shown
+        cover = sum(abs(r) for r in shown) / abs(page.rect)   # overlaps counted twice: an upper bound
+        hidden = _hidden_text(page) if cover > 0.5 else 0.0
         zeroed = _zeroed(page.read_contents() if contents is None else contents)
     except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as error:
         if is_out_of_memory(error):
@@ -212,18 +214,18 @@ def _read_page(doc: pymupdf.Document, number: int, limits: Limits,
         problems.append(f"第 {number + 1} 页：内容损坏（{said}）" if damaged else f"第 {number + 1} 页：{said}")
 
     chars, vertical, unseen = page_chars(raw)
+    every_char = chars + [ch for run in vertical for ch in run]
     if hidden > 0.5:   # the text lies under the page's picture: what a reader sees is the picture
-        unseen += sum(not ch.c.isspace() for ch in chars) + sum(not ch.c.isspace() for run in vertical for ch in run)
-        chars, vertical = [], []
+        unseen += sum(not ch.c.isspace() for ch in every_char)
+        chars, vertical, every_char = [], [], []
     width, height = page.rect.width, page.rect.height
     rulings = page_rulings(drawings, width, height)
     drawings = [path for path in drawings if path["type"] not in ("clip", "group")]
-    every_char = chars + [ch for run in vertical for ch in run]
     reason, unreadable = text_quality(every_char)
-    reason = reason or _missing_text_reason(page, every_char, drawings, has_images, unseen)
+    reason = reason or _missing_text_reason(every_char, drawings, has_images, cover, unseen)
     if reason:
         return Page(number, width, height, [], rulings, "none", needs_ocr=reason), problems, damaged
-    pictures = _bare_pictures(page, every_char) if has_images else ()
+    pictures = _bare_pictures(page, shown, every_char) if has_images else ()
     if unreadable:
         problems.append(f"第 {number + 1} 页：{unreadable} 个字符无法识别（U+FFFD 或私用区字符）")
     if unseen:
@@ -363,8 +365,8 @@ def content_bounds(page: pymupdf.Page, contents: bytes, limits: Limits,
     stream's, or half of those not white where no literal ``(`` string is: a hex string takes two
     characters a byte (any but white-space and ``>``, for MuPDF reads a stray one as a digit);
     where that bound is beyond a limit, half of those from each ``<`` to the next ``>`` (or the
-    end), for every hex string lies within one such run. ``fonts`` holds each font's answer by object number, for the pages of one document share
-    their fonts."""
+    end), for every hex string lies within one such run. ``fonts`` holds each font's answer by
+    object number, for the pages of one document share their fonts."""
     obj = _M.pdf_page_from_fz_page(page.this).obj()
     if _M.pdf_array_len(_M.pdf_dict_get(obj, _M.PDF_ENUM_NAME_Annots)) or b"BI" in contents:
         return None
@@ -543,17 +545,18 @@ def _one_to_one(doc: pymupdf.Document, font, kind: str) -> bool:
     return True
 
 
-def _missing_text_reason(page: pymupdf.Page, chars: list[Char], drawings: list[dict],
-                         has_images: bool, unseen: int = 0) -> str | None:
+def _missing_text_reason(chars: list[Char], drawings: list[dict], has_images: bool, cover: float,
+                         unseen: int) -> str | None:
     """Why a page with (almost) no text needs OCR: it is a scan, its text is drawn as outlines, or
     all its text is invisible over an image (a scan with a text layer of some other OCR: its
-    characters carry no confidence and its boxes no cells, and it says nothing of what is seen)."""
+    characters carry no confidence and its boxes no cells, and it says nothing of what is seen).
+    ``cover``: the share of the page its images cover."""
     ink = sum(not ch.c.isspace() for ch in chars)
     if ink == 0 and unseen and has_images:
         return f"扫描图像，其文字层是不可见的识别文字（{unseen} 个字符），不予采用"
     if ink == 0 and (has_images or _curve_count(drawings) >= OUTLINE_CURVES):
         return "没有文字层（扫描图像，或文字以轮廓绘制）"
-    if 0 < ink < SCAN_TEXT and has_images and _image_cover(page) > 0.5:
+    if 0 < ink < SCAN_TEXT and has_images and cover > 0.5:
         return f"扫描图像，文字层只有 {ink} 个字符"
     return None
 
@@ -914,15 +917,10 @@ def _image_rects(page: pymupdf.Page) -> list[pymupdf.Rect]:
     return [r for info in page.get_image_info() if not (r := pymupdf.Rect(info["bbox"]) & page.rect).is_empty]
 
 
-def _image_cover(page: pymupdf.Page) -> float:
-    """The share of the page that images cover (overlaps counted twice: an upper bound)."""
-    return sum(abs(r) for r in _image_rects(page)) / abs(page.rect)
-
-
-def _bare_pictures(page: pymupdf.Page, chars: list[Char]) -> tuple[BBox, ...]:
-    """The images no character of the text layer lies on, when together they cover enough of the
-    page to hold text (a small logo does not)."""
-    bare = [r for r in _image_rects(page)
+def _bare_pictures(page: pymupdf.Page, shown: list[pymupdf.Rect], chars: list[Char]) -> tuple[BBox, ...]:
+    """The images (``shown`` where ``_image_rects`` says) no character of the text layer lies on,
+    when together they cover enough of the page to hold text (a small logo does not)."""
+    bare = [r for r in shown
             if not any(r.x0 <= ch.cx <= r.x1 and r.y0 <= (ch.y0 + ch.y1) / 2 <= r.y1 for ch in chars)]
     if sum(abs(r) for r in bare) < PICTURE_COVER * abs(page.rect):
         return ()

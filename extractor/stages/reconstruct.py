@@ -96,8 +96,9 @@ class _Reader:
     # or a row of values no label named (match None, nothing filled), for the rest of its label
     tail: tuple[Grid, list[GridCell], Match | None, list[CellKey]] | None = None
     filled: list[CellKey] = field(default_factory=list)   # the template cells the last data row filled
-    # the template cell each printed cell was read into, by the cell's identity (grids outlive the reading)
-    owners: dict[int, CellKey] = field(default_factory=dict)
+    # the template cell each printed cell was read into, by the cell's identity (the cell is held
+    # with it: a row joined across a page break is made during the reading, and its id not reused)
+    owners: dict[int, tuple[GridCell, CellKey]] = field(default_factory=dict)
 
     def read(self, grids: list[Grid], apart: list[bool]) -> None:
         """``apart``: for each grid, whether the report's text runs between it and the grid before."""
@@ -436,8 +437,8 @@ class _Reader:
                                  f"第 {grid.page + 1} 页为「{text}」")
             first.confidence = min(first.confidence, DOUBT.duplicate)
             return
-        owner = self.owners.setdefault(id(cell), key)
-        if owner != key and cell.pieces:
+        owner = self.owners.setdefault(id(cell), (cell, key))[1] if cell.pieces else key
+        if owner != key:
             # one printed value under two rows' labels: the ruling between the rows was not seen,
             # and the cell holds both rows' values run together (16 over 58 read as 1658)
             self.problems.append(f"第 {grid.page + 1} 页：{_cell_name(key)}与{_cell_name(owner)}读自同一个单元格"
